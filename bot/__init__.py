@@ -1,0 +1,1 @@
+"""Sasaeai: a LINE bot that carries residents' small troubles to their neighbours."""

@@ -1,0 +1,61 @@
+"""The NLP package's public data types: labels and the result of analysing one message."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+HELP_LABELS: tuple[str, ...] = (
+    "garbage",
+    "shopping",
+    "repair",
+    "snow",
+    "garden",
+    "moving",
+    "cleaning",
+    "escort",
+    "companionship",
+    "paperwork",
+    "device",
+    "other_help",
+)
+SAFETY_LABELS: tuple[str, ...] = ("emergency", "consult")
+LABELS: tuple[str, ...] = (*HELP_LABELS, *SAFETY_LABELS, "not_request")
+
+Part = Literal["early_morning", "morning", "noon", "afternoon", "evening", "night"]
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """The wanted date (Asia/Tokyo) and, when said, the time or part of day."""
+
+    date: str  # YYYY-MM-DD
+    time: str | None = None  # HH:MM
+    part: str | None = None  # one of Part
+    text: str = ""  # the words it was read from, e.g. "明日の朝"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    category: str  # one of LABELS
+    confidence: float  # 0..1, the classifier's belief in `category` (1.0 when a safety cue decided it)
+    scores: dict[str, float]  # every label → score
+    when: When | None
+    urgent: bool
+    masked: str  # the text with personal data replaced, fit for a group chat
+    # Why a safety label was chosen, e.g. ("fall", "cannot_stand") or ("scam",); empty for help.
+    cues: tuple[str, ...] = field(default=())
+
+    @property
+    def is_help(self) -> bool:
+        return self.category in HELP_LABELS
+
+    def to_json(self) -> dict[str, Any]:
+        """The `python -m bot.nlp classify` line format."""
+        return {
+            "category": self.category,
+            "confidence": round(self.confidence, 4),
+            "when": asdict(self.when) if self.when else None,
+            "urgent": self.urgent,
+            "masked": self.masked,
+        }
