@@ -1,0 +1,66 @@
+"""`python -m bot.nlp classify|evaluate|train`: the NLP command line (see docs/nlp.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+def _classify(now_arg: str | None) -> int:
+    from bot.nlp.analyzer import Analyzer
+
+    now = datetime.fromisoformat(now_arg) if now_arg else datetime.now(ZoneInfo("Asia/Tokyo"))
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+    analyzer = Analyzer.load()
+    stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", newline=None, closefd=False)  # noqa: SIM115
+    for line in stdin:
+        a = analyzer.analyze(line.rstrip("\r\n"), now)
+        sys.stdout.write(json.dumps(a.to_json(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _evaluate(split: str, show_errors: bool) -> int:
+    from bot.nlp.analyzer import Analyzer
+    from bot.nlp.evaluate import evaluate, report
+
+    res = evaluate(Analyzer.load(), split)
+    if not show_errors:
+        res["errors"] = []
+    print(report(res))
+    return 0
+
+
+def _train(epochs: int) -> int:
+    from bot.nlp.analyzer import _load_ginza
+    from bot.nlp.classifier import train
+
+    train(_load_ginza(), epochs=epochs)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    parser = argparse.ArgumentParser(prog="python -m bot.nlp")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("classify", help="one message per stdin line → one JSON object per stdout line")
+    c.add_argument("--now", help="ISO 8601 reference time (default: now, Asia/Tokyo)")
+    e = sub.add_parser("evaluate", help="scores on the test split")
+    e.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    e.add_argument("--errors", action="store_true", help="list misclassified messages")
+    t = sub.add_parser("train", help="retrain the shipped classifier from bot/nlp/data (seeded)")
+    t.add_argument("--epochs", type=int, default=14)
+    args = parser.parse_args(argv)
+    if args.cmd == "classify":
+        return _classify(args.now)
+    if args.cmd == "evaluate":
+        return _evaluate(args.split, args.errors)
+    return _train(args.epochs)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Scores the analyzer on a split: per-label P/R/F1, confusion matrix, safety errors, dates, masking."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.nlp.analyzer import Analyzer
+from bot.nlp.classifier import DATA_DIR, read_jsonl
+from bot.nlp.normalize import width
+from bot.nlp.types import HELP_LABELS, LABELS, SAFETY_LABELS
+
+_SHORT = {lab: lab[:5] for lab in LABELS}
+_SHORT.update({"companionship": "compa", "cleaning": "clean", "emergency": "EMERG", "consult": "CONSU",
+               "not_request": "none", "other_help": "other", "paperwork": "paper", "shopping": "shopp"})
+
+
+def _is_phone(s: str) -> bool:
+    return sum(c.isdigit() for c in width(s)) >= 9 and "丁目" not in s
+
+
+def _is_address(s: str) -> bool:
+    return any(k in s for k in ("丁目", "番", "号", "-")) and not _is_phone(s)
+
+
+def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    rows = read_jsonl(data_dir / f"{split}.jsonl")
+    conf: Counter[tuple[str, str]] = Counter()
+    date_ok = when_ok = dated = dated_ok = 0
+    survived: Counter[str] = Counter()
+    pii_total: Counter[str] = Counter()
+    errors: list[str] = []
+    for r in rows:
+        a = analyzer.analyze(r["text"], datetime.fromisoformat(r["now"]))
+        gold, pred = r["label"], a.category
+        conf[gold, pred] += 1
+        if gold != pred:
+            errors.append(f"{gold:>13} → {pred:<13} {r['text'][:70]}")
+        gw, pw = r["when"], a.when
+        g_date = gw["date"] if gw else None
+        p_date = pw.date if pw else None
+        date_ok += g_date == p_date
+        when_ok += (gw is None and pw is None) or (
+            gw is not None and pw is not None and (gw["date"], gw["time"], gw["part"]) == (pw.date, pw.time, pw.part)
+        )
+        if gw:
+            dated += 1
+            dated_ok += g_date == p_date
+        if g_date != p_date:
+            errors.append(f"  date: gold {g_date} got {p_date} ({pw.text if pw else ''}) now {r['now'][:16]} {r['text'][:60]}")
+        for p in r.get("pii") or []:
+            kind = "phone" if _is_phone(p) else "address" if _is_address(p) else "name"
+            pii_total[kind] += 1
+            # a surname inside a longer word (東 in 東京) is not the name surviving
+            alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
+            if p in a.masked and kind != "name" or re.search(alone, a.masked):
+                survived[kind] += 1
+                errors.append(f"  PII survived ({kind}): {p} in {a.masked[:70]}")
+    n = len(rows)
+    per_label = {}
+    for lab in LABELS:
+        tp = conf[lab, lab]
+        fp = sum(conf[g, lab] for g in LABELS if g != lab)
+        fn = sum(conf[lab, p] for p in LABELS if p != lab)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per_label[lab] = {"precision": prec, "recall": rec, "f1": f1, "support": tp + fn}
+    em_total = sum(conf["emergency", p] for p in LABELS)
+    return {
+        "split": split,
+        "messages": n,
+        "accuracy": sum(conf[lab, lab] for lab in LABELS) / n,
+        "per_label": per_label,
+        "confusion": {g: {p: conf[g, p] for p in LABELS} for g in LABELS},
+        "emergency_recall": conf["emergency", "emergency"] / em_total if em_total else 1.0,
+        "safety_to_help": sum(conf[g, p] for g in SAFETY_LABELS for p in HELP_LABELS),
+        "date_accuracy": date_ok / n,
+        "date_accuracy_dated": dated_ok / dated if dated else 1.0,
+        "dated_messages": dated,
+        "when_exact": when_ok / n,
+        "pii_total": dict(pii_total),
+        "pii_survived": dict(survived),
+        "errors": errors,
+    }
+
+
+def report(res: dict[str, Any]) -> str:
+    out = [f"split {res['split']}: {res['messages']} messages", "",
+           f"{'label':<14}{'prec':>7}{'rec':>7}{'f1':>7}{'n':>6}"]
+    for lab, m in res["per_label"].items():
+        out.append(f"{lab:<14}{m['precision']:7.3f}{m['recall']:7.3f}{m['f1']:7.3f}{m['support']:6d}")
+    out += ["", "confusion (rows gold, columns predicted):", " " * 14 + "".join(f"{_SHORT[p]:>6}" for p in LABELS)]
+    for g in LABELS:
+        out.append(f"{g:<14}" + "".join(f"{res['confusion'][g][p]:6d}" for p in LABELS))
+    out += [
+        "",
+        f"accuracy                      {res['accuracy']:.4f}",
+        f"emergency recall              {res['emergency_recall']:.4f}",
+        f"emergency/consult → help      {res['safety_to_help']}",
+        f"date accuracy (all messages)  {res['date_accuracy']:.4f}",
+        f"date accuracy (gold dated)    {res['date_accuracy_dated']:.4f}  ({res['dated_messages']} messages)",
+        f"when exact (date+time+part)   {res['when_exact']:.4f}",
+        f"personal data in masked text  {res['pii_survived'] or 'none'} survived of {res['pii_total']}",
+    ]
+    if res["errors"]:
+        out += ["", "errors:"] + res["errors"]
+    return "\n".join(out)

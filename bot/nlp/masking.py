@@ -1,0 +1,181 @@
+"""Masking of personal data (names, phone numbers, street addresses, e-mail) before a text is posted.
+
+Phones, e-mail and addresses are regular expressions on width-normalised text. Names come from three
+sources, cheapest first: SudachiPy's own part-of-speech (名詞-固有名詞-人名), honorific and self-introduction
+patterns over the tokens (〇〇さん, 田中です, 北村と申します), and GiNZA's Person entities — the NER pass is
+the expensive part of the pipeline, so it only runs when the message has a name-like trigger.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bot.nlp.normalize import width
+
+NAME = "〈名前〉"
+PHONE = "〈電話〉"
+ADDRESS = "〈住所〉"
+EMAIL = "〈メール〉"
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_SEP = r"[-‐‑–—−ー―~ ]"
+_PHONE = re.compile(
+    r"(?<![\d])(?:"
+    r"\(0\d{1,4}\)\s?\d{1,4}" + _SEP + r"?\d{3,4}"  # (076)231-4567
+    r"|0\d{1,4}\(\d{1,4}\)\d{3,4}"  # 076(231)4567
+    r"|0\d{1,4}" + _SEP + r"\d{1,4}" + _SEP + r"\d{3,4}"  # 090-1234-5678, 076 231 4567
+    r"|0[5789]0\d{8}|0\d{9}"  # 09012345678, 0762314567
+    r"|\+81[- ]?\d{1,4}[- ]?\d{1,4}[- ]?\d{3,4}"
+    r")(?![\d])"
+)
+_NUM = r"\d+"
+_ADDRESS = re.compile(
+    r"(?:[\u4e00-\u9fff\u30a0-\u30ffヶケ]{1,8}?)?"  # town name just before the numbers (長町, 泉野町)
+    r"(?:"
+    rf"{_NUM}丁目(?:\s?{_NUM}(?:番地?|-|の))?(?:\s?{_NUM}(?:号|番地?)?)?(?:-{_NUM})?"
+    rf"|{_NUM}番地(?:の{_NUM})?(?:-{_NUM})?"
+    rf"|{_NUM}番{_NUM}号?"
+    rf"|{_NUM}-{_NUM}(?:-{_NUM})?(?![\d日人個回時月年分本枚歳])"
+    r")"
+    r"(?:\s?[\u30a0-\u30ffA-Za-z\u4e00-\u9fff]{0,10}?\s?\d{1,4}号室?)?"
+)
+# Words before さん/様 that name a role, not a person: keep them (大家さん, お医者さん, 民生委員さん).
+_ROLE = re.compile(
+    r"(?:大家|医者|お医者|民生委員|八百屋|魚屋|郵便屋|宅配|ヘルパー|ケアマネ|看護師|お巡り|隣|お隣|近所|ご近所|皆|みな|みんな"
+    r"|お母|お父|おばあ|おじい|奥|娘|息子|お姉|お兄|お嫁|嫁|孫|サポーター|社協|役所|電気屋|大工|植木屋|床屋|新聞屋|酒屋|米屋"
+    r"|薬屋|本屋|お坊|坊|神主|先生|お客|お疲れ|ご苦労|ごちそう|お世話|お互い|運転手|業者|管理人|班長|町会長|会長|ガス屋"
+    r"|灯油屋|屋|店|係|職員|担当|家政婦|お手伝い|となり|おとなり|きんじょ|おいしゃ|いしゃ|ばあ|じい|かあ|とう|ねえ|にい|おく"
+    r"|みなさ|皆さ|お嬢|坊ちゃ|赤ちゃ|猫|犬|ワンちゃ|お巡りさ|警察|消防|救急|市役所|区役所|包括|センター|病院|薬局)$"
+)
+_HONORIFIC = {"さん", "様", "さま", "サマ", "ちゃん", "君", "くん", "氏", "殿"}
+_SELF_INTRO = {"です", "と申します", "申し", "でございます", "といいます", "と言います"}
+_NOT_NAME = re.compile(
+    r"^(?:大丈夫|本当|元気|心配|不安|一人|独り|テスト|了解|以上|結構|無理|平気|私|わたし|あたし|僕|俺|母|父|妻|夫|主人|家内"
+    r"|今日|明日|雪|寒|暑|ありがとう|すみません|お願い|確認|了解|お世話|よろしく|ここ|そこ|どこ|これ|それ|何|なん|一人暮らし"
+    r"|お疲れ|年寄り|高齢|病気|留守|入院中|独居|足|腰|膝|目|耳|手)"
+)
+_TRIGGER = re.compile(r"さん|様|さま|ちゃん|くん|君|氏|です|申します|といいます|名前|から電話|より")
+
+
+def _is_name_tag(tag: str) -> bool:
+    return "人名" in tag
+
+
+class Masker:
+    """Masks personal data; `ner` is the GiNZA NER runner, used only when a name trigger is present."""
+
+    def __init__(self, nlp: Language, use_ner: bool = True) -> None:
+        self._tokenize: Callable[[str], Doc] = nlp.tokenizer
+        self._ner_steps: list[Callable[[Doc], Doc]] = []
+        if use_ner and "ner" in nlp.pipe_names:
+            self._ner_steps = [nlp.get_pipe(n) for n in ("tok2vec", "ner") if n in nlp.pipe_names]  # type: ignore[misc]
+
+    def mask(self, text: str) -> str:
+        text = width(text)
+        if not text:
+            return text
+        text = _EMAIL.sub(EMAIL, text)
+        text = _PHONE.sub(PHONE, text)
+        text = _ADDRESS.sub(self._address_repl, text)
+        return self._mask_names(text)
+
+    @staticmethod
+    def _address_repl(m: re.Match[str]) -> str:
+        s = m.group(0)
+        # "10日" or "3-4人" are not addresses; the regexes above only fire on 丁目/番/号/1-2-3 forms
+        return ADDRESS if re.search(r"\d", s) else s
+
+    def _mask_names(self, text: str) -> str:
+        doc = self._tokenize(text)
+        spans: list[tuple[int, int]] = []
+        toks = list(doc)
+        for i, tok in enumerate(toks):
+            tag = tok.tag_
+            if _is_name_tag(tag):
+                spans.append((tok.idx, tok.idx + len(tok.text)))
+            elif tok.text in _HONORIFIC and i > 0:
+                spans.extend(self._before_honorific(toks, i))
+            elif (tok.text in _SELF_INTRO or tok.lemma_ in ("申す", "言う")) and i > 0:
+                k = i - 1 if toks[i - 1].text == "と" and tok.text != "と申します" else i
+                if k != i or tok.text in _SELF_INTRO:
+                    spans.extend(self._before_self_intro(toks, k, strong=k != i))
+        if self._ner_steps and _TRIGGER.search(text):
+            ndoc = doc
+            for step in self._ner_steps:
+                ndoc = step(ndoc)
+            for ent in ndoc.ents:
+                if ent.label_ == "Person" and not re.search(r"[\d〈〉()\-]", ent.text) and not _ROLE.search(ent.text):
+                    spans.append((ent.start_char, ent.end_char))
+        return _replace(text, spans, NAME)
+
+    @staticmethod
+    def _before_honorific(toks: list[object], i: int) -> Iterable[tuple[int, int]]:
+        # The noun run just before さん/様, unless it is a role word (大家さん) or a placeholder.
+        j = i
+        while j > 0:
+            prev = toks[j - 1]
+            tag = prev.tag_  # type: ignore[attr-defined]
+            txt = prev.text  # type: ignore[attr-defined]
+            if not (tag.startswith("名詞") or tag.startswith("接頭辞") or re.fullmatch(r"[ぁ-んァ-ヴー]+", txt)):
+                break
+            if txt in ("の", "が", "は", "に", "と", "を", "も", "〉") or re.search(r"[、。 〈〉\d]", txt):
+                break
+            j -= 1
+            if i - j >= 3:
+                break
+        if j == i:
+            return []
+        start = toks[j].idx  # type: ignore[attr-defined]
+        end = toks[i - 1].idx + len(toks[i - 1].text)  # type: ignore[attr-defined]
+        run = "".join(t.text for t in toks[j:i])  # type: ignore[attr-defined]
+        if _ROLE.search(run) or _NOT_NAME.match(run) or len(run) > 8:
+            return []
+        return [(start, end)]
+
+    @staticmethod
+    def _before_self_intro(toks: list[object], i: int, strong: bool = False) -> Iterable[tuple[int, int]]:
+        # 田中です at the start of a sentence (or after 〇〇の), 北村と申します anywhere: a noun run of ≤ 6 chars.
+        j = i
+        while j > 0:
+            prev = toks[j - 1]
+            tag = prev.tag_  # type: ignore[attr-defined]
+            if not tag.startswith("名詞") or tag.startswith("名詞-数詞"):
+                break
+            j -= 1
+        if j == i:
+            return []
+        before = toks[j - 1].text if j > 0 else ""  # type: ignore[attr-defined]
+        if j > 0 and (toks[j - 1].whitespace_ or toks[j - 1].tag_.startswith("感動詞")):  # type: ignore[attr-defined]
+            before = " "  # もしもし 東です: a space or an interjection starts a new clause
+        if not strong and before not in ("", "の", "。", "、", " ", "は", "!", "〉", "で") and not before.endswith(("す", "。")):
+            return []
+        run = "".join(t.text for t in toks[j:i])  # type: ignore[attr-defined]
+        if len(run) > 6 or _NOT_NAME.match(run) or _ROLE.search(run) or "〈" in run:
+            return []
+        # only at the start of the message or of a sentence, where people introduce themselves
+        if not strong and j > 0 and before not in ("。", "!", " ", "の", "は", "〉", "で") and toks[j - 1].idx > 12:  # type: ignore[attr-defined]
+            return []
+        return [(toks[j].idx, toks[i - 1].idx + len(toks[i - 1].text))]  # type: ignore[attr-defined]
+
+
+def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    if not spans:
+        return text
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    out: list[str] = []
+    pos = 0
+    for s, e in merged:
+        out.append(text[pos:s])
+        out.append(placeholder)
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,176 @@
+"""Emergency and consultation cues: rules that win over the classifier, whatever its confidence.
+
+Runs on normalised text (`normalize.standard`), so hiragana and dialect spellings are already mapped.
+A cue is dropped when it is negated (胸は痛くない), hypothetical (転ばんように, 転んだら), or reported
+as past and over (先週転んだけど今は大丈夫). States that only exist now (起きられない, 返事がない,
+血が止まらない) are never dropped because of a past marker: 昨日転んでから動けない is an emergency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# cue tag → pattern; tags are documented in docs/nlp.md and used by the bot to pick whom to call.
+_PERSON = (
+    r"(?:夫|妻|主人|旦那|家内|母|父|祖母|祖父|ばあちゃん|じいちゃん|おばあちゃん|おじいちゃん|おばあさん|おじいさん"
+    r"|息子|娘|嫁|兄|姉|弟|妹|家族|わたし|私|あたし|隣の[^。]{0,8}?さん|近所の人|隣の人|誰か)"
+)
+_FALL_EVENT = r"(?:転ん|転倒|転び|滑って|滑った|落ちて|落ちた|こけ|倒れ|尻もち)"
+_CANNOT = (
+    r"(?:起きられない|起き上がれない|立てない|立ち上がれない|動けない|動かない|歩けない|足が動かない"
+    r"|起きれない|立てなくな|動けなくな|痛くて動|身動きが取れない|這って|骨が折れ|骨折した"
+    r"|動けません|起きられません|立てません|起き上がれません)"
+)
+
+EMERGENCY: dict[str, str] = {
+    "fall": (
+        rf"{_FALL_EVENT}[^。!?]{{0,18}}?{_CANNOT}"
+        rf"|{_FALL_EVENT}[^。!?]{{0,12}}?(?:頭を打|頭打|血が)"
+        rf"|(?:さっき|たった今|今|先ほど)[^。!?、]{{0,8}}?{_FALL_EVENT}"
+        rf"|{_CANNOT}[^。!?]{{0,6}}?(?:助けて|救急車|早く来て|来て)"
+        rf"|床から{_CANNOT}"
+        r"|(?:打って|ひねって|ぶつけて|くじいて)[^。!?]{0,6}?(?:動けない|立てない|起きられない|起き上がれない|歩けない)"
+        r"|痛くて(?:動けない|起きられない|起き上がれない|立てない)(?!ので|から|さけ|し、|けど|ため)"
+    ),
+    "unconscious": (
+        r"返事がない|返事をしない|意識がない|意識が(?:もうろう|朦朧|おかしい)|呼んでも(?:起きない|答えない|こたえん"
+        r"|こたえない|反応がない|返事)|ぐったり|目を開けない|目を開けん|息をしていない|息してない|息をしてない"
+    ),
+    "collapse": (
+        rf"{_PERSON}[がは]?[^。!?]{{0,10}}?倒れ(?:た|ている|てる|て)(?!そう|ない|たら|ると|ても)"
+        r"|^倒れ(?:た|ている|て)"
+    ),
+    "chest_pain": r"胸[がのもは]?[^。!?]{0,6}?(?:痛|苦し|しめつけ|締め付け|ぎゅ|圧迫|おかしい)",
+    "breathing": r"息が(?:でき|苦し|吸え|しづら|しにく|止ま|ヒューヒュー)|呼吸が(?:おかし|苦し|でき|止ま|荒)|息苦し",
+    "stroke": r"ろれつ|呂律|顔がゆがん|顔が歪ん|片方の手足|手足がしびれ|手がしびれ|言葉が出てこない|言葉が出ない|急に(?:しゃべれ|話せ)",
+    "bleeding": r"血が(?:止まらない|止まらん|いっぱい|たくさん|ぼたぼた|どくどく|噴|すごい)|出血が(?:ひど|止まら|多)",
+    "fire": (
+        r"火事(?!に(?:なら|気をつけ)|が心配|の(?:夢|ニュース|用心))|火が出|火が上が|火の手|燃えている|燃えてる|燃えた|燃え(?:出|始|移)"
+        r"|煙が(?:出|充満|もくもく|上が)|焦げくさ|焦げ臭|(?:に|へ)火がつい|火花"
+    ),
+    "gas": r"ガス(?:が|の)?(?:臭|匂|におい|漏|もれ)|ガス臭",
+    "intruder": (
+        r"知らない(?:人|男|女|者)が[^。!?]{0,12}?(?:入っ|入ろう|いる|おる|庭|家|中|玄関|窓)"
+        r"|泥棒(?!が(?:怖|心配)|に入られないよう|対策|よけ)|強盗|侵入|不審者が|不審な人が|窓を割"
+        r"|ガチャガチャされ|鍵をガチャガチャ|(?:家|部屋)の中に(?:誰か|知らない)"
+        r"|誰かが[^。!?]{0,10}?(?:入って|入ろう|いる|おる)"
+    ),
+    "ambulance": r"救急車(?:を|、)?(?:呼んで|お願い|来て|呼ん|!|$)|119番?(?:して|を|に|お願い)|110番(?:して|を|に|お願い)",
+}
+
+CONSULT: dict[str, str] = {
+    "scam": (
+        r"詐欺|サギ|オレオレ|還付金|架空請求|振り込め|振込め|ふりこめ|キャッシュカード[^。]{0,12}?(?:預か|渡|取りに|暗証)"
+        r"|暗証番号を(?:聞かれ|教え|言われ)|名乗[^。]{0,20}?(?:電話|人|男|女)|(?:を|と)名乗|当選し[^。]{0,15}?(?:払|振|手数料)"
+        r"|未払い|(?:変な|怪しい|身に覚えのない|高額な?|知らない会社から|不審な)[^。]{0,10}?請求|身に覚えのない|訪問販売|押し売り|点検商法|無料点検"
+        r"|契約(?:を)?させられ|強引に契約|買わされ|高額な?(?:契約|請求|工事)|解約でき|定期購入|(?:怪しい|変な|不審な)電話"
+        r"|(?:お金|金)を?(?:振り込|振込|払え|用意し)[^。]{0,8}?(?:言われ|と言|電話)|(?:お金|万円)[^。]{0,6}?いる(?:と|って)"
+        r"|架空|フィッシング"
+    ),
+    "money": (
+        r"生活が(?:苦し|できない)|(?:家賃|電気代|ガス代|水道代|灯油代|医療費|治療費|税金|保険料|お金|年金|生活費)"
+        r"[がをも]?[^。]{0,6}?(?:払えな|払えん|払えず|足りな|足りん|足らん|少なくて)"
+        r"|借金|返済|お金が(?:ない|なく|足りな)|お金に困|お金のこと|貯金が(?:底|ない|なく)|生活保護|ご飯も食べられ|食べる物がない"
+    ),
+    "abuse": (
+        r"虐待|叩かれ|たたかれ|殴られ|蹴られ|暴力|手をあげられ|手を上げられ|怒鳴られ|怒鳴り声|泣き叫|叩く音"
+        r"|(?:ご飯|食事)を?(?:もらえない|もらえん|くれない|させてもらえ)|(?:年金|お金|通帳)を[^。]{0,4}?(?:取られ|とられ|勝手に)"
+        r"|勝手に使われ|閉じ込め|きつく(?:当たられ|言われ)|いじめられ|無視され"
+    ),
+    "dementia": (
+        r"認知症|ぼけて|ボケて|ぼけた|物忘れ|もの忘れ|同じこと(?:を)?何度|徘徊|道に迷|家に帰れな|帰り道がわからな"
+        r"|(?:財布|通帳|お金)を?(?:盗られ|とられ|取られ|盗まれ)たと(?:言|いう)|(?:消し|閉め|飲み)忘れ(?:る|が|の)?[^。]{0,6}?(?:増え|多|ひど)|忘れっぽ|記憶が"
+    ),
+    "care_insurance": (
+        r"介護保険|要介護|要支援|介護認定|認定(?:を|の)?(?:受け|申請|調査)|ケアマネ|デイサービス|デイケア|ショートステイ"
+        r"|ヘルパー(?:さん)?(?:に来て|を頼|を使|の利用|を利用|に来てもら)|訪問介護|介護サービス|施設に入|老人ホーム"
+        r"|地域包括|介護ベッド|福祉用具|入所"
+    ),
+    "suicide": (
+        r"死にたい|死にたく|死んでしまいたい|死んだ方が|死んだほうが|死のう|自殺|消えたい|消えてしまいたい|いなくなりたい"
+        r"|生きていても|生きとっても|生きてても|生きる(?:のが|意味)|生きているのが(?:つら|辛)|生きとるのが(?:つら|辛)"
+        r"|終わりにしたい|楽になりたい|首をつ|飛び降り"
+    ),
+}
+
+_SENTENCE = re.compile(r"[^。!?\n]+[。!?\n]*")
+# "it is over / it was nothing": a cue before one of these in the same sentence is dropped
+_FINE = re.compile(
+    r"(?:今は|もう|今では|すっかり)[^。!?]{0,8}?(?:大丈夫|平気|元気|なんともない|何ともない|治|良くなっ|よくなっ|回復)"
+    r"|気のせい|勘違い|お騒がせ|と思ったら|退院し|治りました|治った"
+)
+_PAST = re.compile(
+    r"先週|先々週|先月|去年|昨年|以前|前に|この前|先日|昔|一昨日|おととい|昨日|\d+(?:日|週間|か月|ヶ月|年)前|前の冬|去年の"
+)
+# cues whose words only describe a state that holds now: a past marker does not cancel them
+_NOW_ONLY = re.compile(
+    r"起きられない|起き上がれない|立てない|動けない|返事がない|意識がない|血が止まらない|息ができない|息が苦し|燃えている|燃えてる"
+    r"|動けません|起きられません|立てません|起き上がれません"
+)
+_AFTER_NEG = re.compile(
+    r"^[^。!?、]{0,3}?(?:くない|くなかった|かった|ではない|じゃない|でない|ことはない|わけではない|なかった|はしない|しない"
+    r"|ません|ないよう|んよう|ように|そう|たら|と危|と困|ないか|か心配|かもしれ|ないので)"
+)
+_BEFORE_NEG = re.compile(r"(?:(?<!もし)もし(?!もし)|万一|万が一|もしも|ないように|予防|防止|訓練|心配なので)[^。!?]{0,12}$")
+_ALARM = re.compile(r"報知器|警報器|警報機|点検|検針|料金|の用心|防犯|対策|電池")
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyResult:
+    label: str | None  # "emergency", "consult" or None
+    cues: tuple[str, ...]
+    suppressed: tuple[str, ...]  # emergency cues seen but dropped as past, negated or hypothetical
+
+
+_EM = {k: re.compile(v) for k, v in EMERGENCY.items()}
+_CO = {k: re.compile(v) for k, v in CONSULT.items()}
+_HELP_ONLY = re.compile(r"^\s*(?:助けて|たすけて|誰か|だれか|助けてください|助けてー+)[\s!ー。!]*$")
+
+
+def _dropped(sentence: str, m: re.Match[str], check_past: bool) -> bool:
+    after = sentence[m.end() :]
+    before = sentence[: m.start()]
+    if _AFTER_NEG.match(after) and not _NOW_ONLY.search(m.group(0)):
+        return True
+    if _BEFORE_NEG.search(before):
+        return True
+    if _FINE.search(after):
+        return True
+    if check_past and not _NOW_ONLY.search(m.group(0) + after[:8]):
+        past = list(_PAST.finditer(before[-12:]))
+        # 昨日から胸が痛い: a state that began in the past and goes on is not over
+        if past and not before[-12:][past[-1].end() :].startswith("から"):
+            return True
+    return False
+
+
+def check(text: str) -> SafetyResult:
+    """Emergency cues first (they win), then consultation cues, on normalised text."""
+    if _HELP_ONLY.match(text):
+        return SafetyResult("emergency", ("help_call",), ())
+    em: list[str] = []
+    dropped: list[str] = []
+    co: list[str] = []
+    for sm in _SENTENCE.finditer(text):
+        sentence = sm.group(0)
+        for tag, pat in _EM.items():
+            for m in pat.finditer(sentence):
+                if tag in ("fire", "gas") and _ALARM.search(sentence) and not _NOW_ONLY.search(sentence):
+                    dropped.append(tag)
+                    continue
+                if _dropped(sentence, m, check_past=True):
+                    dropped.append(tag)
+                    continue
+                if tag not in em:
+                    em.append(tag)
+                break
+        for tag, pat in _CO.items():
+            m = pat.search(sentence)
+            if m and tag not in co and not _FINE.search(sentence[m.end() :]):
+                co.append(tag)
+    if em:
+        return SafetyResult("emergency", tuple(em + co), tuple(dropped))
+    if co:
+        return SafetyResult("consult", tuple(co), tuple(dropped))
+    return SafetyResult(None, (), tuple(dropped))
