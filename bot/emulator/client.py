@@ -29,9 +29,7 @@ class EmulatorClient:
     ) -> None:
         await self.close()
 
-    async def _call(
-        self, method: str, path: str, json: Any = None, params: dict[str, str] | None = None
-    ) -> Any:
+    async def _call(self, method: str, path: str, json: Any = None, params: dict[str, str] | None = None) -> Any:
         url = f"{self.base_url}/_emulator/{path}"
         async with self._session.request(method, url, json=json, params=params) as resp:
             data = await resp.json()
@@ -54,9 +52,7 @@ class EmulatorClient:
         body = {"userId": user_id, "displayName": name, "friend": friend, **extra}
         return (await self._call("POST", "users", body))["users"][0]
 
-    async def add_group(
-        self, group_id: str, name: str | None = None, members: list[str] | None = None
-    ) -> Any:
+    async def add_group(self, group_id: str, name: str | None = None, members: list[str] | None = None) -> Any:
         body = {"groupId": group_id, "groupName": name, "members": members or []}
         return (await self._call("POST", "groups", body))["groups"][0]
 
@@ -69,9 +65,7 @@ class EmulatorClient:
         data = await self._call("POST", "events", {"type": builder, "args": args})
         return data["status"], data["events"][0]
 
-    async def send_text(
-        self, user_id: str, text: str, group_id: str | None = None
-    ) -> tuple[int, dict[str, Any]]:
+    async def send_text(self, user_id: str, text: str, group_id: str | None = None) -> tuple[int, dict[str, Any]]:
         return await self.send("text", user_id=user_id, text=text, group_id=group_id)
 
     async def send_postback(
@@ -87,9 +81,7 @@ class EmulatorClient:
         data = await self._call("POST", "redeliver", {"event": event})
         return data["status"], data["events"][0]
 
-    async def send_raw(
-        self, body: bytes, signature: str | None = None, sign: bool = False
-    ) -> tuple[int, str]:
+    async def send_raw(self, body: bytes, signature: str | None = None, sign: bool = False) -> tuple[int, str]:
         payload = {"raw_base64": base64.b64encode(body).decode(), "signature": signature, "sign": sign}
         data = await self._call("POST", "events", payload)
         return data["status"], data["body"]

@@ -195,7 +195,7 @@ async def outage(request: web.Request) -> web.Response:
     """Stop listening for `seconds` (connections are refused, this control API included), then come back."""
     data = await _json(request)
     seconds = float(data["seconds"])
-    _server(request).start_outage(seconds)
+    _server(request).start_outage(seconds, spare=request.protocol)
     return web.json_response({"ok": True, "seconds": seconds})
 
 
@@ -205,8 +205,7 @@ async def rich_menus(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "richmenus": [
-                {"richMenuId": m.rich_menu_id, "hasImage": m.image is not None, **m.body}
-                for m in s.rich_menus.values()
+                {"richMenuId": m.rich_menu_id, "hasImage": m.image is not None, **m.body} for m in s.rich_menus.values()
             ],
             "default": s.default_rich_menu,
             "users": s.user_rich_menus,

@@ -78,9 +78,7 @@ class EventFactory:
             event["replyToken"] = self.state.issue_reply_token(chat)
         return event
 
-    def _message(
-        self, user_id: str, group_id: str | None, room_id: str | None, content: dict[str, Any]
-    ) -> Event:
+    def _message(self, user_id: str, group_id: str | None, room_id: str | None, content: dict[str, Any]) -> Event:
         event = self._base("message", user_id, group_id, room_id)
         event["message"] = {"id": ids.message_id(), **content}
         return event

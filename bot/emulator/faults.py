@@ -44,7 +44,10 @@ class FaultRule:
     def __post_init__(self) -> None:
         if self.mode not in ("before", "after"):
             raise ValueError(f"mode must be 'before' or 'after', not {self.mode!r}")
-        self._regex = re.compile(self.path)
+        try:
+            self._regex = re.compile(self.path)
+        except re.error as e:
+            raise ValueError(f"path {self.path!r} is not a regular expression: {e}") from None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():

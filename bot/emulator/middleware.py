@@ -93,9 +93,7 @@ async def _line_call(state: EmulatorState, request: web.Request, handler: Handle
     body = await request.read()
     problem = _check(state, request, body)
     if problem is not None:
-        state.record_violation(
-            request.method, request.path, problem.status, problem.message, problem.details, body
-        )
+        state.record_violation(request.method, request.path, problem.status, problem.message, problem.details, body)
         return web.json_response(problem.body(), status=problem.status)
 
     fault = state.faults.take(request.method, request.path)

@@ -38,9 +38,7 @@ WEBHOOK = SPEC_DIR / "webhook.yml"
 # api-data.line.me; the emulator answers both on one port, so the validator tries both hosts.
 API_HOSTS = ("https://api.line.me", "https://api-data.line.me")
 _BASE_PREFIX = "_EmulatorBase_"
-AUTH_REQUIRED = (
-    "Authorization header required. Must follow the scheme, 'Authorization: Bearer <ACCESS TOKEN>'"
-)
+AUTH_REQUIRED = "Authorization header required. Must follow the scheme, 'Authorization: Bearer <ACCESS TOKEN>'"
 
 
 def _discriminator(

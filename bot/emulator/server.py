@@ -21,9 +21,7 @@ Sent = tuple[int, Event]
 
 def build_app(server: EmulatorServer) -> web.Application:
     # Large enough for a 1 MB rich menu image plus slack; LINE's own limit is checked by the handler.
-    app = web.Application(
-        middlewares=[control.control_errors, line_platform], client_max_size=4 * 1024 * 1024
-    )
+    app = web.Application(middlewares=[control.control_errors, line_platform], client_max_size=4 * 1024 * 1024)
     app[api.STATE] = server.state
     app[control.SERVER] = server
     api.add_routes(app)
@@ -95,16 +93,27 @@ class EmulatorServer:
     ) -> None:
         await self.stop()
 
-    def start_outage(self, seconds: float) -> None:
-        """Stop accepting connections for `seconds` (the bot sees 'connection refused'), then listen again."""
+    def start_outage(self, seconds: float, spare: object = None) -> None:
+        """Stop accepting connections for `seconds` (the bot sees 'connection refused'), then listen again.
+
+        `spare` is the connection (`request.protocol`) of a control request, closed only after it answered.
+        """
         if self._outage is not None and not self._outage.done():
             raise RuntimeError("an outage is already running")
-        self._outage = asyncio.get_running_loop().create_task(self._run_outage(seconds))
+        self._outage = asyncio.get_running_loop().create_task(self._run_outage(seconds, spare))
 
-    async def _run_outage(self, seconds: float) -> None:
+    async def _run_outage(self, seconds: float, spare: object) -> None:
         if self._site is not None:
             await self._site.stop()
             self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            # Kept-alive connections would otherwise still reach us: drop them, in-flight requests included (that
+            # is what an outage does), except the control request that asked for it, which still gets its answer.
+            for conn in self._runner.server.connections:
+                if conn is spare:
+                    conn.close()
+                else:
+                    conn.force_close()
         await asyncio.sleep(seconds)
         await self._listen()
 

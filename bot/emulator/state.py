@@ -157,9 +157,7 @@ class EmulatorState:
 
     # People and chats -----------------------------------------------------------------------------
 
-    def add_user(
-        self, user_id: str, display_name: str | None = None, *, friend: bool = True, **extra: Any
-    ) -> User:
+    def add_user(self, user_id: str, display_name: str | None = None, *, friend: bool = True, **extra: Any) -> User:
         user = self.users.get(user_id)
         if user is None:
             user = User(user_id, display_name or f"User {user_id[-4:]}", friend=friend)
@@ -224,9 +222,7 @@ class EmulatorState:
             if group is None or not group.bot_joined:
                 raise PlatformError(400, "Failed to send messages")
         else:
-            raise PlatformError(
-                400, "The property, 'to', in the request body is invalid (line: -, column: -)"
-            )
+            raise PlatformError(400, "The property, 'to', in the request body is invalid (line: -, column: -)")
 
     def check_retry_key(self, retry_key: str | None) -> None:
         if retry_key is not None and retry_key in self.retry_keys:
@@ -280,9 +276,7 @@ class EmulatorState:
                 await self._changed.wait_for(lambda: len(self.messages_to(chat_id)) >= count)
         except TimeoutError:
             got = [m.get("text", m.get("altText", m.get("type"))) for m in self.messages_to(chat_id)]
-            raise TimeoutError(
-                f"{chat_id} received {len(got)} of {count} messages within {timeout}s: {got}"
-            ) from None
+            raise TimeoutError(f"{chat_id} received {len(got)} of {count} messages within {timeout}s: {got}") from None
         return self.messages_to(chat_id)
 
     async def wait_for_deliveries(self, since: int, timeout: float, to: str | None = None) -> list[Delivery]:  # noqa: ASYNC109

@@ -57,9 +57,7 @@ class WebhookSender:
             self.state.apply_event(event)
         body = envelope(self.state.bot_user_id, events)
         response = await self.send_raw(body, sign(self.state.channel_secret, body))
-        self.state.webhook_calls.append(
-            WebhookCall(self.state.clock(), response.status, response.body, events)
-        )
+        self.state.webhook_calls.append(WebhookCall(self.state.clock(), response.status, response.body, events))
         return response
 
     async def send_raw(self, body: bytes, signature: str | None) -> WebhookResponse:

@@ -52,9 +52,7 @@ async def test_reply_token_is_single_use(emu: EmulatorServer, line: AsyncMessagi
     assert len(emu.messages_to(ALICE)) == 1
 
 
-async def test_unknown_and_expired_reply_tokens_are_refused(
-    emu: EmulatorServer, line: AsyncMessagingApi
-) -> None:
+async def test_unknown_and_expired_reply_tokens_are_refused(emu: EmulatorServer, line: AsyncMessagingApi) -> None:
     with pytest.raises(ApiException) as err:
         await line.reply_message(ReplyMessageRequest(reply_token=ids.reply_token(), messages=_text("x")))
     assert err.value.status == 400
@@ -73,14 +71,10 @@ async def test_push_with_retry_key_is_delivered_once(emu: EmulatorServer, line: 
     )
     assert first.status_code == 200
     with pytest.raises(ApiException) as err:
-        await line.push_message(
-            PushMessageRequest(to=ALICE, messages=_text("お知らせ")), x_line_retry_key=key
-        )
+        await line.push_message(PushMessageRequest(to=ALICE, messages=_text("お知らせ")), x_line_retry_key=key)
     assert err.value.status == 409
     assert err.value.headers["x-line-accepted-request-id"] == first.headers["x-line-request-id"]
-    assert [(m["text"], m["via"], m["retry_key"]) for m in emu.messages_to(ALICE)] == [
-        ("お知らせ", "push", key)
-    ]
+    assert [(m["text"], m["via"], m["retry_key"]) for m in emu.messages_to(ALICE)] == [("お知らせ", "push", key)]
 
 
 async def test_push_to_non_friend_or_blocked_user_fails(emu: EmulatorServer, line: AsyncMessagingApi) -> None:
@@ -94,9 +88,7 @@ async def test_push_to_non_friend_or_blocked_user_fails(emu: EmulatorServer, lin
     assert emu.deliveries == []
 
 
-async def test_unfollow_blocks_pushes_and_follow_restores_them(
-    emu: EmulatorServer, line: AsyncMessagingApi
-) -> None:
+async def test_unfollow_blocks_pushes_and_follow_restores_them(emu: EmulatorServer, line: AsyncMessagingApi) -> None:
     await emu.send_follow(ALICE)
     await line.push_message(PushMessageRequest(to=ALICE, messages=_text("1")))
     await emu.send_unfollow(ALICE)

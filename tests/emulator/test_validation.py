@@ -74,9 +74,7 @@ BAD_PUSHES = {
         "messages[0].contents.body.contents[0]",
     ),
     "flex carousel holding a text": (
-        _push(
-            {"type": "flex", "altText": "a", "contents": {"type": "carousel", "contents": [{"type": "text"}]}}
-        ),
+        _push({"type": "flex", "altText": "a", "contents": {"type": "carousel", "contents": [{"type": "text"}]}}),
         "messages[0].contents.contents[0].type",
     ),
     "postback data over 300 characters": (_push(_buttons("x" * 301)), "messages[0].template.actions[0].data"),
