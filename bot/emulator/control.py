@@ -35,15 +35,27 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return data
 
 
+# The simulator page is served by the bot's own server, so a browser calls this API cross-origin.
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+}
+
+
 @web.middleware
 async def control_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    if not request.path.startswith("/_emulator/"):
+        inner: web.StreamResponse = await handler(request)
+        return inner
+    if request.method == "OPTIONS":
+        return web.Response(status=204, headers=CORS)
     # Mistakes in a control request are the caller's: answer 400 with the reason instead of a 500.
     try:
         response: web.StreamResponse = await handler(request)
     except (BadControlRequest, ValueError, TypeError, KeyError) as e:
-        if not request.path.startswith("/_emulator/"):
-            raise
-        return web.json_response({"error": f"{type(e).__name__}: {e}"}, status=400)
+        response = web.json_response({"error": f"{type(e).__name__}: {e}"}, status=400)
+    response.headers.update(CORS)
     return response
 
 

@@ -224,6 +224,33 @@ def _bad_request(error: Exception) -> SpecError:
     return SpecError(400, _short(str(error)), [])
 
 
+@dataclass(slots=True)
+class _Response:
+    status_code: int
+    headers: Mapping[str, str]
+    data: bytes | None
+    content_type: str
+
+
+def validate_response(
+    method: str, path: str, status: int, headers: Mapping[str, str], body: bytes, content_type: str
+) -> list[str]:
+    """Errors of one of the emulator's own answers against the spec (the tests hold the emulator to it too)."""
+    params = RequestParameters(query={}, header=CIMultiDict({"Authorization": "Bearer x"}), cookie={})
+    response = _Response(status, CIMultiDict(headers), body or None, content_type)
+    for host in API_HOSTS:
+        req = _Request(host, path, method.lower(), None, "application/json", params)
+        try:
+            messaging_api().validate_response(req, response)
+        except ServerNotFound:
+            continue
+        except Exception as e:  # any failure is a finding to report, not to raise
+            leaves = _leaves(e)
+            return [f"{_property(x)}: {x.message}" for x in leaves] or [f"{e}: {e.__cause__}"]
+        return []
+    return [f"no server serves {path}"]
+
+
 def validate_webhook_body(body: bytes) -> list[str]:
     """Errors of a webhook body against `webhook.yml` (used by the tests on what the emulator sends)."""
     params = RequestParameters(query={}, header=CIMultiDict({"Content-Type": "application/json"}), cookie={})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -42,14 +44,20 @@ class EmulatorServer:
         webhook_url: str | None = None,
         validate: bool = True,
         reply_token_ttl: float = DEFAULT_REPLY_TOKEN_TTL,
+        bot_user_id: str | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`clock` (seconds since the epoch) stamps events and deliveries and expires reply tokens."""
         self.state = EmulatorState(
             channel_secret=channel_secret,
             access_token=access_token,
             validate=validate,
             reply_token_ttl=reply_token_ttl,
             webhook_url=webhook_url,
+            clock=clock,
         )
+        if bot_user_id is not None:
+            self.state.bot_user_id = bot_user_id
         self.host = host
         self.port = port
         self.events = EventFactory(self.state)
@@ -166,6 +174,15 @@ class EmulatorServer:
 
     def messages_to(self, chat_id: str) -> list[dict[str, Any]]:
         return self.state.messages_to(chat_id)
+
+    def assert_no_violations(self) -> None:
+        """Fail with every violation spelled out (a bare `assert emu.violations == []` hides the details)."""
+        if self.state.violations:
+            lines = [
+                f"{v.method} {v.path} -> {v.status} {v.message} {v.details} body={v.body[:300]!r}"
+                for v in self.state.violations
+            ]
+            raise AssertionError("requests LINE would refuse:\n" + "\n".join(lines))
 
     async def wait_for_messages(self, chat_id: str, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:  # noqa: ASYNC109
         return await self.state.wait_for_messages(chat_id, count, timeout)

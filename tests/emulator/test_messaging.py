@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 from linebot.v3.messaging import (
+    AsyncApiClient,
     AsyncMessagingApi,
+    Configuration,
     PushMessageRequest,
     ReplyMessageRequest,
     ShowLoadingAnimationRequest,
@@ -16,6 +18,8 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.emulator import EmulatorServer, ids
+
+from .conftest import SECRET, TOKEN, Receiver
 
 ALICE = "U" + "a1" * 16
 BOB = "U" + "b2" * 16
@@ -169,3 +173,19 @@ async def test_wait_for_messages_wakes_on_delivery(emu: EmulatorServer, line: As
     assert [m["text"] for m in got] == ["1", "2"]
     with pytest.raises(TimeoutError, match="2 of 3"):
         await emu.wait_for_messages(ALICE, 3, timeout=0.05)
+
+
+async def test_reply_token_expiry_follows_the_injected_clock(receiver: Receiver) -> None:
+    now = [1_800_000_000.0]
+    async with EmulatorServer(
+        channel_secret=SECRET, access_token=TOKEN, webhook_url=receiver.url, clock=lambda: now[0]
+    ) as emu:
+        _, event = await emu.send_text(ALICE, "x")
+        assert event["timestamp"] == 1_800_000_000_000
+        now[0] += 61
+        async with AsyncApiClient(Configuration(host=emu.url, access_token=TOKEN)) as client:
+            with pytest.raises(ApiException) as err:
+                await AsyncMessagingApi(client).reply_message(
+                    ReplyMessageRequest(reply_token=event["replyToken"], messages=_text("late"))
+                )
+        assert err.value.status == 400

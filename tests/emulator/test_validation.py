@@ -8,6 +8,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.emulator import EmulatorServer
 
@@ -153,3 +155,20 @@ async def test_validation_can_be_switched_off(emu: EmulatorServer, http: aiohttp
     assert emu.violations == []
     status, _ = await _post(http, emu, _push(TEXT), {"Authorization": "Bearer wrong-token"})
     assert status == 401  # the token is still checked: a wrong one is a configuration bug
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["あ", "a", "😀", "\n", "𠮷"]), st.integers(min_value=0, max_value=2600)),
+        min_size=1,
+        max_size=4,
+    )
+)
+@settings(max_examples=80, deadline=None)
+def test_text_limit_counts_utf16_units(runs: list[tuple[str, int]]) -> None:
+    # Runs of characters rather than st.text: hypothesis would need thousands of draws for a 5000-unit text.
+    from bot.emulator.limits import check_body
+
+    text = "".join(char * count for char, count in runs) or "a"
+    details = check_body("/v2/bot/message/push", _push({"type": "text", "text": text}))
+    assert bool(details) == (len(text.encode("utf-16-le")) // 2 > 5000)
