@@ -69,6 +69,27 @@ async def push(request: web.Request) -> web.Response:
     return ok(_sent(messages))
 
 
+async def validate_messages(request: web.Request) -> web.Response:
+    # The form was checked by the middleware; reaching the handler means LINE would accept these messages.
+    _messages(await read_json(request))
+    return ok()
+
+
+async def message_content(request: web.Request) -> web.Response:
+    """What a user sent as an image, video, voice message or file (served on the api-data host path)."""
+    found = request.app[STATE].contents.get(request.match_info["messageId"])
+    if found is None:
+        raise PlatformError(404, "Not found")
+    data, content_type = found
+    return web.Response(body=data, content_type=content_type)
+
+
+async def message_content_transcoding(request: web.Request) -> web.Response:
+    if request.match_info["messageId"] not in request.app[STATE].contents:
+        raise PlatformError(404, "Not found")
+    return ok({"status": "succeeded"})
+
+
 async def quota(request: web.Request) -> web.Response:
     return ok({"type": "limited", "value": MESSAGE_QUOTA})
 
@@ -279,6 +300,10 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_post("/v2/bot/message/reply", reply)
     r.add_post("/v2/bot/message/push", push)
+    r.add_post("/v2/bot/message/validate/reply", validate_messages)
+    r.add_post("/v2/bot/message/validate/push", validate_messages)
+    r.add_get("/v2/bot/message/{messageId}/content", message_content)
+    r.add_get("/v2/bot/message/{messageId}/content/transcoding", message_content_transcoding)
     r.add_get("/v2/bot/message/quota", quota)
     r.add_get("/v2/bot/message/quota/consumption", quota_consumption)
     r.add_post("/v2/bot/chat/loading/start", loading_start)

@@ -95,7 +95,11 @@ class EmulatorClient:
 
     async def messages_to(self, chat_id: str) -> list[dict[str, Any]]:
         found = (await self.deliveries(to=chat_id))["deliveries"]
-        return [{**m, "via": d["via"], "seq": d["seq"]} for d in found for m in d["messages"]]
+        return [
+            {**m, "via": d["via"], "seq": d["seq"], "at": d["at"], "retry_key": d["retry_key"]}
+            for d in found
+            for m in d["messages"]
+        ]
 
     async def wait_for_messages(self, chat_id: str, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout

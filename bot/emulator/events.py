@@ -29,6 +29,20 @@ BUILDERS = (
 )
 
 
+# Placeholder media for users' images, videos, voice messages and files, served by GET .../content; a test
+# that cares about the bytes passes its own `content=`.
+_PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da6300010000050001a5f645400000000049454e44ae426082"
+)
+PLACEHOLDER_CONTENT = {
+    "image": (_PNG_1X1, "image/png"),
+    "video": (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", "video/mp4"),
+    "audio": (b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A mp42isom", "audio/x-m4a"),
+    "file": (b"%PDF-1.4\n%%EOF\n", "application/octet-stream"),
+}
+
+
 def source(user_id: str | None, group_id: str | None = None, room_id: str | None = None) -> dict[str, str]:
     if group_id is not None:
         src = {"type": "group", "groupId": group_id}
@@ -78,10 +92,25 @@ class EventFactory:
             event["replyToken"] = self.state.issue_reply_token(chat)
         return event
 
-    def _message(self, user_id: str, group_id: str | None, room_id: str | None, content: dict[str, Any]) -> Event:
+    def _message(
+        self,
+        user_id: str,
+        group_id: str | None,
+        room_id: str | None,
+        content: dict[str, Any],
+        media: tuple[bytes, str] | None = None,
+    ) -> Event:
         event = self._base("message", user_id, group_id, room_id)
-        event["message"] = {"id": ids.message_id(), **content}
+        message_id = ids.message_id()
+        event["message"] = {"id": message_id, **content}
+        if media is not None:
+            self.state.contents[message_id] = media
         return event
+
+    @staticmethod
+    def _media(kind: str, content: bytes | None, content_type: str | None) -> tuple[bytes, str]:
+        default, default_type = PLACEHOLDER_CONTENT[kind]
+        return (default if content is None else content, content_type or default_type)
 
     def text(
         self,
@@ -116,26 +145,45 @@ class EventFactory:
             content["keywords"] = keywords
         return self._message(user_id, group_id, room_id, content)
 
-    def image(self, user_id: str, group_id: str | None = None, room_id: str | None = None) -> Event:
-        content = {"type": "image", "contentProvider": {"type": "line"}, "quoteToken": ids.quote_token()}
-        return self._message(user_id, group_id, room_id, content)
+    def image(
+        self,
+        user_id: str,
+        group_id: str | None = None,
+        room_id: str | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Event:
+        message = {"type": "image", "contentProvider": {"type": "line"}, "quoteToken": ids.quote_token()}
+        return self._message(user_id, group_id, room_id, message, self._media("image", content, content_type))
 
     def video(
-        self, user_id: str, duration_ms: int = 8000, group_id: str | None = None, room_id: str | None = None
+        self,
+        user_id: str,
+        duration_ms: int = 8000,
+        group_id: str | None = None,
+        room_id: str | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> Event:
-        content = {
+        message = {
             "type": "video",
             "duration": duration_ms,
             "contentProvider": {"type": "line"},
             "quoteToken": ids.quote_token(),
         }
-        return self._message(user_id, group_id, room_id, content)
+        return self._message(user_id, group_id, room_id, message, self._media("video", content, content_type))
 
     def audio(
-        self, user_id: str, duration_ms: int = 5000, group_id: str | None = None, room_id: str | None = None
+        self,
+        user_id: str,
+        duration_ms: int = 5000,
+        group_id: str | None = None,
+        room_id: str | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> Event:
-        content = {"type": "audio", "duration": duration_ms, "contentProvider": {"type": "line"}}
-        return self._message(user_id, group_id, room_id, content)
+        message = {"type": "audio", "duration": duration_ms, "contentProvider": {"type": "line"}}
+        return self._message(user_id, group_id, room_id, message, self._media("audio", content, content_type))
 
     def file(
         self,
@@ -144,9 +192,10 @@ class EventFactory:
         file_size: int = 2048,
         group_id: str | None = None,
         room_id: str | None = None,
+        content: bytes | None = None,
     ) -> Event:
-        content = {"type": "file", "fileName": file_name, "fileSize": file_size}
-        return self._message(user_id, group_id, room_id, content)
+        message = {"type": "file", "fileName": file_name, "fileSize": file_size}
+        return self._message(user_id, group_id, room_id, message, self._media("file", content, None))
 
     def location(
         self,

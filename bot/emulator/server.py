@@ -215,8 +215,8 @@ class EmulatorServer:
     async def send_sticker(self, user_id: str, group_id: str | None = None, **kw: Any) -> Sent:
         return await self._send(self.events.sticker(user_id, group_id=group_id, **kw))
 
-    async def send_image(self, user_id: str, group_id: str | None = None) -> Sent:
-        return await self._send(self.events.image(user_id, group_id=group_id))
+    async def send_image(self, user_id: str, group_id: str | None = None, **kw: Any) -> Sent:
+        return await self._send(self.events.image(user_id, group_id=group_id, **kw))
 
     async def send_video(self, user_id: str, group_id: str | None = None, **kw: Any) -> Sent:
         return await self._send(self.events.video(user_id, group_id=group_id, **kw))

@@ -152,6 +152,7 @@ class EmulatorState:
         self.default_rich_menu: str | None = None
         self.user_rich_menus: dict[str, str] = {}
         self.loading: list[dict[str, Any]] = []
+        self.contents: dict[str, tuple[bytes, str]] = {}  # message id -> (bytes, content type) users sent
         self.faults.clear()
         self._seq = 0
 

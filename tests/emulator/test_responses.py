@@ -59,6 +59,11 @@ async def test_every_answer_matches_the_spec(emu: EmulatorServer, http: aiohttp.
     await call("GET", f"/v2/bot/group/{GROUP}/summary")
     await call("GET", f"/v2/bot/group/{GROUP}/members/count")
     await call("POST", "/v2/bot/chat/loading/start", {"chatId": ALICE, "loadingSeconds": 5})
+    await call("POST", "/v2/bot/message/validate/push", {"messages": text})
+    await call("POST", "/v2/bot/message/validate/reply", {"messages": text})
+    _, image = await emu.send_image(ALICE)
+    assert (await call("GET", f"/v2/bot/message/{image['message']['id']}/content")).startswith(b"\x89PNG")
+    await call("GET", f"/v2/bot/message/{image['message']['id']}/content/transcoding")
     await call("GET", "/v2/bot/message/quota")
     await call("GET", "/v2/bot/message/quota/consumption")
     await call("GET", "/v2/bot/info")
@@ -76,7 +81,7 @@ async def test_every_answer_matches_the_spec(emu: EmulatorServer, http: aiohttp.
     await call("DELETE", "/v2/bot/user/all/richmenu")
     await call("DELETE", f"/v2/bot/richmenu/{menu_id}")
     emu.assert_no_violations()
-    assert len(checked) == 23
+    assert len(checked) == 27
 
 
 def test_response_check_is_not_vacuous() -> None:

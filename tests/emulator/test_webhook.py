@@ -135,3 +135,21 @@ async def test_sdk_fixture_is_not_valid_per_spec_but_parsable() -> None:
         pytest.skip("../shared/line-sdk-fixtures is not present")
     errors = validate_webhook_body(fixture.read_bytes())
     assert any("destination" in e for e in errors)
+
+
+async def test_media_content_can_be_downloaded(emu: EmulatorServer) -> None:
+    import aiohttp
+
+    from .conftest import TOKEN
+
+    _, voice = await emu.send_audio(ALICE, content=b"m4a-bytes", content_type="audio/x-m4a")
+    _, image = await emu.send_image(ALICE)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{emu.url}/v2/bot/message/{voice['message']['id']}/content", headers=headers) as r:
+            assert (r.status, r.content_type, await r.read()) == (200, "audio/x-m4a", b"m4a-bytes")
+        async with http.get(f"{emu.url}/v2/bot/message/{image['message']['id']}/content", headers=headers) as r:
+            assert r.content_type == "image/png"
+        async with http.get(f"{emu.url}/v2/bot/message/123/content", headers=headers) as r:
+            assert r.status == 404
+    emu.assert_no_violations()
