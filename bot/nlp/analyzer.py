@@ -14,20 +14,22 @@ from datetime import datetime
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc
 
 from bot.nlp import dates, safety
-from bot.nlp.classifier import MODEL_DIR, load_textcat
+from bot.nlp.classifier import MODEL_DIR, Classifier, kana_reading, load_classifier
 from bot.nlp.masking import Masker
 from bot.nlp.normalize import standard, width
 from bot.nlp.types import HELP_LABELS, LABELS, Analysis
 
 # Classifier-only safety: below a rule, the model may still see an emergency or a consultation the rules
 # missed. These thresholds were set on the dev split (never on test).
-EMERGENCY_FLOOR = 0.30
-CONSULT_FLOOR = 0.40
+EMERGENCY_FLOOR = 0.60
+CONSULT_FLOOR = 0.60
 _URGENT = re.compile(r"今すぐ|至急|急ぎ|急いで|すぐに|すぐ来|早く|はよ|今日中|本日中|大至急|今日のうちに|なるべく早")
+_CONTENT = re.compile(r"[0-9A-Za-z\u3041-\u30ff\u4e00-\u9fff]")
+
+
 # GiNZA components the analyzer never uses; excluding them saves load time and memory.
 _EXCLUDE = ["parser", "morphologizer", "compound_splitter", "bunsetu_recognizer"]
 
@@ -42,32 +44,32 @@ def _load_ginza() -> Language:
 
 
 class Analyzer:
-    def __init__(self, nlp: Language, textcat: TextCategorizer, masker: Masker) -> None:
+    def __init__(self, nlp: Language, classifier: Classifier, masker: Masker) -> None:
         self.nlp = nlp
-        self.textcat = textcat
+        self.classifier = classifier
         self.masker = masker
 
     @classmethod
     def load(cls, model_dir: Path = MODEL_DIR, use_ner: bool = True) -> Analyzer:
         nlp = _load_ginza()
-        textcat = load_textcat(nlp, model_dir)
-        return cls(nlp, textcat, Masker(nlp, use_ner=use_ner))
+        return cls(nlp, load_classifier(nlp, model_dir), Masker(nlp, use_ner=use_ner))
 
     # -------------------------------------------------------------------------------- public
     def analyze(self, text: str, now: datetime) -> Analysis:
         std = standard(text)
-        if not std:
-            return self._blank()
-        doc = self.textcat(self.nlp.make_doc(std))
-        return self._decide(text, std, doc, now)
+        if not _CONTENT.search(std):
+            return self._blank(text)
+        doc = self.nlp.make_doc(std)
+        return self._decide(text, std, doc, self.classifier.cats(self.nlp, doc), now)
 
     def analyze_many(self, texts: Sequence[str], now: datetime) -> list[Analysis]:
         stds = [standard(t) for t in texts]
-        idx = [i for i, s in enumerate(stds) if s]
-        docs = self.textcat.pipe((self.nlp.make_doc(stds[i]) for i in idx), batch_size=64)
-        out: list[Analysis] = [self._blank() for _ in texts]
-        for i, doc in zip(idx, docs, strict=True):
-            out[i] = self._decide(texts[i], stds[i], doc, now)
+        idx = [i for i, s in enumerate(stds) if _CONTENT.search(s)]
+        docs = [self.nlp.make_doc(stds[i]) for i in idx]
+        cats = self.classifier.cats_many(self.nlp, docs)
+        out: list[Analysis] = [self._blank(t) for t in texts]
+        for i, doc, c in zip(idx, docs, cats, strict=True):
+            out[i] = self._decide(texts[i], stds[i], doc, c, now)
         return out
 
     def mask(self, text: str) -> str:
@@ -76,28 +78,30 @@ class Analyzer:
     def safety(self, text: str) -> Analysis | None:
         """Only an emergency or a consultation (rules, then the classifier's view); None otherwise."""
         std = standard(text)
-        if not std:
+        if not _CONTENT.search(std):
             return None
-        rules = safety.check(std)
+        doc = self.nlp.make_doc(std)
+        rules = safety.check(std, kana_reading(doc))
         if rules.label is None:
-            doc = self.textcat(self.nlp.make_doc(std))
-            label = self._model_safety(doc.cats, rules)
+            cats = self.classifier.cats(self.nlp, doc)
+            label = self._model_safety(cats, rules)
             if label is None:
                 return None
-            return self._safety_analysis(text, label, ("model",), dict(doc.cats))
+            return self._safety_analysis(text, label, ("model",), cats)
         return self._safety_analysis(text, rules.label, rules.cues, None)
 
     # -------------------------------------------------------------------------------- internals
-    def _blank(self) -> Analysis:
+    def _blank(self, text: str) -> Analysis:
+        # empty, or only emoji / stickers / punctuation: nothing to act on
         scores = {lab: float(lab == "not_request") for lab in LABELS}
-        return Analysis("not_request", 1.0, scores, None, False, "", ())
+        return Analysis("not_request", 1.0, scores, None, False, width(text), ())
 
     @staticmethod
     def _model_safety(cats: dict[str, float], rules: safety.SafetyResult) -> str | None:
         top = max(cats, key=cats.__getitem__)
-        if (cats["emergency"] >= EMERGENCY_FLOOR or top == "emergency") and not rules.suppressed:
+        if cats["emergency"] >= EMERGENCY_FLOOR and top == "emergency" and not rules.suppressed:
             return "emergency"
-        if cats["consult"] >= CONSULT_FLOOR or top == "consult":
+        if cats["consult"] >= CONSULT_FLOOR and top == "consult":
             return "consult"
         return None
 
@@ -110,9 +114,9 @@ class Analyzer:
         conf = 1.0 if cues != ("model",) else scores[label]
         return Analysis(label, conf, scores, None, urgent, self.masker.mask(text), cues)
 
-    def _decide(self, text: str, std: str, doc: Doc, now: datetime) -> Analysis:
-        cats = {lab: float(doc.cats.get(lab, 0.0)) for lab in LABELS}
-        rules = safety.check(std)
+    def _decide(self, text: str, std: str, doc: Doc, raw: dict[str, float], now: datetime) -> Analysis:
+        cats = {lab: float(raw.get(lab, 0.0)) for lab in LABELS}
+        rules = safety.check(std, kana_reading(doc))
         if rules.label is not None:
             return self._safety_analysis(text, rules.label, rules.cues, cats)
         label = self._model_safety(cats, rules)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import time
+from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,19 +64,92 @@ TEXTCAT_CONFIG: dict[str, Any] = {
 }
 
 
-def add_textcat(nlp: Language) -> TextCategorizer:
-    if COMPONENT in nlp.pipe_names:
-        pipe = nlp.get_pipe(COMPONENT)
+# The second view: character 1–3-grams of the message's hiragana reading, so 電球 and でんきゅう look alike
+# and words the first view never saw still share characters with ones it did.
+KANA_COMPONENT = "sasaeai_textcat_kana"
+KANA_CONFIG: dict[str, Any] = {
+    "threshold": 0.5,
+    "model": {
+        "@architectures": "spacy.TextCatEnsemble.v2",
+        "nO": None,
+        "linear_model": {
+            "@architectures": "spacy.TextCatBOW.v3",
+            "exclusive_classes": True,
+            "ngram_size": 3,
+            "no_output_layer": False,
+            "length": 2**15,
+            "nO": None,
+        },
+        "tok2vec": {
+            "@architectures": "spacy.Tok2Vec.v2",
+            "embed": {
+                "@architectures": "spacy.MultiHashEmbed.v2",
+                "width": 48,
+                "attrs": ["ORTH"],
+                "rows": [2000],
+                "include_static_vectors": False,
+            },
+            "encode": {
+                "@architectures": "spacy.MaxoutWindowEncoder.v2",
+                "width": 48,
+                "window_size": 2,
+                "maxout_pieces": 3,
+                "depth": 2,
+            },
+        },
+    },
+}
+_KATAKANA = re.compile(r"[\u30a1-\u30f6]")
+
+
+def kana_reading(doc: Doc) -> str:
+    """The hiragana reading of a tokenised message (SudachiPy readings; other characters kept)."""
+    out = []
+    for tok in doc:
+        reading = tok.morph.get("Reading")
+        r = reading[0] if reading else tok.text
+        out.append(_KATAKANA.sub(lambda m: chr(ord(m.group(0)) - 0x60), r) + tok.whitespace_)
+    return "".join(out)
+
+
+def kana_doc(nlp: Language, doc: Doc) -> Doc:
+    chars = [c for c in kana_reading(doc) if not c.isspace()]
+    return Doc(nlp.vocab, words=chars or [" "])
+
+
+@dataclass
+class Classifier:
+    """Both views; the probabilities are averaged."""
+
+    words: TextCategorizer
+    kana: TextCategorizer
+
+    def cats(self, nlp: Language, doc: Doc) -> dict[str, float]:
+        a = self.words(doc).cats
+        b = self.kana(kana_doc(nlp, doc)).cats
+        return {lab: (a[lab] + b[lab]) / 2 for lab in a}
+
+    def cats_many(self, nlp: Language, docs: list[Doc]) -> list[dict[str, float]]:
+        wa = [d.cats for d in self.words.pipe(docs, batch_size=64)]
+        kb = [d.cats for d in self.kana.pipe((kana_doc(nlp, d) for d in docs), batch_size=64)]
+        return [{lab: (a[lab] + b[lab]) / 2 for lab in a} for a, b in zip(wa, kb, strict=True)]
+
+
+def add_textcat(nlp: Language, name: str = COMPONENT, config: dict[str, Any] = TEXTCAT_CONFIG) -> TextCategorizer:
+    if name in nlp.pipe_names:
+        pipe = nlp.get_pipe(name)
     else:
-        pipe = nlp.add_pipe("textcat", name=COMPONENT, config=TEXTCAT_CONFIG, last=True)
+        pipe = nlp.add_pipe("textcat", name=name, config=config, last=True)
     assert isinstance(pipe, TextCategorizer)
     return pipe
 
 
-def load_textcat(nlp: Language, model_dir: Path = MODEL_DIR) -> TextCategorizer:
-    pipe = add_textcat(nlp)
-    pipe.from_disk(model_dir / "textcat", exclude=["vocab"])
-    return pipe
+def load_classifier(nlp: Language, model_dir: Path = MODEL_DIR) -> Classifier:
+    words = add_textcat(nlp)
+    words.from_disk(model_dir / "textcat", exclude=["vocab"])
+    kana = add_textcat(nlp, KANA_COMPONENT, KANA_CONFIG)
+    kana.from_disk(model_dir / "textcat_kana", exclude=["vocab"])
+    return Classifier(words, kana)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -86,12 +161,14 @@ def make_doc(nlp: Language, text: str) -> Doc:
     return nlp.make_doc(standard(text))
 
 
-def _examples(nlp: Language, rows: Sequence[dict[str, Any]]) -> list[Example]:
+def _examples(nlp: Language, rows: Sequence[dict[str, Any]], kana: bool = False) -> list[Example]:
     out = []
     for r in rows:
         if not r["text"].strip():
             continue
         doc = make_doc(nlp, r["text"])
+        if kana:
+            doc = kana_doc(nlp, doc)
         out.append(Example.from_dict(doc, {"cats": {lab: float(lab == r["label"]) for lab in LABELS}}))
     return out
 
@@ -106,19 +183,14 @@ def _accuracy(pipe: TextCategorizer, examples: Iterable[Example]) -> float:
     return ok / max(n, 1)
 
 
-def train(
-    nlp: Language,
-    epochs: int = 14,
-    out_dir: Path = MODEL_DIR,
-    data_dir: Path = DATA_DIR,
-    log: Any = sys.stderr,
-) -> dict[str, Any]:
-    """Train on train.jsonl, keep the epoch with the best dev accuracy, save under out_dir/textcat."""
+def _train_view(
+    nlp: Language, name: str, config: dict[str, Any], kana: bool, epochs: int, data_dir: Path, log: Any
+) -> tuple[TextCategorizer, float, int]:
     fix_random_seed(SEED)
     rng = random.Random(SEED)
-    train_ex = _examples(nlp, read_jsonl(data_dir / "train.jsonl"))
-    dev_ex = _examples(nlp, read_jsonl(data_dir / "dev.jsonl"))
-    pipe = add_textcat(nlp)
+    train_ex = _examples(nlp, read_jsonl(data_dir / "train.jsonl"), kana)
+    dev_ex = _examples(nlp, read_jsonl(data_dir / "dev.jsonl"), kana)
+    pipe = add_textcat(nlp, name, config)
     for lab in LABELS:
         pipe.add_label(lab)
     pipe.initialize(lambda: train_ex, nlp=nlp)
@@ -126,27 +198,45 @@ def train(
     best = (-1.0, 0)
     best_bytes = b""
     t0 = time.perf_counter()
-    print(f"training textcat on {len(train_ex)} messages, dev {len(dev_ex)}, seed {SEED}", file=log, flush=True)
+    print(f"training {name} on {len(train_ex)} messages, dev {len(dev_ex)}, seed {SEED}", file=log, flush=True)
     for epoch in range(1, epochs + 1):
         rng.shuffle(train_ex)
         losses: dict[str, float] = {}
         batches = list(minibatch(train_ex, size=16))
-        for i, batch in enumerate(batches, 1):
+        for batch in batches:
             pipe.update(batch, sgd=optimizer, losses=losses, drop=0.2)
-            if i % 25 == 0 or i == len(batches):
-                print(f"\r  epoch {epoch:2d} batch {i:3d}/{len(batches)} loss {losses[COMPONENT]:.3f}",
-                      end="", file=log, flush=True)
         with pipe.model.use_params(optimizer.averages):
             acc = _accuracy(pipe, dev_ex)
             if acc > best[0]:
                 best = (acc, epoch)
                 best_bytes = pipe.model.to_bytes()
-        print(f"  dev accuracy {acc:.4f}  ({time.perf_counter() - t0:.0f} s)", file=log, flush=True)
+        print(
+            f"  epoch {epoch:2d}/{epochs}  loss {losses[name]:8.3f}  dev accuracy {acc:.4f}"
+            f"  ({time.perf_counter() - t0:.0f} s)",
+            file=log,
+            flush=True,
+        )
     pipe.model.from_bytes(best_bytes)
+    return pipe, best[0], best[1]
+
+
+def train(
+    nlp: Language,
+    epochs: int = 14,
+    out_dir: Path = MODEL_DIR,
+    data_dir: Path = DATA_DIR,
+    log: Any = sys.stderr,
+) -> dict[str, Any]:
+    """Train both views on train.jsonl, each keeping its best dev epoch; save under out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    pipe.to_disk(out_dir / "textcat", exclude=["vocab"])
-    meta = {"seed": SEED, "epochs": epochs, "best_epoch": best[1], "dev_accuracy": round(best[0], 4),
-            "train_messages": len(train_ex), "labels": list(LABELS), "config": TEXTCAT_CONFIG}
+    meta: dict[str, Any] = {"seed": SEED, "epochs": epochs, "labels": list(LABELS)}
+    for name, config, kana, sub in (
+        (COMPONENT, TEXTCAT_CONFIG, False, "textcat"),
+        (KANA_COMPONENT, KANA_CONFIG, True, "textcat_kana"),
+    ):
+        pipe, acc, epoch = _train_view(nlp, name, config, kana, epochs, data_dir, log)
+        pipe.to_disk(out_dir / sub, exclude=["vocab"])
+        meta[sub] = {"best_epoch": epoch, "dev_accuracy": round(acc, 4), "config": config}
+        print(f"saved {out_dir / sub} (best epoch {epoch}, dev accuracy {acc:.4f})", file=log, flush=True)
     (out_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"saved {out_dir / 'textcat'} (best epoch {best[1]}, dev accuracy {best[0]:.4f})", file=log, flush=True)
     return meta

@@ -32,6 +32,8 @@ EMERGENCY: dict[str, str] = {
         rf"|床から{_CANNOT}"
         r"|(?:打って|ひねって|ぶつけて|くじいて)[^。!?]{0,6}?(?:動けない|立てない|起きられない|起き上がれない|歩けない)"
         r"|痛くて(?:動けない|起きられない|起き上がれない|立てない)(?!ので|から|さけ|し、|けど|ため)"
+        r"|(?:風呂|浴槽|湯船|トイレ)から(?:出られない|出られん|出れない|出れん|上がれない)"
+        r"|(?:足|体|からだ)に力が入らない"
     ),
     "unconscious": (
         r"返事がない|返事をしない|意識がない|意識が(?:もうろう|朦朧|おかしい)|呼んでも(?:起きない|答えない|こたえん"
@@ -43,17 +45,19 @@ EMERGENCY: dict[str, str] = {
     ),
     "chest_pain": r"胸[がのもは]?[^。!?]{0,6}?(?:痛|苦し|しめつけ|締め付け|ぎゅ|圧迫|おかしい)",
     "breathing": r"息が(?:でき|苦し|吸え|しづら|しにく|止ま|ヒューヒュー)|呼吸が(?:おかし|苦し|でき|止ま|荒)|息苦し",
-    "stroke": r"ろれつ|呂律|顔がゆがん|顔が歪ん|片方の手足|手足がしびれ|手がしびれ|言葉が出てこない|言葉が出ない|急に(?:しゃべれ|話せ)",
+    "stroke": r"ろれつ|呂律|顔がゆがん|顔が歪ん|片方の手足|手足がしびれ|手がしびれ|言葉が(?:出てこない|出ない|うまく出|出ん|出てこん)"
+    r"|急に(?:しゃべれ|話せ)|力が入らない",
     "bleeding": r"血が(?:止まらない|止まらん|いっぱい|たくさん|ぼたぼた|どくどく|噴|すごい)|出血が(?:ひど|止まら|多)",
     "fire": (
         r"火事(?!に(?:なら|気をつけ)|が心配|の(?:夢|ニュース|用心))|火が出|火が上が|火の手|燃えている|燃えてる|燃えた|燃え(?:出|始|移)"
-        r"|煙が(?:出|充満|もくもく|上が)|焦げくさ|焦げ臭|(?:に|へ)火がつい|火花"
+        r"|煙が(?:出|充満|もくもく|上が|あが)|焦げくさ|焦げ臭|(?:に|へ)火がつい|火花"
     ),
     "gas": r"ガス(?:が|の)?(?:臭|匂|におい|漏|もれ)|ガス臭",
     "intruder": (
-        r"知らない(?:人|男|女|者)が[^。!?]{0,12}?(?:入っ|入ろう|いる|おる|庭|家|中|玄関|窓)"
+        r"知らない(?:人|男|女|者)が[^。!?]{0,12}?(?:入っ|はいっ|入ろう|はいろう|いる|おる|庭|にわ|家|いえ|中|なか|玄関|窓)"
         r"|泥棒(?!が(?:怖|心配)|に入られないよう|対策|よけ)|強盗|侵入|不審者が|不審な人が|窓を割"
-        r"|ガチャガチャされ|鍵をガチャガチャ|(?:家|部屋)の中に(?:誰か|知らない)"
+        r"|ガチャガチャされ|鍵をガチャガチャ|(?:家|部屋|へや|いえ)の(?:中|なか)に(?:誰か|だれか|知らない)"
+        r"|勝手に(?:家|部屋|中)に入って"
         r"|誰かが[^。!?]{0,10}?(?:入って|入ろう|いる|おる)"
     ),
     "ambulance": r"救急車(?:を|、)?(?:呼んで|お願い|来て|呼ん|!|$)|119番?(?:して|を|に|お願い)|110番(?:して|を|に|お願い)",
@@ -63,34 +67,37 @@ CONSULT: dict[str, str] = {
     "scam": (
         r"詐欺|サギ|オレオレ|還付金|架空請求|振り込め|振込め|ふりこめ|キャッシュカード[^。]{0,12}?(?:預か|渡|取りに|暗証)"
         r"|暗証番号を(?:聞かれ|教え|言われ)|名乗[^。]{0,20}?(?:電話|人|男|女)|(?:を|と)名乗|当選し[^。]{0,15}?(?:払|振|手数料)"
-        r"|未払い|(?:変な|怪しい|身に覚えのない|高額な?|知らない会社から|不審な)[^。]{0,10}?請求|身に覚えのない|訪問販売|押し売り|点検商法|無料点検"
+        r"|未払い|(?:お金|金)を?使い込|(?:変な|怪しい|身に覚えのない|高額な?|知らない会社から|不審な)[^。]{0,10}?請求|身に覚えのない|訪問販売|押し売り|点検商法|無料点検"
         r"|契約(?:を)?させられ|強引に契約|買わされ|高額な?(?:契約|請求|工事)|解約でき|定期購入|(?:怪しい|変な|不審な)電話"
         r"|(?:お金|金)を?(?:振り込|振込|払え|用意し)[^。]{0,8}?(?:言われ|と言|電話)|(?:お金|万円)[^。]{0,6}?いる(?:と|って)"
-        r"|架空|フィッシング"
+        r"|架空|フィッシング|ATM[^。]{0,10}?(?:って|と)(?:言われ|電話)|(?:電話|言われ)[^。]{0,15}?ATM|コンビニで[^。]{0,6}?(?:カード|電子マネー)|(?:保険料|医療費|税金)が?(?:戻|返)"
+        r"|(?:今すぐ|すぐに)工事|(?:カード|通帳)を?(?:預か|取りに)"
     ),
     "money": (
         r"生活が(?:苦し|できない)|(?:家賃|電気代|ガス代|水道代|灯油代|医療費|治療費|税金|保険料|お金|年金|生活費)"
         r"[がをも]?[^。]{0,6}?(?:払えな|払えん|払えず|足りな|足りん|足らん|少なくて)"
-        r"|借金|返済|お金が(?:ない|なく|足りな)|お金に困|お金のこと|貯金が(?:底|ない|なく)|生活保護|ご飯も食べられ|食べる物がない"
+        r"|借金|返済|返せ(?:ない|ん)|お金が(?:ない|なく|足りな)|やっていけ(?:ない|ん)|生活費が(?:ない|なく|足りな)|お金に困|お金のこと|貯金が(?:底|ない|なく)|生活保護|ご飯も食べられ|食べる物がない"
     ),
     "abuse": (
         r"虐待|叩かれ|たたかれ|殴られ|蹴られ|暴力|手をあげられ|手を上げられ|怒鳴られ|怒鳴り声|泣き叫|叩く音"
         r"|(?:ご飯|食事)を?(?:もらえない|もらえん|くれない|させてもらえ)|(?:年金|お金|通帳)を[^。]{0,4}?(?:取られ|とられ|勝手に)"
-        r"|勝手に使われ|閉じ込め|きつく(?:当たられ|言われ)|いじめられ|無視され"
+        r"|勝手に使われ|閉じ込め|きつく(?:当たられ|言われ)|いじめられ|無視され|(?:ご飯|食事)を?作ってもらえ"
+        r"|お金を持っていかれ|お金を持っていって"
     ),
     "dementia": (
-        r"認知症|ぼけて|ボケて|ぼけた|物忘れ|もの忘れ|同じこと(?:を)?何度|徘徊|道に迷|家に帰れな|帰り道がわからな"
+        r"認知症|ぼけて|ボケて|ぼけた|物忘れ|もの忘れ|同じこと(?:を)?(?:何度|ばっかり|ばかり)|徘徊|道に迷|家に帰れな|帰り道がわからな"
         r"|(?:財布|通帳|お金)を?(?:盗られ|とられ|取られ|盗まれ)たと(?:言|いう)|(?:消し|閉め|飲み)忘れ(?:る|が|の)?[^。]{0,6}?(?:増え|多|ひど)|忘れっぽ|記憶が"
     ),
     "care_insurance": (
         r"介護保険|要介護|要支援|介護認定|認定(?:を|の)?(?:受け|申請|調査)|ケアマネ|デイサービス|デイケア|ショートステイ"
         r"|ヘルパー(?:さん)?(?:に来て|を頼|を使|の利用|を利用|に来てもら)|訪問介護|介護サービス|施設に入|老人ホーム"
-        r"|地域包括|介護ベッド|福祉用具|入所"
+        r"|地域包括|介護ベッド|福祉用具|入所|ヘルパー(?:さん)?を?(?:お願い|頼み|頼め)|介護(?:の)?(?:相談|サービス)"
     ),
     "suicide": (
         r"死にたい|死にたく|死んでしまいたい|死んだ方が|死んだほうが|死のう|自殺|消えたい|消えてしまいたい|いなくなりたい"
         r"|生きていても|生きとっても|生きてても|生きる(?:のが|意味)|生きているのが(?:つら|辛)|生きとるのが(?:つら|辛)"
-        r"|終わりにしたい|楽になりたい|首をつ|飛び降り"
+        r"|終わりにしたい|楽になりたい|首をつ|飛び降り|いなくなった(?:方|ほう)がいい|いない(?:方|ほう)がいい"
+        r"|生きとるのが(?:しんど|いや)|生きているのが(?:しんど|いや)|死んだら楽"
     ),
 }
 
@@ -110,9 +117,11 @@ _NOW_ONLY = re.compile(
 )
 _AFTER_NEG = re.compile(
     r"^[^。!?、]{0,3}?(?:くない|くなかった|かった|ではない|じゃない|でない|ことはない|わけではない|なかった|はしない|しない"
-    r"|ません|ないよう|んよう|ように|そう|たら|と危|と困|ないか|か心配|かもしれ|ないので)"
+    r"|ません)"
+    # hypothetical or feared, right after the cue: 転んだら, 転びそう, 燃えないように, ガス漏れかもしれない
+    r"|^.?(?:ないよう|んよう|ように|そう|たら|と危|と困|ないか|か心配|かもしれ)"
 )
-_BEFORE_NEG = re.compile(r"(?:(?<!もし)もし(?!もし)|万一|万が一|もしも|ないように|予防|防止|訓練|心配なので)[^。!?]{0,12}$")
+_BEFORE_NEG = re.compile(r"(?:(?<!もし)もし(?!もし|も)|(?<!もし)もしも(?!し)|万一|万が一|ないように|予防|防止|訓練|心配なので)[^。!?]{0,12}$")
 _ALARM = re.compile(r"報知器|警報器|警報機|点検|検針|料金|の用心|防犯|対策|電池")
 
 
@@ -123,52 +132,146 @@ class SafetyResult:
     suppressed: tuple[str, ...]  # emergency cues seen but dropped as past, negated or hypothetical
 
 
-_EM = {k: re.compile(v) for k, v in EMERGENCY.items()}
-_CO = {k: re.compile(v) for k, v in CONSULT.items()}
-_HELP_ONLY = re.compile(r"^\s*(?:助けて|たすけて|誰か|だれか|助けてください|助けてー+)[\s!ー。!]*$")
+@dataclass(frozen=True)
+class _Rules:
+    emergency: dict[str, re.Pattern[str]]
+    consult: dict[str, re.Pattern[str]]
+    fine: re.Pattern[str]
+    past: re.Pattern[str]
+    now_only: re.Pattern[str]
+    after_neg: re.Pattern[str]
+    before_neg: re.Pattern[str]
+    alarm: re.Pattern[str]
+    past_mention: re.Pattern[str]
 
 
-def _dropped(sentence: str, m: re.Match[str], check_past: bool) -> bool:
+def _compile(d: dict[str, str]) -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(v) for k, v in d.items()}
+
+
+# A past event mentioned without a present state (去年階段から落ちてから足が弱くなって): the classifier alone
+# must not turn it into an emergency either.
+_PAST_MENTION = re.compile(
+    r"(?:先週|先々週|先月|去年|昨年|以前|前に|この前|先日|昔|一昨日|昨日|\d+(?:日|週間|か月|ヶ月|年)前)[^。!?]{0,10}?"
+    r"(?:転|落ち|滑|倒れ|胸|火事|ガス|煙|泥棒|救急車|入院)"
+)
+
+WRITTEN = _Rules(
+    _compile(EMERGENCY), _compile(CONSULT), _FINE, _PAST, _NOW_ONLY, _AFTER_NEG, _BEFORE_NEG, _ALARM, _PAST_MENTION
+)
+
+# The same cues over the hiragana reading of the message (SudachiPy readings), so that hiragana-only and
+# voice-input spellings the lexicon in `normalize` does not know are still caught.
+_K_CANNOT = (
+    r"(?:おきられ(?:ない|ん|ません)|おきれ(?:ない|ん)|おきあがれ(?:ない|ん|ません)|たて(?:ない|ん|ません)|たちあがれ(?:ない|ん)"
+    r"|うごけ(?:ない|ん|ません)|うごかん|うごかない|あるけ(?:ない|ん))"
+)
+KANA_EMERGENCY: dict[str, str] = {
+    "fall": rf"(?:ころん|てんとう|すべっ|おち|こけ|たおれ|しりもち)[^。!?]{{0,18}}?{_K_CANNOT}"
+    rf"|(?:うって|ひねって|ぶつけて)[^。!?]{{0,6}}?{_K_CANNOT}",
+    "unconscious": r"いき(?:を)?し(?:とらん|てない|ていない)|へんじが(?:ない|ねえ)|へんじせん|いしきが(?:ない|もうろう)|めをあけ(?:ない|ん)|ぐったり|いきをしてない|いきしてない"
+    r"|よんでも(?:おきない|おきん|こたえ|へんじ)",
+    "collapse": r"(?:おっと|つま|しゅじん|はは|ちち|ばあちゃん|じいちゃん|おばあちゃん|おじいちゃん|かない|むすこ|むすめ)[がは]"
+    r"[^。!?]{0,8}?たおれ(?:た|て|とる|ている)(?!そう|ない|たら|ると|ても)",
+    "chest_pain": r"むね(?:が|の|も)?[^。!?]{0,4}?(?:いた|くるし|しめつけ|ぎゅ)",
+    "cannot_move": r"(?:ふろ|よくそう|ゆぶね|といれ)から(?:でられ(?:ない|ん)|でれ(?:ない|ん)|あがれ(?:ない|ん))|(?:あし|からだ)にちからがはいら",
+    "breathing": r"いきが(?:でき|くるし|すえ|うまくすえ|とま)|こきゅうが(?:おかし|くるし|でき|とま)|いきぐるし",
+    "stroke": r"ろれつ|ことばがでて(?:こない|こん|こなく)|てあしがしびれ|てがしびれ|かたほうのてあし|かおがゆがん",
+    "bleeding": r"ちが(?:とまらない|とまらん|いっぱい|たくさん|どくどく)",
+    "fire": r"かじ(?:だ|や|です|じゃ|!)|ひがでた|ひがでとる|ひがあがっ|ひがつい(?:た|とる)|もえて(?:いる|る|おる|とる)|もえとる"
+    r"|けむりが(?:で|じゅうまん|もくもく|あが)|こげくさ",
+    "gas": r"がす(?:の|が)?(?:くさ|におい|にお|もれ|もれて)|がすくさ",
+    "intruder": r"(?:しらん|しらない)(?:ひと|おとこ|おんな|もの)が|どろぼうが(?:はい|おる|いる)|ごうとう|しんにゅう|ふしんしゃが"
+    r"|(?:いえ|へや)のなかにだれか|まどをわ|かってに(?:いえ|へや|なか)に",
+}
+KANA_CONSULT: dict[str, str] = {
+    "scam": r"(?<![うくあ])さぎ(?!ょう)|おれおれ|かんぷきん|ふりこめ|ふりこんで|(?:を|と)なの(?:る|って|り)|みはらい|せいきゅう(?:しょ|はがき)"
+    r"|ほうもんはんばい|おしうり|けいやく(?:を)?させられ|かわされ|あんしょうばんごう|きゃっしゅかーど|かーどを(?:あずか|とりに|わたし)|とうせんし",
+    "money": r"しゃっきん|へんさい|(?:やちん|でんきだい|とうゆだい|ぜいきん|おかね)が?[^。]{0,4}?(?:はらえ(?:ない|ん)|たりな|たらん)"
+    r"|ちょきんが|せいかつがくるし|せいかつほご|おかねが(?:ない|なく)",
+    "abuse": r"ぎゃくたい|たたかれ|なぐられ|(?<![かさあ])けられ|どなられ|どなりごえ|なきさけ|ぼうりょく|てをあげられ|ごはんをもらえ",
+    "dementia": r"にんちしょう|ものわすれ|おなじこと(?:を)?(?:なんど|ばっかり|ばかり)|はいかい|みちにまよ|そとにでていって|ぼけて",
+    "care_insurance": r"かいごほけん|ようかいご|ようしえん|かいごにんてい|けあまね|でいさーびす|しせつにはい|ろうじんほーむ|ほうかつ",
+    "suicide": r"いなくなった(?:ほう|かた)がいい|いない(?:ほう|かた)がいい|しにたい|しにたく|しんだほうが|きえたい|きえてしまいたい|いなくなりたい|いきとっても|いきていても|いきてても"
+    r"|(?:いきる|いきとる|いきている)のが(?:つら|いや|しんど)|らくになりたい|おわりにしたい|じさつ",
+}
+KANA = _Rules(
+    _compile(KANA_EMERGENCY),
+    _compile(KANA_CONSULT),
+    re.compile(
+        r"(?:いまは|もう|すっかり)[^。!?]{0,8}?(?:だいじょうぶ|へいき|げんき|なんともない|なおっ|なおり|よくなっ|だんない)"
+        r"|きのせい|かんちがい|おさわがせ|とおもったら|たいいんし|なおりました|なおった"
+    ),
+    re.compile(r"せんしゅう|せんげつ|きょねん|さくねん|いぜん|まえに|このまえ|せんじつ|むかし|おととい|きのう"),
+    re.compile(
+        r"おきられ(?:ない|ん)|おきあがれ(?:ない|ん)|たて(?:ない|ん)|うごけ(?:ない|ん)|へんじがない|いしきがない"
+        r"|ちがとまらない|いきができ|もえて(?:いる|る|おる|とる)|もえとる"
+    ),
+    re.compile(
+        r"^[^。!?、]{0,3}?(?:くない|くなかった|かった|ではない|じゃない|でない|ことはない|なかった|はしない|しない|ません)"
+        r"|^.?(?:ないよう|んよう|ように|そう|たら|とあぶな|ないか|かしんぱい|かもしれ)"
+    ),
+    re.compile(r"(?:(?<!もし)もし(?!もし|も)|(?<!もし)もしも(?!し)|まんいち|まんがいち|ないように|よぼう|ぼうし|くんれん)[^。!?]{0,12}$"),
+    re.compile(r"ほうちき|けいほうき|てんけん|けんしん|りょうきん|ひのようじん|ぼうはん|たいさく|でんち"),
+    re.compile(r"(?:せんしゅう|せんげつ|きょねん|いぜん|まえに|このまえ|せんじつ|きのう)[^。!?]{0,10}?(?:ころ|おち|すべ|たおれ|むね|かじ)"),
+)
+
+_HELP_ONLY = re.compile(r"^\s*(?:助けて|たすけて|誰か|だれか|助けてください|たすけてください|助けてー+|たすけてー+)[\s!ー。!]*$")
+
+
+def _dropped(rules: _Rules, sentence: str, m: re.Match[str]) -> bool:
     after = sentence[m.end() :]
     before = sentence[: m.start()]
-    if _AFTER_NEG.match(after) and not _NOW_ONLY.search(m.group(0)):
+    now_only = rules.now_only.search(m.group(0) + after[:8])
+    if rules.after_neg.match(after) and not rules.now_only.search(m.group(0)):
         return True
-    if _BEFORE_NEG.search(before):
+    if rules.before_neg.search(before):
         return True
-    if _FINE.search(after):
+    if rules.fine.search(after):
         return True
-    if check_past and not _NOW_ONLY.search(m.group(0) + after[:8]):
-        past = list(_PAST.finditer(before[-12:]))
+    if not now_only:
+        past = list(rules.past.finditer(before[-12:]))
         # 昨日から胸が痛い: a state that began in the past and goes on is not over
         if past and not before[-12:][past[-1].end() :].startswith("から"):
             return True
     return False
 
 
-def check(text: str) -> SafetyResult:
-    """Emergency cues first (they win), then consultation cues, on normalised text."""
-    if _HELP_ONLY.match(text):
-        return SafetyResult("emergency", ("help_call",), ())
-    em: list[str] = []
-    dropped: list[str] = []
-    co: list[str] = []
+def _scan(rules: _Rules, text: str, em: list[str], co: list[str], dropped: list[str]) -> None:
     for sm in _SENTENCE.finditer(text):
         sentence = sm.group(0)
-        for tag, pat in _EM.items():
+        for tag, pat in rules.emergency.items():
             for m in pat.finditer(sentence):
-                if tag in ("fire", "gas") and _ALARM.search(sentence) and not _NOW_ONLY.search(sentence):
+                if tag in ("fire", "gas") and rules.alarm.search(sentence) and not rules.now_only.search(sentence):
                     dropped.append(tag)
                     continue
-                if _dropped(sentence, m, check_past=True):
+                if _dropped(rules, sentence, m):
                     dropped.append(tag)
                     continue
                 if tag not in em:
                     em.append(tag)
                 break
-        for tag, pat in _CO.items():
+        for tag, pat in rules.consult.items():
             m = pat.search(sentence)
-            if m and tag not in co and not _FINE.search(sentence[m.end() :]):
+            if m and tag not in co and not rules.fine.search(sentence[m.end() :]):
                 co.append(tag)
+        if rules.past_mention.search(sentence):
+            dropped.append("past")
+
+
+def check(text: str, kana: str | None = None) -> SafetyResult:
+    """Emergency cues first (they win), then consultation cues.
+
+    `text` is the normalised message; `kana`, when given, its hiragana reading, scanned with the kana rules.
+    """
+    if _HELP_ONLY.match(text):
+        return SafetyResult("emergency", ("help_call",), ())
+    em: list[str] = []
+    dropped: list[str] = []
+    co: list[str] = []
+    _scan(WRITTEN, text, em, co, dropped)
+    if kana:
+        _scan(KANA, kana, em, co, dropped)
     if em:
         return SafetyResult("emergency", tuple(em + co), tuple(dropped))
     if co:

@@ -1,0 +1,56 @@
+"""Kanazawa dialect, hiragana-only writing, voice input and polite letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.nlp import Analyzer
+from bot.nlp.normalize import standard
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("ゆきすかし たのめんけ", "snow"),
+        ("けいこうとうがつかん", "repair"),
+        ("でんきゅうがきれた　こうかんたのめんけ", "repair"),
+        ("あんやと、きのどくなことでした", "not_request"),
+        ("だんない だんない", "not_request"),
+        ("灯油が重くて運べんがや 持ってきてくれまっし", "moving"),
+        ("びょういんに　つきそってほしい", "escort"),
+        ("てがみがよめん", "paperwork"),
+        ("てれびがうつらん", "device"),
+        ("えーと あしたの朝 ゴミ出してもらえんけ 膝が痛うて", "garbage"),
+        (
+            "拝啓　寒さが厳しくなってまいりました。さて、お恥ずかしい話ですが物置の戸が外れてしまい、"
+            "一人では直せずに困っております。お手すきの折にお力をお貸しいただけましたら幸いです。敬具",
+            "repair",
+        ),
+        ("雪がひどくてゴミを出しに行けん。代わりに出してもらえんけ", "garbage"),
+        ("はなしあいてになってほしいげん😊", "companionship"),
+    ],
+)
+def test_dialect_and_styles(analyzer: Analyzer, now: datetime, text: str, label: str) -> None:
+    assert analyzer.analyze(text, now).category == label
+
+
+@pytest.mark.parametrize(
+    ("raw", "std"),
+    [
+        ("だんない", "大丈夫"),
+        ("あんやと", "ありがとう"),
+        ("しもうた", "しまった"),
+        ("燃えとる", "燃えている"),
+        ("たすけて", "助けて"),
+        ("ゆきすかし", "雪すかし"),
+        ("０９０", "090"),
+    ],
+)
+def test_normalisation(raw: str, std: str) -> None:
+    assert standard(raw) == std
+
+
+def test_tokyo_is_not_today() -> None:
+    assert "今日" not in standard("むすこはとうきょうにおる")

@@ -1,0 +1,62 @@
+"""Personal data never reaches the group: names, phones, street addresses, e-mail are replaced."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.nlp import Analyzer
+from bot.nlp.classifier import DATA_DIR, read_jsonl
+from bot.nlp.normalize import width
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["090-1234-5678", "０９０－１２３４－５６７８", "09012345678", "076-231-4567", "076(231)4567", "(076)231-4567",
+     "080 1234 5678", "0762314567", "070ー1234ー5678"],
+)
+def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
+    masked = analyzer.mask(f"電話は{phone}です。よろしく")
+    assert "〈電話〉" in masked
+    assert not re.search(r"\d{3,}", masked)
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("田中花子です。電球をお願いします", ["田中", "花子"]),
+        ("北村と申します。雪すかし頼めんけ", ["北村"]),
+        ("林です 灯油を運んでほしい", ["林"]),
+        ("もしもし 東です 息子は東京におって", ["東です"]),
+        ("隣の山本さんに聞きました", ["山本"]),
+        ("となりのやまださんにきいた", ["やまだ"]),
+        ("長町2丁目3-5の中川です", ["中川", "2丁目", "3-5"]),
+        ("寺町5丁目12番3号に住んどる吉田と申します", ["吉田", "12番", "3号"]),
+        ("泉野町3-14-2 コーポ泉野201号室", ["3-14-2", "201"]),
+        ("連絡はtanaka.h@example.jpまで", ["tanaka", "example"]),
+    ],
+)
+def test_personal_data_is_masked(analyzer: Analyzer, text: str, gone: list[str]) -> None:
+    masked = analyzer.mask(text)
+    for g in gone:
+        assert g not in masked, masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["大家さんとお医者さんに相談した", "民生委員さんにお世話になっとる", "テストです", "10日に来てください", "2-3日のうちに"],
+)
+def test_ordinary_words_are_kept(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.mask(text) == width(text)
+
+
+def test_no_name_or_phone_survives_on_the_test_split(analyzer: Analyzer) -> None:
+    survived = []
+    for row in read_jsonl(DATA_DIR / "test.jsonl"):
+        masked = analyzer.mask(row["text"])
+        for p in row["pii"]:
+            alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
+            if re.search(alone, masked):
+                survived.append((p, masked))
+    assert survived == []

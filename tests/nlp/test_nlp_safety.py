@@ -1,0 +1,98 @@
+"""Emergencies and consultations win over help categories; past, negated and hypothetical cues do not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.nlp import HELP_LABELS, Analyzer
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("転んで起きられない", "fall"),
+        ("ころんでたてない　たすけて", "fall"),
+        ("ふろばでころんで　おきれん", "fall"),
+        ("電球替えようとして脚立から落ちた 腰打って動けん", "fall"),
+        ("昨日転んでから動けない", "fall"),
+        ("おっとがたおれてへんじがない", "unconscious"),
+        ("むねがくるしい", "chest_pain"),
+        ("雪すかししとったら胸が痛くなって座り込んどる", "chest_pain"),
+        ("いきができん", "breathing"),
+        ("夫が急にろれつが回らんようになった", "stroke"),
+        ("台所から火が出た", "fire"),
+        ("となりのいえがもえとる", "fire"),
+        ("がすくさい", "gas"),
+        ("もしもし さっきからガスの匂いがする", "gas"),
+        ("しらんひとがいえにはいってきた", "intruder"),
+        ("たすけて", "help_call"),
+    ],
+)
+def test_emergency(analyzer: Analyzer, now: datetime, text: str, cue: str) -> None:
+    a = analyzer.analyze(text, now)
+    assert a.category == "emergency" and a.urgent and a.confidence == 1.0
+    assert cue in a.cues
+    assert analyzer.safety(text) is not None
+
+
+def test_emergency_beside_a_chore_wins(analyzer: Analyzer, now: datetime) -> None:
+    a = analyzer.analyze("屋根の雪下ろしお願いしたいのと、さっき台所でガスのにおいがしとる", now)
+    assert a.category == "emergency" and "gas" in a.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("先週転んだけど今は大丈夫", "not_request"),
+        ("先週転んだけど今はだんない。雪すかしだけお願いしたいげん", "snow"),
+        ("転ばんように玄関に手すりを付けてもらえんけ", "repair"),
+        ("火災報知器がピーピー鳴る。電池切れみたい。替えてくれんけ", "repair"),
+        ("ガスくさいかと思ったら玉ねぎやった。お騒がせしました", "not_request"),
+        ("泥棒が怖いので玄関の鍵を直してほしい", "repair"),
+        ("雪すかし助けて", "snow"),
+        ("胸の手術をしてから重い物が持てんので灯油を運んでほしい", "moving"),
+    ],
+)
+def test_not_an_emergency(analyzer: Analyzer, now: datetime, text: str, label: str) -> None:
+    a = analyzer.analyze(text, now)
+    assert a.category == label, a
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("息子を名乗る電話で300万円いるって言われた", "scam"),
+        ("へんなでんわで　おかねをふりこめといわれた", "scam"),
+        ("年金が少なくて灯油代が払えん", "money"),
+        ("息子に叩かれる", "abuse"),
+        ("主人の物忘れがひどうなって心配", "dementia"),
+        ("介護保険の申請はどうしたらいい", "care_insurance"),
+        ("もうしにたい", "suicide"),
+        ("生きとってもしょうがないがや", "suicide"),
+    ],
+)
+def test_consult(analyzer: Analyzer, now: datetime, text: str, cue: str) -> None:
+    a = analyzer.analyze(text, now)
+    assert a.category == "consult" and cue in a.cues
+    assert a.urgent == (cue == "suicide")
+    s = analyzer.safety(text)
+    assert s is not None and s.category == "consult"
+
+
+def test_safety_is_none_for_chores(analyzer: Analyzer) -> None:
+    assert analyzer.safety("雪すかし たのめんけ") is None
+    assert analyzer.safety("") is None
+
+
+def test_test_split_meets_the_targets(analyzer: Analyzer) -> None:
+    from bot.nlp.evaluate import evaluate
+
+    res = evaluate(analyzer, "test")
+    assert res["emergency_recall"] == 1.0
+    assert res["safety_to_help"] == 0
+    assert res["accuracy"] >= 0.92
+    assert res["date_accuracy"] >= 0.95
+    assert res["pii_survived"].get("name", 0) == 0 and res["pii_survived"].get("phone", 0) == 0
+    assert set(HELP_LABELS) <= set(res["per_label"])
