@@ -1,0 +1,111 @@
+"""The aiohttp application: routes, and the resources and workers it owns from start to shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.analysis import AnalysisService
+from bot.clock import Clock, clock_from_setting
+from bot.config import Settings
+from bot.gateway import LineGateway
+from bot.metrics import METRICS
+from bot.services import SERVICES, Services
+from bot.store import outbox
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.webhook import callback
+from bot.workers.dispatcher import Dispatcher
+from bot.workers.scheduler import Scheduler
+from bot.workers.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 8.0
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app.get(SERVICES)
+    if services is None or not services.ready:
+        return web.json_response({"status": "starting"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        async with services.db.session() as s:
+            METRICS.outbox_depth.set(await outbox.depth(s))
+    except Exception:  # metrics must answer even when the database does not
+        log.warning("metrics: database unavailable")
+    body = generate_latest(METRICS.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    settings.require_line_credentials()
+    # client_max_size: aiohttp refuses larger bodies with 413 before reading them whole.
+    app = web.Application(client_max_size=settings.webhook_max_body_bytes)
+    app.router.add_post("/callback", callback)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        gateway = LineGateway(settings)
+        analysis = AnalysisService()
+        services = Services(
+            settings=settings,
+            db=db,
+            gateway=gateway,
+            analysis=analysis,
+            clock=clock or clock_from_setting(settings.clock),
+        )
+        app[SERVICES] = services
+        try:
+            await upgrade(db.engine)
+            await analysis.load()
+            dispatcher = Dispatcher(services)
+            sender = OutboxSender(
+                db=db,
+                gateway=gateway,
+                clock=services.clock,
+                owner=services.owner,
+                concurrency=settings.outbox_concurrency,
+                max_attempts=settings.outbox_max_attempts,
+                lease_seconds=settings.lease_seconds,
+            )
+            scheduler = Scheduler(services)
+            services.wake_inbox = dispatcher.wake
+            services.wake_outbox = sender.wake
+            services.wake_scheduler = scheduler.wake
+            workers = [
+                asyncio.create_task(dispatcher.run(), name="dispatcher"),
+                asyncio.create_task(sender.run(), name="sender"),
+                asyncio.create_task(scheduler.run(), name="scheduler"),
+            ]
+            services.ready = True
+            log.info("ready")
+            yield
+            services.ready = False
+            # Graceful shutdown: stop taking work, let in-flight events finish, send what is due.
+            dispatcher.stop()
+            scheduler.stop()
+            await dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
+            sender.stop()
+            await sender.drain(services.clock.now() + timedelta(seconds=2))
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, *services.tasks, return_exceptions=True)
+        finally:
+            analysis.close()
+            await gateway.close()
+            await db.dispose()
+
+    app.cleanup_ctx.append(resources)
+    return app

@@ -1,0 +1,209 @@
+"""The `sasaeai` command: serve the bot, and let a coordinator set up districts, groups and people."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings
+from bot.store import people
+from bot.store.db import Database
+from bot.store.errors import DomainError
+from bot.store.migrate import upgrade
+from bot.store.models import LineGroup, Resident, Supporter
+
+
+class CliError(Exception):
+    pass
+
+
+async def _with_db(settings: Settings, work: Callable[[Any], Awaitable[str | None]]) -> str | None:
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db.engine)
+        async with db.session() as s:  # one transaction: all or nothing
+            return await work(s)
+    finally:
+        await db.dispose()
+
+
+def _split_towns(value: str) -> list[str]:
+    return [t.strip() for t in value.replace("、", ",").replace("，", ",").split(",")]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sasaeai", description="Sasaeai — neighbourhood mutual-support LINE bot")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    serve = sub.add_parser("serve", help="run the webhook server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="sub", required=True)
+    db.add_parser("upgrade", help="apply migrations")
+
+    district = sub.add_parser("district", help="districts (地区)").add_subparsers(dest="sub", required=True)
+    d_add = district.add_parser("add")
+    d_add.add_argument("code")
+    d_add.add_argument("name")
+    d_add.add_argument("--towns", required=True, help="町名,町名,...")
+    district.add_parser("list")
+
+    group = sub.add_parser("group", help="LINE groups").add_subparsers(dest="sub", required=True)
+    g_bind = group.add_parser("bind")
+    g_bind.add_argument("group_id")
+    target = g_bind.add_mutually_exclusive_group(required=True)
+    target.add_argument("--district")
+    target.add_argument("--coordinators", action="store_true")
+    group.add_parser("list")
+
+    sup = sub.add_parser("supporter", help="supporters").add_subparsers(dest="sub", required=True)
+    s_add = sup.add_parser("add")
+    s_add.add_argument("line_user_id")
+    s_add.add_argument("--district", required=True)
+    s_add.add_argument("--name", required=True)
+    sup.add_parser("list")
+
+    res = sub.add_parser("resident", help="residents").add_subparsers(dest="sub", required=True)
+    r_add = res.add_parser("add")
+    r_add.add_argument("line_user_id")
+    r_add.add_argument("--district", required=True)
+    r_add.add_argument("--name", required=True)
+    r_add.add_argument("--address")
+    r_add.add_argument("--phone")
+    r_add.add_argument("--town")
+    res.add_parser("list")
+
+    sub.add_parser("demo", help="play a whole request's life against the built-in LINE emulator")
+    return p
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
+    now = SystemClock().now()
+    match (args.cmd, getattr(args, "sub", None)):
+        case ("db", "upgrade"):
+            return await _with_db(settings, _noop)
+        case ("district", "add"):
+
+            async def add_district(s: Any) -> str:
+                d = await people.add_district(
+                    s, code=args.code, name=args.name, towns=_split_towns(args.towns), now=now
+                )
+                return f"district {d.code} added"
+
+            return await _with_db(settings, add_district)
+        case ("district", "list"):
+
+            async def list_districts(s: Any) -> str:
+                rows = await people.list_districts(s)
+                return "\n".join(f"{d.code}\t{d.name}\t{','.join(towns)}" for d, towns in rows)
+
+            return await _with_db(settings, list_districts)
+        case ("group", "bind"):
+
+            async def bind(s: Any) -> str:
+                g = await people.bind_group(s, group_id=args.group_id, district_code=args.district, now=now)
+                return f"group {g.group_id} bound ({g.role}{' ' + g.district_code if g.district_code else ''})"
+
+            return await _with_db(settings, bind)
+        case ("group", "list"):
+
+            async def list_groups(s: Any) -> str:
+                rows = (await s.exec(select(LineGroup).order_by(LineGroup.bound_at))).all()
+                return "\n".join(
+                    f"{g.group_id}\t{g.role}\t{g.district_code or '-'}\t{'active' if g.active else 'unbound'}"
+                    for g in rows
+                )
+
+            return await _with_db(settings, list_groups)
+        case ("supporter", "add"):
+
+            async def add_supporter(s: Any) -> str:
+                x = await people.add_supporter(
+                    s, line_user_id=args.line_user_id, district_code=args.district, name=args.name, now=now
+                )
+                return f"supporter {x.line_user_id} added to {x.district_code}"
+
+            return await _with_db(settings, add_supporter)
+        case ("supporter", "list"):
+
+            async def list_supporters(s: Any) -> str:
+                rows = (await s.exec(select(Supporter).order_by(Supporter.district_code, Supporter.id))).all()
+                return "\n".join(
+                    f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
+                    f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
+                    for x in rows
+                )
+
+            return await _with_db(settings, list_supporters)
+        case ("resident", "add"):
+
+            async def add_resident(s: Any) -> str:
+                x = await people.add_resident(
+                    s,
+                    line_user_id=args.line_user_id,
+                    district_code=args.district,
+                    name=args.name,
+                    address=args.address,
+                    phone=args.phone,
+                    town=args.town,
+                    now=now,
+                )
+                return f"resident {x.line_user_id} added to {x.district_code}"
+
+            return await _with_db(settings, add_resident)
+        case ("resident", "list"):
+
+            async def list_residents(s: Any) -> str:
+                rows = (await s.exec(select(Resident).order_by(Resident.district_code, Resident.id))).all()
+                return "\n".join(
+                    f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}"
+                    for x in rows
+                )
+
+            return await _with_db(settings, list_residents)
+    raise CliError(f"unknown command {args.cmd}")
+
+
+async def _noop(_s: Any) -> str:
+    return "database is up to date"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+        if args.cmd == "serve":
+            serve(settings, args.host, args.port)
+            return
+        if args.cmd == "demo":
+            from bot.demo import main as demo_main
+
+            demo_main()
+            return
+        out = asyncio.run(_run(args, settings))
+        if out:
+            print(out)
+    except (DomainError, CliError, ConfigError) as e:
+        print(f"sasaeai: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except SQLAlchemyError as e:
+        print(f"sasaeai: error: database: {type(e).__name__}: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+        sys.exit(1)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    from bot import logs
+    from bot.app import create_app
+
+    logs.setup(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10)

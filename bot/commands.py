@@ -1,0 +1,75 @@
+"""The few plain words the bot understands without the classifier (status, yes/no, group commands)."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+
+
+class Command(enum.Enum):
+    STATUS = "status"  # 依頼の状況
+    HELP = "help"  # 使いかた
+    YES = "yes"
+    NO = "no"
+    UNRESOLVED = "unresolved"  # coordinators' group: what is open
+    ACTIVITY = "activity"  # a supporter asks how much they helped
+
+
+def normalize(text: str) -> str:
+    """NFKC, no spaces or closing punctuation: 「は い。」 and 「はい」 are the same answer."""
+    t = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s、。！!？?・…〜~ー]+", "", t)
+
+
+_WORDS: dict[Command, tuple[str, ...]] = {
+    Command.STATUS: (
+        "依頼の状況",
+        "依頼状況",
+        "状況",
+        "じょうきょう",
+        "いらいのじょうきょう",
+        "依頼の確認",
+        "私の依頼",
+        "わたしの依頼",
+    ),
+    Command.HELP: ("使いかた", "使い方", "つかいかた", "ヘルプ", "help", "使い方を教えて"),
+    Command.YES: (
+        "はい",
+        "はいお願いします",
+        "はいおねがいします",
+        "お願いします",
+        "おねがいします",
+        "うん",
+        "ええ",
+        "そうです",
+        "頼みます",
+        "たのみます",
+        "ok",
+    ),
+    Command.NO: (
+        "いいえ",
+        "いや",
+        "やめます",
+        "やめる",
+        "ちがう",
+        "違います",
+        "ちがいます",
+        "結構です",
+        "けっこうです",
+    ),
+    Command.UNRESOLVED: ("未解決", "みかいけつ", "未解決一覧"),
+    Command.ACTIVITY: ("活動", "活動状況", "わたしの活動", "私の活動", "今月の活動", "活動記録"),
+}
+_LOOKUP = {normalize(w).lower(): c for c, words in _WORDS.items() for w in words}
+
+# In a group the bot listens to nothing else: supporters' own talk is not ours to read or keep.
+GROUP_COMMANDS = frozenset({Command.UNRESOLVED, Command.HELP})
+
+
+def match(text: str) -> Command | None:
+    return _LOOKUP.get(normalize(text).lower())
+
+
+def is_group_command(text: str) -> bool:
+    return match(text) in GROUP_COMMANDS

@@ -1,0 +1,104 @@
+"""The one place configuration is read: environment variables or a `.env` file."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_LINE_API = "https://api.line.me"
+DEFAULT_LINE_DATA_API = "https://api-data.line.me"
+
+# Values people paste from tutorials or leave from templates. Serving with one of these would
+# accept forged webhooks (secret) or fail every send (token), so we refuse to start instead.
+_PLACEHOLDERS = {
+    "",
+    "changeme",
+    "change-me",
+    "secret",
+    "token",
+    "xxx",
+    "your-channel-secret",
+    "your_channel_secret",
+    "your-channel-access-token",
+    "your_channel_access_token",
+    "channel_secret",
+    "channel_access_token",
+    "dummy",
+    "test",
+    "placeholder",
+}
+
+
+class ConfigError(Exception):
+    """Configuration that the bot must not run with; the message is shown as is."""
+
+
+def is_placeholder(value: str) -> bool:
+    v = value.strip().lower()
+    return v in _PLACEHOLDERS or v.startswith("<") or set(v) <= {"x", "*", "-", "_", "."}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    line_channel_secret: SecretStr = SecretStr("")
+    line_channel_access_token: SecretStr = SecretStr("")
+    line_api_base_url: str = DEFAULT_LINE_API
+    # Blob endpoints (rich-menu images) live on another host at LINE; when LINE_API_BASE_URL points
+    # elsewhere (the emulator), the blob API follows it unless this is set explicitly.
+    line_api_data_base_url: str | None = None
+    line_timeout_seconds: float = 10.0
+
+    database_url: str = "sqlite+aiosqlite:///sasaeai.db"
+
+    # Conversation
+    message_merge_seconds: float = 8.0
+    reply_token_ttl_seconds: float = 50.0  # LINE accepts a reply token for about a minute
+    confirm_threshold: float = 0.45  # below this, ask the resident which kind of help they mean
+    rate_limit_per_minute: int = 20
+
+    # Webhook edge
+    webhook_max_body_bytes: int = 1_048_576
+    webhook_max_events: int = 5_000
+
+    # Workers
+    inbox_concurrency: int = 8
+    outbox_concurrency: int = 8
+    outbox_max_attempts: int = 12
+    lease_seconds: float = 60.0
+    scheduler_interval_seconds: float = 5.0
+
+    # Clock: "system", or "file:/path" whose content is an ISO timestamp (tests move time by writing it)
+    clock: str = Field(default="system", alias="SASAEAI_CLOCK")
+
+    log_level: str = "INFO"
+    log_format: str = "text"  # "json" in production
+
+    dashboard_secret_key: SecretStr = SecretStr("")
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    @field_validator("line_api_base_url", "line_api_data_base_url")
+    @classmethod
+    def _strip_slash(cls, v: str | None) -> str | None:
+        return v.rstrip("/") if v else v
+
+    @property
+    def line_data_api_url(self) -> str:
+        if self.line_api_data_base_url:
+            return self.line_api_data_base_url
+        if self.line_api_base_url == DEFAULT_LINE_API:
+            return DEFAULT_LINE_DATA_API
+        return self.line_api_base_url
+
+    def require_line_credentials(self) -> None:
+        """Refuse to serve with a missing or placeholder secret or token."""
+        problems = []
+        if is_placeholder(self.line_channel_secret.get_secret_value()):
+            problems.append("LINE_CHANNEL_SECRET")
+        if is_placeholder(self.line_channel_access_token.get_secret_value()):
+            problems.append("LINE_CHANNEL_ACCESS_TOKEN")
+        if problems:
+            raise ConfigError(
+                f"{' and '.join(problems)} missing or a placeholder: set the values from the LINE "
+                "Developers console (Messaging API channel) in the environment or .env"
+            )

@@ -1,0 +1,116 @@
+"""One typed context per webhook event (or scheduled job): what a flow may use, and its single
+write transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from linebot.v3.webhooks import Event
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services import Services
+from bot.store import inbox, outbox
+
+
+@dataclass
+class Tx:
+    """A write transaction: database changes and the messages they decide, committed together."""
+
+    session: AsyncSession
+    now: datetime
+    services: Services
+    reply_chat: str | None = None
+    reply_token: str | None = None
+    reply_deadline: datetime | None = None
+    _reply: list[dict[str, Any]] = field(default_factory=list)
+
+    def reply(self, *messages: dict[str, Any]) -> None:
+        """Answer in the chat being talked to (free, with the reply token while it is fresh)."""
+        self._reply.extend(messages)
+
+    def push(self, to: str, *messages: dict[str, Any], purpose: str = "", request_id: int | None = None) -> None:
+        outbox.add(self.session, to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
+
+    def flush_reply(self) -> bool:
+        """Queue the collected reply; True when it used the reply token."""
+        if not self._reply or not self.reply_chat:
+            return False
+        outbox.add(
+            self.session,
+            to=self.reply_chat,
+            messages=self._reply,
+            now=self.now,
+            reply_token=self.reply_token,
+            reply_deadline=self.reply_deadline if self.reply_token else None,
+            purpose="reply",
+        )
+        self._reply = []
+        return self.reply_token is not None
+
+
+class FlowContext(Protocol):
+    """What flows need, whether they run for a webhook event or for a scheduled job."""
+
+    services: Services
+    now: datetime
+    user_id: str | None
+
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+    def tx(self) -> AbstractAsyncContextManager[Tx]: ...
+
+
+@dataclass
+class EventContext:
+    services: Services
+    event: Event
+    raw: dict[str, Any]
+    inbox_id: int
+    now: datetime
+    received_at: datetime
+    user_id: str | None
+    group_id: str | None  # group or room
+    chat_id: str | None  # where a reply goes: the group, or the user 1:1
+    reply_token: str | None
+    redelivery: bool = False
+    reply_used: bool = False
+    finished: bool = False
+
+    @property
+    def in_group(self) -> bool:
+        return self.group_id is not None
+
+    @property
+    def reply_deadline(self) -> datetime:
+        return self.received_at + timedelta(seconds=self.services.settings.reply_token_ttl_seconds)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A short session for lookups before deciding (keep slow work, like NLP, outside `tx`)."""
+        async with self.services.db.session() as s:
+            yield s
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[Tx]:
+        """The event's one write transaction; it also marks the event handled, so its effects and
+        its 'done' commit together: a crash before commit means the event is handled again, whole."""
+        assert not self.finished, "an event has one write transaction"
+        async with self.services.db.session() as s:
+            t = Tx(
+                session=s,
+                now=self.now,
+                services=self.services,
+                reply_chat=self.chat_id,
+                reply_token=None if self.reply_used else self.reply_token,
+                reply_deadline=self.reply_deadline,
+            )
+            yield t
+            t.flush_reply()
+            await inbox.finish(s, event_id=self.inbox_id, owner=self.services.owner, now=self.now)
+        self.reply_used = True
+        self.finished = True
+        self.services.wake_outbox()

@@ -1,0 +1,202 @@
+"""`sasaeai demo` (and `make run`): the whole life of a request, played against the built-in LINE
+emulator on the embedded SQLite database, printed as the conversation each person sees."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.emulator import EmulatorServer
+from bot.services import SERVICES
+from bot.store import people
+
+SECRET = "demo-channel-secret-0123456789abcdef"  # noqa: S105 (the emulator's, not LINE's)
+TOKEN = "demo-channel-access-token-0123456789"  # noqa: S105
+
+RESIDENT = "U" + "a1" * 16
+SUPPORTERS = {"U" + "b1" * 16: "山田太郎", "U" + "b2" * 16: "佐藤良子"}
+GROUP = "C" + "c1" * 16
+COORDINATORS = "C" + "c2" * 16
+NAMES = {
+    RESIDENT: "金沢花子さん",
+    GROUP: "長町サポーターのグループ",
+    COORDINATORS: "コーディネーターのグループ",
+    **{k: f"{v}さん" for k, v in SUPPORTERS.items()},
+}
+
+
+def render(message: dict[str, Any]) -> list[str]:
+    """A LINE message as a person would read it, buttons in 【】."""
+    texts: list[str] = []
+    buttons: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text" and isinstance(node.get("text"), str):
+                texts.append(node["text"])
+            if node.get("type") in ("postback", "uri", "message", "datetimepicker") and "label" in node:
+                buttons.append(f"【{node['label']}】")
+                return
+            for k, v in node.items():
+                if k not in ("altText",):
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(message)
+    lines = [line for t in texts for line in t.splitlines()]
+    if buttons:
+        lines.append(" ".join(buttons))
+    return lines
+
+
+class Story:
+    def __init__(self, emu: EmulatorServer) -> None:
+        self.emu = emu
+        self.seen = 0
+
+    def say(self, who: str, text: str) -> None:
+        print(f"\n  {NAMES[who]} ▶ {text}")
+
+    async def show_new(self, settle: float = 0.6) -> list[tuple[str, dict[str, Any]]]:
+        """Print what the bot sent since last time (waits until nothing new arrives for `settle` s)."""
+        await asyncio.sleep(settle)
+        last = -1
+        while last != len(self.emu.deliveries):
+            last = len(self.emu.deliveries)
+            await asyncio.sleep(settle)
+        new = self.emu.deliveries[self.seen :]
+        self.seen = len(self.emu.deliveries)
+        out = []
+        for d in new:
+            for m in d.messages:
+                print(f"  🤖 → {NAMES.get(d.to, d.to)}:")
+                for line in render(m):
+                    print(f"      {line}")
+                out.append((d.to, m))
+        return out
+
+    def button(self, to: str, label: str) -> str:
+        for d in reversed(self.emu.deliveries):
+            if d.to != to:
+                continue
+            for m in d.messages:
+                found = _find(m, label)
+                if found:
+                    return found
+        raise RuntimeError(f"no button {label} for {to}")
+
+
+def _find(node: Any, label: str) -> str | None:
+    if isinstance(node, dict):
+        if node.get("type") == "postback" and label in str(node.get("label", "")):
+            return str(node["data"])
+        for v in node.values():
+            if (r := _find(v, label)) is not None:
+                return r
+    elif isinstance(node, list):
+        for v in node:
+            if (r := _find(v, label)) is not None:
+                return r
+    return None
+
+
+async def play(db_path: Path) -> None:
+    async with EmulatorServer(channel_secret=SECRET, access_token=TOKEN) as emu:
+        settings = Settings(
+            line_channel_secret=SECRET,
+            line_channel_access_token=TOKEN,
+            line_api_base_url=emu.url,
+            database_url=f"sqlite+aiosqlite:///{db_path}",
+            message_merge_seconds=0,
+        )
+        print("起動中（日本語モデルを読み込んでいます）…")
+        app = create_app(settings, clock=SystemClock())
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        emu.webhook_url = f"http://127.0.0.1:{port}/callback"
+        services = app[SERVICES]
+        now = SystemClock().now()
+        async with services.db.session() as s:
+            await people.add_district(s, code="NAGAMACHI", name="長町", towns=["長町", "中央通町", "長土塀"], now=now)
+            await people.bind_group(s, group_id=GROUP, district_code="NAGAMACHI", now=now)
+            await people.bind_group(s, group_id=COORDINATORS, district_code=None, now=now)
+            for uid, name in SUPPORTERS.items():
+                await people.add_supporter(s, line_user_id=uid, district_code="NAGAMACHI", name=name, now=now)
+        emu.add_user(RESIDENT, "はなこ")
+        for uid, name in SUPPORTERS.items():
+            emu.add_user(uid, name)
+        emu.add_group(GROUP, "長町サポーター", members=list(SUPPORTERS))
+        emu.add_group(COORDINATORS, "コーディネーター", members=[])
+        st = Story(emu)
+        print("\n=== 1. 金沢花子さんがボットを友だち追加して、登録します ===")
+        await emu.send_follow(RESIDENT)
+        await st.show_new()
+        st.say(RESIDENT, "ながまち")
+        await emu.send_text(RESIDENT, "ながまち")
+        await st.show_new()
+        st.say(RESIDENT, "長町")
+        await emu.send_text(RESIDENT, "長町")
+        await st.show_new()
+        st.say(RESIDENT, "【はい】")
+        await emu.send_postback(RESIDENT, st.button(RESIDENT, "はい"))
+        await st.show_new()
+        st.say(RESIDENT, "金沢花子です")
+        await emu.send_text(RESIDENT, "金沢花子です")
+        await st.show_new()
+
+        print("\n=== 2. 困りごとを、ふだんの言葉で ===")
+        words = "台所の電球が切れてしもうた。明日の朝替えてもらえんけ"
+        st.say(RESIDENT, words)
+        await emu.send_text(RESIDENT, words)
+        await st.show_new()
+        st.say(RESIDENT, "【はい、お願いします】")
+        await emu.send_postback(RESIDENT, st.button(RESIDENT, "はい"))
+        await st.show_new()
+
+        print("\n=== 3. サポーターの二人が同時に「引き受けます」を押します（引き受けるのは一人だけ） ===")
+        claim = st.button(GROUP, "引き受け")
+        for uid in SUPPORTERS:
+            st.say(uid, "【引き受けます】（グループで）")
+        await asyncio.gather(*(emu.send_postback(uid, claim, group_id=GROUP) for uid in SUPPORTERS))
+        await st.show_new()
+
+        print("\n=== 4. お手伝いが終わって「完了」 ===")
+        winner = next(
+            uid for uid in SUPPORTERS if any(d.to == uid and "完了" in str(d.messages) for d in emu.deliveries)
+        )
+        st.say(winner, "【完了】")
+        await emu.send_postback(winner, st.button(winner, "完了"))
+        await st.show_new()
+
+        print("\n=== 5. 緊急のときは、ボランティアには送らず、すぐに119番・110番の案内と担当者への連絡 ===")
+        words = "ころんでたてない　たすけて"
+        st.say(RESIDENT, words)
+        await emu.send_text(RESIDENT, words)
+        await st.show_new()
+
+        print("\n=== 6. 依頼の状況 ===")
+        st.say(RESIDENT, "依頼の状況")
+        await emu.send_text(RESIDENT, "依頼の状況")
+        await st.show_new()
+        problems = emu.violations
+        print(f"\nLINE の公式仕様に照らした送信チェック：{problems if problems else '問題なし'}")
+        await runner.cleanup()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(os.environ.get("SASAEAI_DEMO_DB", Path(tmp) / "demo.db"))
+        asyncio.run(play(path))

@@ -1,0 +1,1 @@
+"""What the bot does, step by step, for each kind of user; handlers call these."""

@@ -1,0 +1,206 @@
+"""A registered resident's words and buttons: understand, confirm, post to the group, report status."""
+
+from __future__ import annotations
+
+from bot import messages as M
+from bot import ui
+from bot.commands import Command, match
+from bot.context import EventContext, FlowContext, Tx
+from bot.flows import fragments, safety
+from bot.nlp.types import HELP_LABELS, Analysis
+from bot.store import conversations, help_requests, people
+from bot.store.models import CLAIMED, DRAFT, OPEN, HelpRequest, Resident, Supporter
+from bot.workers.scheduler import JobContext, job_handler
+
+MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a letter's every page
+
+
+def when_text(req: HelpRequest) -> str:
+    return M.format_when(req.when_date, req.when_time, req.when_part)
+
+
+async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
+    assert ctx.user_id and resident.id
+    command = match(text)
+    if command is Command.STATUS:
+        await status(ctx, resident)
+        return
+    if command is Command.HELP:
+        async with ctx.tx() as tx:
+            tx.reply(ui.text(M.HOW_TO_USE))
+        return
+    if command in (Command.YES, Command.NO):
+        async with ctx.read() as s:
+            draft = await help_requests.pending_draft(s, resident.id)
+        if draft is not None and draft.id is not None:
+            if command is Command.YES:
+                await confirm(ctx, resident, draft.id)
+            else:
+                await drop_draft(ctx, resident, draft.id, restate=False)
+            return
+    ctx.services.spawn(ctx.services.gateway.show_loading(ctx.user_id))
+    if ctx.services.settings.message_merge_seconds <= 0:
+        await understand(ctx, resident, text)
+        return
+    texts = [*await fragments.pending(ctx), text]
+    danger = await ctx.services.analysis.safety("\n".join(texts)[:MAX_TEXT])
+    if danger is not None:
+        # An emergency in any fragment is acted on now, with everything said so far.
+        await safety.handle(ctx, text="\n".join(texts)[:MAX_TEXT], analysis=danger, resident=resident)
+        return
+    await fragments.add(ctx, texts)
+
+
+@job_handler(fragments.MERGE_JOB)
+async def merged(ctx: JobContext) -> None:
+    """The merge window closed: understand the fragments as one message."""
+    if ctx.user_id is None:
+        return
+    async with ctx.read() as s:
+        resident = await people.resident_by_line(s, ctx.user_id)
+        conv = await conversations.get(s, ctx.user_id)
+    if resident is None or conv is None or conv.state != fragments.FRAGMENTS:
+        return
+    texts = [str(x) for x in conv.data.get("texts", [])]
+    if texts:
+        await understand(ctx, resident, "\n".join(texts))
+
+
+async def understand(ctx: FlowContext, resident: Resident, text: str) -> None:
+    """Analyse the resident's words and answer: safety first, then a confirmation of the help asked for."""
+    assert ctx.user_id
+    too_long = len(text) > MAX_TEXT
+    words = text[:MAX_TEXT]
+    analysis = await ctx.services.analysis.analyze(words, ctx.now)
+    if analysis.category in ("emergency", "consult"):
+        await safety.handle(ctx, text=words, analysis=analysis, resident=resident)
+        return
+    async with ctx.tx() as tx:
+        await fragments.clear(tx, ctx.user_id)
+        if too_long:
+            tx.reply(ui.text(M.TOO_LONG_REPLY))
+        if analysis.category == "not_request":
+            tx.reply(ui.text(_small_talk_reply(words)))
+            return
+        await _drop_old_drafts(tx, resident)
+        req = await help_requests.create(
+            tx.session, resident=resident, text=words, analysis=analysis, status=DRAFT, now=ctx.now
+        )
+        assert req.id is not None
+        if analysis.confidence < ctx.services.settings.confirm_threshold:
+            tx.reply(ui.pick_category(_likely(analysis), req.id, ctx.services.secret))
+        else:
+            tx.reply(ui.confirm_request(M.confirm_request(req.category, when_text(req)), req.id, ctx.services.secret))
+
+
+def _small_talk_reply(text: str) -> str:
+    thanks = ("ありがと", "有難", "有り難", "あんやと", "きのどく", "気の毒", "感謝", "お世話")
+    return M.THANKS_REPLY if any(w in text for w in thanks) else M.GREETING_REPLY
+
+
+def _likely(analysis: Analysis) -> list[str]:
+    ranked = sorted(
+        (label for label in HELP_LABELS if label != "other_help"), key=lambda lb: -analysis.scores.get(lb, 0.0)
+    )
+    return ranked[:3]
+
+
+async def _drop_old_drafts(tx: Tx, resident: Resident) -> None:
+    assert resident.id is not None
+    while (old := await help_requests.pending_draft(tx.session, resident.id)) is not None and old.id is not None:
+        await help_requests.drop_draft(
+            tx.session, request_id=old.id, resident=resident, now=tx.now, action="superseded"
+        )
+
+
+async def pick(ctx: EventContext, resident: Resident, request_id: int, category: str) -> None:
+    if category not in HELP_LABELS:
+        category = "other_help"
+    async with ctx.tx() as tx:
+        req = await help_requests.set_category(tx.session, request_id=request_id, resident=resident, category=category)
+        tx.reply(ui.confirm_request(M.confirm_request(req.category, when_text(req)), request_id, ctx.services.secret))
+
+
+async def confirm(ctx: EventContext, resident: Resident, request_id: int) -> None:
+    async with ctx.tx() as tx:
+        req = await help_requests.confirm(tx.session, request_id=request_id, resident=resident, now=ctx.now)
+        await post_to_group(tx, req, resident)
+
+
+async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_resident: bool = True) -> None:
+    """The group sees the category, the town, the time and the masked words — never who or where exactly."""
+    assert req.id is not None
+    group = await people.district_group(tx.session, req.district_code)
+    district = await people.get_district(tx.session, req.district_code)
+    if group is None:
+        for g in await people.coordinator_groups(tx.session):
+            tx.push(
+                g.group_id,
+                ui.text(M.coordinator_no_group(district.name, req.id)),
+                purpose="no_group",
+                request_id=req.id,
+            )
+        if tell_resident:
+            tx.reply(ui.text(M.REQUEST_NO_GROUP))
+        return
+    post = ui.group_post(
+        request_id=req.id,
+        category=req.category,
+        area=resident.town or f"{district.name}地区",
+        when_text=when_text(req),
+        summary=req.masked,
+        urgent=req.urgent,
+        secret=tx.services.secret,
+    )
+    tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
+    if tell_resident:
+        tx.reply(ui.text(M.REQUEST_POSTED))
+
+
+async def drop_draft(ctx: EventContext, resident: Resident, request_id: int, *, restate: bool) -> None:
+    async with ctx.tx() as tx:
+        await help_requests.drop_draft(
+            tx.session,
+            request_id=request_id,
+            resident=resident,
+            now=ctx.now,
+            action="restate" if restate else "declined",
+        )
+        tx.reply(ui.text(M.REQUEST_RESTATE if restate else M.REQUEST_DECLINED))
+
+
+async def status(ctx: EventContext, resident: Resident) -> None:
+    assert resident.id is not None
+    async with ctx.tx() as tx:
+        rows = await help_requests.open_for_resident(tx.session, resident.id)
+        if not rows:
+            tx.reply(ui.text(M.NO_OPEN_REQUESTS))
+            return
+        items = [
+            (req.id or 0, M.status_line(req.category, req.status, when_text(req), sup.name if sup else None))
+            for req, sup in rows
+        ]
+        tx.reply(ui.text(M.STATUS_HEADER), ui.status_list(items, ctx.services.secret))
+
+
+async def cancel(ctx: EventContext, resident: Resident, request_id: int) -> None:
+    async with ctx.tx() as tx:
+        req, before = await help_requests.cancel_by_resident(
+            tx.session, request_id=request_id, resident=resident, now=ctx.now
+        )
+        tx.reply(ui.text(M.CANCELLED_BY_RESIDENT))
+        if before == CLAIMED and req.supporter_id is not None:
+            sup = await tx.session.get(Supporter, req.supporter_id)
+            if sup is not None:
+                tx.push(
+                    sup.line_user_id,
+                    ui.text(M.supporter_request_cancelled(request_id)),
+                    purpose="cancelled",
+                    request_id=request_id,
+                )
+        if before in (OPEN, CLAIMED):
+            group = await people.district_group(tx.session, req.district_code)
+            if group is not None:
+                tx.push(
+                    group.group_id, ui.text(M.group_cancelled(request_id)), purpose="cancelled", request_id=request_id
+                )

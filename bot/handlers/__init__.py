@@ -1,0 +1,1 @@
+"""One module per webhook event kind; each exposes `handle(ctx)`."""

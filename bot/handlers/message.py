@@ -1,0 +1,89 @@
+"""message: texts and everything else residents send; in groups only our few commands count."""
+
+from __future__ import annotations
+
+from linebot.v3.webhooks import (
+    AudioMessageContent,
+    FileMessageContent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    StickerMessageContent,
+    TextMessageContent,
+    VideoMessageContent,
+)
+
+from bot import messages as M
+from bot import ui
+from bot.commands import Command, match
+from bot.context import EventContext
+from bot.flows import registration, resident, safety, supporter
+from bot.store import conversations, people
+
+
+async def handle(ctx: EventContext) -> None:
+    assert isinstance(ctx.event, MessageEvent)
+    content = ctx.event.message
+    if ctx.in_group:
+        await _group(ctx, content.text if isinstance(content, TextMessageContent) else None)
+        return
+    if ctx.user_id is None:
+        return
+    if isinstance(content, TextMessageContent):
+        await _text(ctx, content.text)
+    else:
+        await _other(ctx, content)
+
+
+async def _group(ctx: EventContext, text: str | None) -> None:
+    command = match(text) if text else None
+    if command is None:
+        return  # supporters talking among themselves: not ours
+    async with ctx.read() as s:
+        group = await people.get_group(s, ctx.group_id) if ctx.group_id else None
+    if group is None:
+        return  # an unbound group gets nothing but the binding instructions on join
+    async with ctx.tx() as tx:
+        if command is Command.HELP:
+            tx.reply(ui.text(M.GROUP_HELP))
+
+
+async def _text(ctx: EventContext, text: str) -> None:
+    assert ctx.user_id
+    async with ctx.read() as s:
+        res = await people.resident_by_line(s, ctx.user_id)
+        sup = await people.supporter_by_line(s, ctx.user_id) if res is None else None
+        conv = await conversations.get(s, ctx.user_id) if res is None else None
+    if res is not None:
+        await resident.on_text(ctx, res, text)
+        return
+    # Not registered: an emergency still gets help at once, before any registration step.
+    danger = await ctx.services.analysis.safety(text)
+    if danger is not None and danger.category in ("emergency", "consult"):
+        await safety.handle(ctx, text=text[: resident.MAX_TEXT], analysis=danger, resident=None)
+        return
+    if sup is not None:
+        await supporter.on_text(ctx, sup, text)
+        return
+    await registration.on_text(ctx, text, conv.state if conv else None, dict(conv.data) if conv else {})
+
+
+async def _other(ctx: EventContext, content: object) -> None:
+    assert ctx.user_id
+    async with ctx.read() as s:
+        res = await people.resident_by_line(s, ctx.user_id)
+        district = await people.get_district(s, res.district_code) if res else None
+    phone = district.contact_phone if district else None
+    async with ctx.tx() as tx:
+        if isinstance(content, StickerMessageContent):
+            tx.reply(ui.text(M.STICKER_REPLY))
+        elif isinstance(content, AudioMessageContent):
+            tx.reply(ui.with_call(M.VOICE_REPLY, M.CALL_DISTRICT, phone))
+        elif isinstance(content, ImageMessageContent | VideoMessageContent):
+            tx.reply(ui.with_call(M.MEDIA_REPLY, M.CALL_DISTRICT, phone))
+        elif isinstance(content, FileMessageContent):
+            tx.reply(ui.text(M.FILE_REPLY))
+        elif isinstance(content, LocationMessageContent):
+            tx.reply(ui.text(M.LOCATION_REPLY))
+        else:
+            tx.reply(ui.text(M.NOT_UNDERSTOOD))

@@ -1,0 +1,37 @@
+"""Prometheus metrics, served at /metrics. One registry per process."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.events_received = Counter("sasaeai_events_received", "Webhook events stored", registry=r)
+        self.events_duplicate = Counter("sasaeai_events_duplicate", "Webhook events already stored", registry=r)
+        self.events_handled = Counter(
+            "sasaeai_events_handled", "Webhook events handled", ["kind", "result"], registry=r
+        )
+        self.webhook_latency = Histogram(
+            "sasaeai_webhook_seconds",
+            "Time to answer a webhook request",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2),
+            registry=r,
+        )
+        self.handle_latency = Histogram(
+            "sasaeai_handle_seconds",
+            "Time from receiving an event to finishing its handling",
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+            registry=r,
+        )
+        self.nlp_latency = Histogram("sasaeai_nlp_seconds", "Time to analyse one message", registry=r)
+        self.outbox_sent = Counter("sasaeai_outbox_sent", "Messages delivered to LINE", ["via"], registry=r)
+        self.outbox_retries = Counter("sasaeai_outbox_retries", "Send attempts to retry later", registry=r)
+        self.outbox_failed = Counter("sasaeai_outbox_failed", "Messages LINE will never accept", registry=r)
+        self.outbox_depth = Gauge("sasaeai_outbox_depth", "Messages waiting to be sent", registry=r)
+        self.unclaimed = Gauge("sasaeai_unclaimed_requests", "Open requests nobody has taken", registry=r)
+
+
+METRICS = Metrics()

@@ -1,0 +1,109 @@
+"""Queries on the inbox: webhook events stored once, handled once, in order per source."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.models import InboxEvent
+
+
+async def insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Store events; one already stored (same event_key: a redelivery) is skipped. Returns how many were new."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxEvent)
+    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"])
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
+async def claim_heads(
+    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[InboxEvent]:
+    """Lease the oldest waiting event of each source; later events of that source wait their turn."""
+    earlier = InboxEvent.__table__.alias("earlier")  # type: ignore[attr-defined]
+    head = (
+        ~select(earlier.c.id)
+        .where(
+            earlier.c.source_key == InboxEvent.source_key,
+            earlier.c.status == "pending",
+            earlier.c.id < InboxEvent.id,
+        )
+        .exists()
+    )
+    free = or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now)  # type: ignore[union-attr,operator]
+    due = or_(InboxEvent.next_attempt_at.is_(None), InboxEvent.next_attempt_at <= now)  # type: ignore[union-attr,operator]
+    ids = (
+        await session.exec(
+            select(InboxEvent.id)
+            .where(InboxEvent.status == "pending", free, due, head)
+            .order_by(InboxEvent.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+    ).all()
+    if not ids:
+        return []
+    until = now + lease
+    await session.exec(
+        update(InboxEvent)
+        .where(and_(InboxEvent.id.in_(ids), InboxEvent.status == "pending", free))  # type: ignore[union-attr]
+        .values(lease_owner=owner, lease_until=until)
+    )
+    rows = await session.exec(
+        select(InboxEvent)
+        .where(
+            InboxEvent.id.in_(ids),  # type: ignore[union-attr]
+            InboxEvent.lease_owner == owner,
+            InboxEvent.lease_until == until,
+        )
+        .order_by(InboxEvent.id)  # type: ignore[arg-type]
+    )
+    return list(rows.all())
+
+
+class LeaseLost(Exception):
+    """Another worker took this event over (our lease ran out): our effects must be rolled back."""
+
+
+async def finish(
+    session: AsyncSession, *, event_id: int, owner: str, now: datetime, status: str = "done", error: str | None = None
+) -> None:
+    result = await session.exec(
+        update(InboxEvent)
+        .where(InboxEvent.id == event_id, InboxEvent.lease_owner == owner, InboxEvent.status == "pending")  # type: ignore[arg-type]
+        .values(status=status, handled_at=now, lease_owner=None, lease_until=None, error=error)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise LeaseLost(event_id)
+
+
+async def retry_later(
+    session: AsyncSession, *, event_id: int, owner: str, attempts: int, at: datetime, error: str
+) -> None:
+    await session.exec(
+        update(InboxEvent)
+        .where(InboxEvent.id == event_id, InboxEvent.lease_owner == owner)  # type: ignore[arg-type]
+        .values(attempts=attempts, next_attempt_at=at, lease_owner=None, lease_until=None, error=error[:500])
+    )
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    return (
+        await session.exec(
+            select(func.min(InboxEvent.next_attempt_at)).where(
+                InboxEvent.status == "pending",
+                InboxEvent.next_attempt_at.is_not(None),  # type: ignore[union-attr]
+            )
+        )
+    ).one()
+
+
+async def pending_count(session: AsyncSession) -> int:
+    return int((await session.exec(select(func.count()).where(InboxEvent.status == "pending"))).one())

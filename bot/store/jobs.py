@@ -1,0 +1,101 @@
+"""Queries on scheduled jobs: kept in the database so they survive restarts and run once across processes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.models import Job
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+    replace: bool = False,
+) -> None:
+    """Add a job once per key. With `replace`, a pending job of that key moves to the new time
+    (a merge window that restarts with each new fragment)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Job)
+    stmt = ins.values(key=key, kind=kind, due_at=due_at, payload=payload or {}, status="pending", attempts=0)
+    if replace:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "due_at": due_at,
+                "payload": payload or {},
+                "status": "pending",
+                "lease_owner": None,
+                "lease_until": None,
+                "done_at": None,
+            },
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
+    await session.exec(stmt)  # type: ignore[call-overload]
+
+
+async def cancel(session: AsyncSession, *, key: str) -> None:
+    await session.exec(update(Job).where(col(Job.key) == key, col(Job.status) == "pending").values(status="cancelled"))
+
+
+async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
+    free = or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now)
+    ids = (
+        await session.exec(
+            select(Job.id)
+            .where(Job.status == "pending", col(Job.due_at) <= now, free)
+            .order_by(col(Job.due_at))
+            .limit(limit)
+        )
+    ).all()
+    if not ids:
+        return []
+    until = now + lease
+    await session.exec(
+        update(Job)
+        .where(and_(col(Job.id).in_(ids), col(Job.status) == "pending", free))
+        .values(lease_owner=owner, lease_until=until, attempts=Job.attempts + 1)
+    )
+    rows = await session.exec(
+        select(Job)
+        .where(col(Job.id).in_(ids), Job.lease_owner == owner, Job.lease_until == until)
+        .order_by(col(Job.due_at))
+    )
+    return list(rows.all())
+
+
+class JobLeaseLost(Exception):
+    pass
+
+
+async def finish(session: AsyncSession, *, job_id: int, owner: str, now: datetime, due_at: datetime) -> None:
+    """Mark done — unless the job was rescheduled meanwhile (its due time moved), then leave it pending."""
+    result = await session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, Job.lease_owner == owner, Job.status == "pending", Job.due_at == due_at)
+        .values(status="done", done_at=now, lease_owner=None, lease_until=None)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise JobLeaseLost(job_id)
+
+
+async def release(session: AsyncSession, *, job_id: int, owner: str, retry_at: datetime) -> None:
+    await session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, Job.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None, due_at=retry_at)
+    )
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    return (await session.exec(select(func.min(Job.due_at)).where(Job.status == "pending"))).one()

@@ -1,0 +1,102 @@
+"""Queries on the outbox: messages decided inside a transaction, sent after it commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.models import OutboxMessage
+
+MAX_MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
+
+
+def add(
+    session: AsyncSession,
+    *,
+    to: str,
+    messages: list[dict[str, Any]],
+    now: datetime,
+    reply_token: str | None = None,
+    reply_deadline: datetime | None = None,
+    purpose: str = "",
+    request_id: int | None = None,
+) -> list[OutboxMessage]:
+    """Queue messages for `to`, in as many rows as LINE's five-per-call limit needs.
+
+    Only the first row may use the reply token: a token answers one call.
+    """
+    rows = []
+    for i in range(0, len(messages), MAX_MESSAGES_PER_CALL):
+        row = OutboxMessage(
+            retry_key=str(uuid.uuid4()),
+            to=to,
+            messages=messages[i : i + MAX_MESSAGES_PER_CALL],
+            reply_token=reply_token if i == 0 else None,
+            reply_deadline=reply_deadline if i == 0 else None,
+            purpose=purpose,
+            request_id=request_id,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+async def claim_heads(
+    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Lease the oldest due message of each recipient (messages to one chat keep their order).
+
+    The conditional UPDATE makes each row go to one sender even when processes race.
+    """
+    earlier = OutboxMessage.__table__.alias("earlier")  # type: ignore[attr-defined]
+    head = (
+        ~select(earlier.c.id)
+        .where(
+            earlier.c.to == OutboxMessage.to,
+            earlier.c.status == "pending",
+            earlier.c.id < OutboxMessage.id,
+        )
+        .exists()
+    )
+    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)  # type: ignore[union-attr,operator]
+    ids = (
+        await session.exec(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, free, head)
+            .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+    ).all()
+    if not ids:
+        return []
+    until = now + lease
+    await session.exec(
+        update(OutboxMessage)
+        .where(and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free))  # type: ignore[union-attr]
+        .values(lease_owner=owner, lease_until=until)
+    )
+    rows = await session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_(ids),  # type: ignore[union-attr]
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.lease_until == until,
+        )
+    )
+    return list(rows.all())
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    return (
+        await session.exec(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending"))
+    ).one()
+
+
+async def depth(session: AsyncSession) -> int:
+    return int((await session.exec(select(func.count()).where(OutboxMessage.status == "pending"))).one())

@@ -1,0 +1,188 @@
+"""Queries on districts, towns, LINE groups, residents and supporters."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.errors import AlreadyExists, InvalidInput, NotFound
+from bot.store.models import District, LineGroup, Resident, Supporter, Town
+
+
+def _clean(value: str, what: str, max_len: int) -> str:
+    v = unicodedata.normalize("NFKC", value).strip()
+    if not v:
+        raise InvalidInput(f"{what} must not be empty")
+    if len(v) > max_len:
+        raise InvalidInput(f"{what} is longer than {max_len} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in v):
+        raise InvalidInput(f"{what} contains control characters")
+    return v
+
+
+def _line_id(value: str, kinds: str) -> str:
+    v = value.strip()
+    if len(v) != 33 or v[0] not in kinds or any(c not in "0123456789abcdef" for c in v[1:]):
+        raise InvalidInput(
+            f"not a LINE {'user' if kinds == 'U' else 'group'} ID: {value!r} (expected {kinds[0]} and 32 hex digits)"
+        )
+    return v
+
+
+async def add_district(session: AsyncSession, *, code: str, name: str, towns: list[str], now: datetime) -> District:
+    code = _clean(code, "district code", 32)
+    if await session.get(District, code):
+        raise AlreadyExists(f"district {code} already exists")
+    names = [_clean(t, "town name", 100) for t in towns if t.strip()]
+    if not names:
+        raise InvalidInput("give at least one town with --towns")
+    if len(set(names)) != len(names):
+        raise InvalidInput("a town is listed twice")
+    district = District(code=code, name=_clean(name, "district name", 100), created_at=now)
+    session.add(district)
+    for t in names:
+        session.add(Town(district_code=code, name=t))
+    return district
+
+
+async def get_district(session: AsyncSession, code: str) -> District:
+    district = await session.get(District, code)
+    if district is None:
+        raise NotFound(f"no district with code {code!r}")
+    return district
+
+
+async def list_districts(session: AsyncSession) -> list[tuple[District, list[str]]]:
+    districts = (await session.exec(select(District).order_by(District.code))).all()
+    towns = (await session.exec(select(Town).order_by(Town.id))).all()
+    by = {d.code: [t.name for t in towns if t.district_code == d.code] for d in districts}
+    return [(d, by[d.code]) for d in districts]
+
+
+async def find_towns(session: AsyncSession, words: str) -> list[tuple[Town, District]]:
+    """Towns whose name the resident's words contain (or that contain the words, 「長町」 for 「長」)."""
+    w = unicodedata.normalize("NFKC", words).strip().replace(" ", "").replace("　", "")
+    if not w:
+        return []
+    rows = (await session.exec(select(Town, District).join(District))).all()
+    exact = [(t, d) for t, d in rows if t.name == w or t.name.removesuffix("町") == w]
+    if exact:
+        return list(exact)
+    contained = [(t, d) for t, d in rows if t.name in w]
+    if contained:
+        return sorted(contained, key=lambda td: -len(td[0].name))
+    return [(t, d) for t, d in rows if len(w) >= 2 and w in t.name]
+
+
+async def bind_group(session: AsyncSession, *, group_id: str, district_code: str | None, now: datetime) -> LineGroup:
+    group_id = _line_id(group_id, "CR")
+    if district_code is not None:
+        await get_district(session, district_code)
+    group = await session.get(LineGroup, group_id)
+    if group is None:
+        group = LineGroup(group_id=group_id, role="", bound_at=now)
+        session.add(group)
+    group.role = "district" if district_code else "coordinators"
+    group.district_code = district_code
+    group.active = True
+    group.bound_at = now
+    group.unbound_at = None
+    return group
+
+
+async def get_group(session: AsyncSession, group_id: str) -> LineGroup | None:
+    group = await session.get(LineGroup, group_id)
+    return group if group and group.active else None
+
+
+async def unbind_group(session: AsyncSession, *, group_id: str, now: datetime) -> bool:
+    result = await session.exec(
+        update(LineGroup)
+        .where(col(LineGroup.group_id) == group_id, col(LineGroup.active))
+        .values(active=False, unbound_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def district_group(session: AsyncSession, district_code: str) -> LineGroup | None:
+    return (
+        await session.exec(
+            select(LineGroup).where(
+                LineGroup.district_code == district_code, LineGroup.role == "district", col(LineGroup.active)
+            )
+        )
+    ).first()
+
+
+async def coordinator_groups(session: AsyncSession, district_code: str | None = None) -> list[LineGroup]:
+    """Groups that receive coordinator alerts (global ones; district-specific ones may come later)."""
+    return list(
+        (await session.exec(select(LineGroup).where(LineGroup.role == "coordinators", col(LineGroup.active)))).all()
+    )
+
+
+async def add_supporter(
+    session: AsyncSession, *, line_user_id: str, district_code: str, name: str, now: datetime
+) -> Supporter:
+    uid = _line_id(line_user_id, "U")
+    await get_district(session, district_code)
+    if (await session.exec(select(Supporter).where(Supporter.line_user_id == uid))).first():
+        raise AlreadyExists(f"supporter {uid} is already registered")
+    s = Supporter(line_user_id=uid, district_code=district_code, name=_clean(name, "name", 100), created_at=now)
+    session.add(s)
+    return s
+
+
+async def add_resident(
+    session: AsyncSession,
+    *,
+    line_user_id: str,
+    district_code: str,
+    name: str,
+    now: datetime,
+    town: str | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+) -> Resident:
+    uid = _line_id(line_user_id, "U")
+    await get_district(session, district_code)
+    if (await session.exec(select(Resident).where(Resident.line_user_id == uid))).first():
+        raise AlreadyExists(f"resident {uid} is already registered")
+    if phone is not None:
+        phone = _clean(phone, "phone", 32)
+        if not any(ch.isdigit() for ch in phone) or any(not (ch.isdigit() or ch in "-+() ") for ch in phone):
+            raise InvalidInput(f"not a phone number: {phone!r}")
+    r = Resident(
+        line_user_id=uid,
+        district_code=district_code,
+        name=_clean(name, "name", 100),
+        town=_clean(town, "town", 100) if town else None,
+        address=_clean(address, "address", 300) if address else None,
+        phone=phone,
+        created_at=now,
+    )
+    session.add(r)
+    return r
+
+
+async def resident_by_line(session: AsyncSession, line_user_id: str) -> Resident | None:
+    return (await session.exec(select(Resident).where(Resident.line_user_id == line_user_id))).first()
+
+
+async def supporter_by_line(session: AsyncSession, line_user_id: str) -> Supporter | None:
+    return (await session.exec(select(Supporter).where(Supporter.line_user_id == line_user_id))).first()
+
+
+async def set_followed(session: AsyncSession, *, line_user_id: str, followed: bool, now: datetime) -> None:
+    """Keep the records true when someone adds or blocks the bot."""
+    blocked_at = None if followed else now
+    for model in (Resident, Supporter):
+        await session.exec(
+            update(model)
+            .where(col(model.line_user_id) == line_user_id)
+            .values(followed=followed, blocked_at=blocked_at)
+        )

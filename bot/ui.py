@@ -1,0 +1,158 @@
+"""Builds LINE message objects (JSON as the Messaging API takes it) from the texts in bot.messages.
+
+Buttons are large and few: residents are often over 75 and press with a finger, not a stylus.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import messages as M
+from bot.postback import Action, Postback, encode
+
+Msg = dict[str, Any]
+
+
+def text(t: str, quick: list[Msg] | None = None) -> Msg:
+    msg: Msg = {"type": "text", "text": t[:5000]}
+    if quick:
+        msg["quickReply"] = {"items": quick[:13]}
+    return msg
+
+
+def postback_action(label: str, pb: Postback, secret: bytes, display: str | None = None) -> Msg:
+    action: Msg = {"type": "postback", "label": label[:20], "data": encode(pb, secret)}
+    if display:
+        action["displayText"] = display[:300]
+    return action
+
+
+def quick_postback(label: str, pb: Postback, secret: bytes, display: str | None = None) -> Msg:
+    return {"type": "action", "action": postback_action(label, pb, secret, display or label)}
+
+
+def _button(action: Msg, style: str = "secondary") -> Msg:
+    return {"type": "button", "action": action, "style": style, "height": "md", "margin": "md"}
+
+
+def _bubble(body: list[Msg], buttons: list[Msg] | None = None, header: str | None = None) -> Msg:
+    bubble: Msg = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
+    }
+    if header:
+        bubble["header"] = {
+            "type": "box",
+            "layout": "vertical",
+            "backgroundColor": "#1E6B52",
+            "contents": [{"type": "text", "text": header, "color": "#FFFFFF", "weight": "bold", "size": "lg"}],
+        }
+    if buttons:
+        bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons}
+    return bubble
+
+
+def _para(t: str, size: str = "lg", weight: str = "regular") -> Msg:
+    return {"type": "text", "text": t, "wrap": True, "size": size, "weight": weight}
+
+
+def _row(label: str, value: str) -> Msg:
+    return {
+        "type": "box",
+        "layout": "baseline",
+        "spacing": "sm",
+        "contents": [
+            {"type": "text", "text": label, "size": "md", "color": "#666666", "flex": 2},
+            {"type": "text", "text": value or "-", "size": "md", "wrap": True, "flex": 5},
+        ],
+    }
+
+
+def flex(alt: str, contents: Msg) -> Msg:
+    return {"type": "flex", "altText": alt[:400], "contents": contents}
+
+
+def confirm_request(t: str, request_id: int, secret: bytes) -> Msg:
+    buttons = [
+        _button(postback_action(M.YES_LABEL, Postback(Action.CONFIRM, request_id), secret, "はい"), "primary"),
+        _button(postback_action(M.NO_LABEL, Postback(Action.DECLINE, request_id), secret, M.NO_LABEL)),
+        _button(postback_action(M.RESTATE_LABEL, Postback(Action.RESTATE, request_id), secret, M.RESTATE_LABEL)),
+    ]
+    return flex(t, _bubble([_para(t)], buttons))
+
+
+def pick_category(labels: list[str], request_id: int, secret: bytes) -> Msg:
+    items = [
+        quick_postback(M.CATEGORY_NAMES[label], Postback(Action.PICK, request_id, label), secret) for label in labels
+    ]
+    items.append(quick_postback(M.OTHER_LABEL, Postback(Action.PICK, request_id, "other_help"), secret))
+    items.append(quick_postback(M.RESTATE_LABEL, Postback(Action.RESTATE, request_id), secret))
+    return text(M.PICK_CATEGORY, items)
+
+
+def group_post(
+    *, request_id: int, category: str, area: str, when_text: str, summary: str, urgent: bool, secret: bytes
+) -> Msg:
+    title = f"{M.GROUP_POST_TITLE} #{request_id}" + ("（急ぎ）" if urgent else "")
+    body = [
+        _row("内容", M.CATEGORY_NAMES[category]),
+        _row("場所", area),
+        _row("日時", when_text or M.GROUP_WHEN_NONE),
+        _row("ご依頼", summary[:500]),
+    ]
+    button = _button(postback_action(M.CLAIM_LABEL, Postback(Action.CLAIM, request_id), secret), "primary")
+    alt = f"{title}：{M.CATEGORY_NAMES[category]}（{area}）"
+    return flex(alt, _bubble(body, [button], header=title))
+
+
+def supporter_details(t: str, request_id: int, secret: bytes) -> Msg:
+    buttons = [
+        _button(postback_action(M.DONE_LABEL, Postback(Action.DONE, request_id), secret, M.DONE_LABEL), "primary"),
+        _button(postback_action(M.RELEASE_LABEL, Postback(Action.RELEASE, request_id), secret, M.RELEASE_LABEL)),
+    ]
+    return flex(f"依頼#{request_id}の詳細", _bubble([_para(t, size="md")], buttons))
+
+
+def call_button(label: str, phone: str) -> Msg:
+    digits = "".join(ch for ch in phone if ch.isdigit() or ch in "+#*")
+    return _button({"type": "uri", "label": label[:20], "uri": f"tel:{digits}"}, "primary")
+
+
+def emergency() -> Msg:
+    buttons = [call_button(M.CALL_119, "119"), call_button(M.CALL_110, "110")]
+    return flex(M.EMERGENCY_REPLY, _bubble([_para(M.EMERGENCY_REPLY, weight="bold")], buttons))
+
+
+def with_call(t: str, label: str, phone: str | None) -> Msg:
+    if not phone:
+        return text(t)
+    return flex(t, _bubble([_para(t)], [call_button(label, phone)]))
+
+
+def status_list(items: list[tuple[int, str]], secret: bytes) -> Msg:
+    """One bubble per open request, each with a cancel button."""
+    bubbles = [
+        _bubble(
+            [_para(line, size="md")],
+            [_button(postback_action(M.CANCEL_LABEL, Postback(Action.CANCEL, rid), secret, M.CANCEL_LABEL))],
+        )
+        for rid, line in items[:12]
+    ]
+    return flex(M.STATUS_HEADER, {"type": "carousel", "contents": bubbles})
+
+
+def pick_town(candidates: list[tuple[int, str, str]], secret: bytes) -> Msg:
+    items = [
+        quick_postback(f"{town}（{district}）"[:20], Postback(Action.TOWN, town_id), secret, town)
+        for town_id, town, district in candidates[:12]
+    ]
+    return text(M.PICK_TOWN, items)
+
+
+def confirm_town(town_id: int, town: str, district: str, secret: bytes) -> Msg:
+    t = M.confirm_town(town, district)
+    buttons = [
+        _button(postback_action("はい", Postback(Action.TOWN, town_id), secret, "はい"), "primary"),
+        _button(postback_action("いいえ", Postback(Action.TOWN_NO, town_id), secret, "いいえ")),
+    ]
+    return flex(t, _bubble([_para(t)], buttons))

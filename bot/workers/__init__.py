@@ -1,0 +1,1 @@
+"""Background loops: inbox handling, outbox sending, scheduled jobs."""

@@ -1,0 +1,151 @@
+"""Handles stored webhook events: each once, in order per source, many sources at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from linebot.v3.webhooks import Event
+from pydantic import ValidationError
+
+from bot.context import EventContext
+from bot.metrics import METRICS
+from bot.router import route
+from bot.services import Services
+from bot.store import inbox
+from bot.store.models import InboxEvent
+from bot.workers.sender import backoff_seconds
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def _ids(raw: dict[str, Any]) -> tuple[str | None, str | None]:
+    src = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    assert isinstance(src, dict)
+    user = src.get("userId") if isinstance(src.get("userId"), str) else None
+    group = src.get("groupId") or src.get("roomId")
+    return user, group if isinstance(group, str) else None
+
+
+class Dispatcher:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        limit = self._s.settings.inbox_concurrency
+        lease = timedelta(seconds=self._s.settings.lease_seconds)
+        while not self._stopping:
+            free = limit - len(self._inflight)
+            rows: list[InboxEvent] = []
+            if free > 0:
+                try:
+                    async with self._s.db.session() as s:
+                        rows = await inbox.claim_heads(
+                            s, owner=self._s.owner, now=self._s.clock.now(), lease=lease, limit=free
+                        )
+                except Exception:
+                    log.exception("inbox claim failed; retrying")
+                    await asyncio.sleep(1.0)
+                    continue
+            for row in rows:
+                task = asyncio.create_task(self._one(row))
+                self._inflight.add(task)
+                task.add_done_callback(self._done)
+            if rows and len(rows) == free:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # the next event of that source may now go
+
+    async def drain(self, grace: float) -> None:
+        """At shutdown: let in-flight events finish; unfinished ones keep their row and run after restart."""
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=grace)
+
+    async def _one(self, row: InboxEvent) -> None:
+        assert row.id is not None
+        started = time.perf_counter()
+        try:
+            raw = json.loads(row.body)
+            event = Event.from_dict(raw)
+        except (ValueError, ValidationError, TypeError, KeyError) as e:
+            # An event type or shape we do not know: keep the row for inspection, do not retry it.
+            await self._finish(row, "rejected", f"unparsable: {type(e).__name__}")
+            METRICS.events_handled.labels(kind="unknown", result="rejected").inc()
+            return
+        kind = str(raw.get("type", "unknown"))[:32]
+        user, group = _ids(raw)
+        reply_token = getattr(event, "reply_token", None)
+        ctx = EventContext(
+            services=self._s,
+            event=event,
+            raw=raw,
+            inbox_id=row.id,
+            now=self._s.clock.now(),
+            received_at=row.received_at,
+            user_id=user,
+            group_id=group,
+            chat_id=group or user,
+            reply_token=reply_token,
+            redelivery=row.redelivery,
+        )
+        try:
+            result = await route(ctx)
+            if not ctx.finished:
+                await self._finish(row, "done", None)
+            METRICS.events_handled.labels(kind=kind, result=result).inc()
+        except inbox.LeaseLost:
+            log.warning("event %s was taken over by another worker; our changes were rolled back", row.id)
+        except Exception as e:
+            attempts = row.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                log.exception("event %s failed %d times; giving up", row.id, attempts)
+                await self._finish(row, "failed", f"{type(e).__name__}")
+                METRICS.events_handled.labels(kind=kind, result="failed").inc()
+                return
+            log.exception("event %s failed (attempt %d); will retry", row.id, attempts)
+            try:
+                async with self._s.db.session() as s:
+                    await inbox.retry_later(
+                        s,
+                        event_id=row.id,
+                        owner=self._s.owner,
+                        attempts=attempts,
+                        at=self._s.clock.now() + timedelta(seconds=backoff_seconds(attempts)),
+                        error=type(e).__name__,
+                    )
+            except Exception:
+                log.exception("could not record the failure of event %s; its lease will expire", row.id)
+        finally:
+            METRICS.handle_latency.observe(time.perf_counter() - started)
+
+    async def _finish(self, row: InboxEvent, status: str, error: str | None) -> None:
+        assert row.id is not None
+        try:
+            async with self._s.db.session() as s:
+                await inbox.finish(
+                    s, event_id=row.id, owner=self._s.owner, now=self._s.clock.now(), status=status, error=error
+                )
+        except inbox.LeaseLost:
+            pass

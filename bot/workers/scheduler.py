@@ -1,0 +1,156 @@
+"""Runs scheduled jobs (merge windows, reminders, escalations, check-ins) when they fall due.
+
+Each job runs in one transaction with the messages it decides, and is marked done in that same
+transaction: a crash re-runs it whole, and the lease plus the conditional finish mean that several
+server processes on one PostgreSQL run each job once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.context import Tx
+from bot.services import Services
+from bot.store import jobs
+from bot.store.models import Job
+from bot.workers.sender import backoff_seconds
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobContext:
+    """A job's context; it satisfies FlowContext, so flows run the same for a job as for an event.
+
+    A job may carry a reply target (`reply_to`, `reply_token`, `reply_deadline` in its payload):
+    the merge window answers with the last fragment's reply token, which is still fresh.
+    """
+
+    services: Services
+    job: Job
+    now: datetime
+    finished: bool = False
+
+    @property
+    def user_id(self) -> str | None:
+        value = self.job.payload.get("user")
+        return str(value) if value else None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self.services.db.session() as s:
+            yield s
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[Tx]:
+        assert not self.finished and self.job.id is not None
+        p = self.job.payload
+        deadline = datetime.fromisoformat(p["reply_deadline"]) if p.get("reply_deadline") else None
+        async with self.services.db.session() as s:
+            t = Tx(
+                session=s,
+                now=self.now,
+                services=self.services,
+                reply_chat=p.get("reply_to") or self.user_id,
+                reply_token=p.get("reply_token"),
+                reply_deadline=deadline,
+            )
+            yield t
+            t.flush_reply()
+            await jobs.finish(s, job_id=self.job.id, owner=self.services.owner, now=self.now, due_at=self.job.due_at)
+        self.finished = True
+        self.services.wake_outbox()
+
+
+JobHandler = Callable[[JobContext], Awaitable[None]]
+JOB_HANDLERS: dict[str, JobHandler] = {}
+
+
+def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+    def register(fn: JobHandler) -> JobHandler:
+        JOB_HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+class Scheduler:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        interval = self._s.settings.scheduler_interval_seconds
+        while not self._stopping:
+            try:
+                ran = await self.run_once()
+            except Exception:
+                log.exception("scheduler round failed")
+                ran = 0
+                await asyncio.sleep(1.0)
+            if ran:
+                continue
+            self._wake.clear()
+            # Compute the timeout first: a coroutine made before a cancellation point leaks if cancelled there.
+            idle = await self._idle(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+
+    async def _idle(self, interval: float) -> float:
+        try:
+            async with self._s.db.session() as s:
+                due = await jobs.next_due(s)
+        except Exception:
+            return interval
+        if due is None:
+            return interval
+        return max(0.02, min(interval, (due - self._s.clock.now()).total_seconds()))
+
+    async def run_once(self) -> int:
+        now = self._s.clock.now()
+        lease = timedelta(seconds=self._s.settings.lease_seconds)
+        async with self._s.db.session() as s:
+            due = await jobs.claim_due(s, owner=self._s.owner, now=now, lease=lease, limit=20)
+        for job in due:
+            await self._run(job)
+        return len(due)
+
+    async def _run(self, job: Job) -> None:
+        assert job.id is not None
+        handler = JOB_HANDLERS.get(job.kind)
+        ctx = JobContext(services=self._s, job=job, now=self._s.clock.now())
+        try:
+            if handler is None:
+                log.error("no handler for job kind %s; dropping job %s", job.kind, job.id)
+            else:
+                await handler(ctx)
+            if not ctx.finished:
+                async with ctx.tx():
+                    pass
+        except jobs.JobLeaseLost:
+            log.info("job %s was rescheduled or taken over; its changes were rolled back", job.id)
+        except Exception:
+            log.exception("job %s (%s) failed; retrying later", job.id, job.kind)
+            async with self._s.db.session() as s:
+                await jobs.release(
+                    s,
+                    job_id=job.id,
+                    owner=self._s.owner,
+                    retry_at=self._s.clock.now() + timedelta(seconds=backoff_seconds(job.attempts)),
+                )

@@ -1,0 +1,152 @@
+"""Sends queued outbox messages to LINE exactly once, with retry keys, backoff and reply fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from bot.clock import Clock
+from bot.gateway import LineGateway, Outcome, SendResult
+from bot.metrics import METRICS
+from bot.store import outbox
+from bot.store.db import Database
+from bot.store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """1, 2, 4 … capped at 5 minutes, with jitter so many senders do not retry in step."""
+    base = float(min(300, 2 ** max(0, attempts - 1)))
+    return base * (0.75 + random.random() / 2)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        gateway: LineGateway,
+        clock: Clock,
+        owner: str,
+        concurrency: int,
+        max_attempts: int,
+        lease_seconds: float,
+    ) -> None:
+        self._db = db
+        self._gateway = gateway
+        self._clock = clock
+        self._owner = owner
+        self._concurrency = concurrency
+        self._max_attempts = max_attempts
+        self._lease = timedelta(seconds=lease_seconds)
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                sent_any = await self.run_once()
+            except Exception:
+                # A database outage must not kill the loop: log, wait, try again.
+                log.exception("outbox round failed")
+                sent_any = False
+                await asyncio.sleep(1.0)
+            if sent_any:
+                continue
+            self._wake.clear()
+            # Compute the timeout first: a coroutine made before a cancellation point leaks if cancelled there.
+            idle = await self._idle_wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+
+    async def _idle_wait(self) -> float:
+        try:
+            async with self._db.session() as s:
+                due = await outbox.next_due(s)
+        except Exception:
+            return 1.0
+        if due is None:
+            return 5.0
+        return max(0.05, min(5.0, (due - self._clock.now()).total_seconds()))
+
+    async def run_once(self) -> bool:
+        now = self._clock.now()
+        async with self._db.session() as s:
+            rows = await outbox.claim_heads(
+                s, owner=self._owner, now=now, lease=self._lease, limit=self._concurrency * 4
+            )
+        if not rows:
+            return False
+        sem = asyncio.Semaphore(self._concurrency)
+
+        async def one(row: OutboxMessage) -> None:
+            async with sem:
+                await self._deliver(row)
+
+        await asyncio.gather(*(one(r) for r in rows))
+        return True
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        now = self._clock.now()
+        previous_ambiguous = bool(row.last_error and row.last_error.startswith("ambiguous"))
+        use_reply = row.reply_token is not None and row.reply_deadline is not None and now < row.reply_deadline
+        if use_reply:
+            assert row.reply_token is not None
+            result = await self._gateway.reply(row.reply_token, row.messages)
+            if result.outcome is Outcome.INVALID_TOKEN and previous_ambiguous:
+                # Our earlier reply got no answer but used the token: it was delivered.
+                result = SendResult(Outcome.SENT, result.status)
+            if result.outcome in (Outcome.INVALID_TOKEN, Outcome.REJECTED) and result.status == 400:
+                # Token gone (or reply refused): push instead, so the message is not lost.
+                result = await self._gateway.push(row.to, row.messages, row.retry_key)
+                use_reply = False
+        else:
+            result = await self._gateway.push(row.to, row.messages, row.retry_key)
+        await self._record(row, result, via="reply" if use_reply else "push")
+
+    async def _record(self, row: OutboxMessage, result: SendResult, *, via: str) -> None:
+        now = self._clock.now()
+        attempts = row.attempts + 1
+        values: dict[str, object] = {"attempts": attempts, "lease_owner": None, "lease_until": None}
+        if result.outcome is Outcome.SENT:
+            values |= {"status": "sent", "sent_at": now, "via": via, "last_error": None}
+            METRICS.outbox_sent.labels(via=via).inc()
+        elif result.outcome is Outcome.RETRY and attempts < self._max_attempts:
+            delay = result.retry_after if result.retry_after is not None else backoff_seconds(attempts)
+            err = f"{'ambiguous' if result.ambiguous else 'retry'} {result.status or result.error}"
+            values |= {"next_attempt_at": now + timedelta(seconds=delay), "last_error": err[:500]}
+            # Once the reply deadline has passed the next try is a push: drop the token.
+            METRICS.outbox_retries.inc()
+        else:
+            values |= {"status": "failed", "last_error": f"{result.status} {result.error}"[:500]}
+            METRICS.outbox_failed.inc()
+            log.warning("message %s to a %s could not be delivered: %s", row.id, _kind(row.to), result.status)
+        async with self._db.session() as s:
+            await s.exec(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.lease_owner == self._owner)  # type: ignore[arg-type]
+                .values(**values)
+            )
+
+    async def drain(self, deadline: datetime) -> None:
+        """At shutdown: send what is due until the deadline; the rest stays queued for the next start."""
+        while self._clock.now() < deadline:
+            if not await self.run_once():
+                return
+
+
+def _kind(chat_id: str) -> str:
+    return {"U": "user", "C": "group", "R": "room"}.get(chat_id[:1], "chat")

@@ -1,0 +1,246 @@
+"""Shared fixtures: a real database (SQLite file or a fresh PostgreSQL database), the LINE emulator,
+and the real bot server on a real socket, wired together."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp import web
+
+from bot.app import create_app
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.emulator import EmulatorServer
+from bot.services import SERVICES, Services
+from bot.store import people
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+
+SECRET = "0123456789abcdef0123456789abcdef"
+TOKEN = "test-access-token-for-the-emulator-0001"
+PG_ADMIN = os.environ.get("SASAEAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def pg_url(dbname: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{dbname}"
+
+
+_TEMPLATE: list[str] = []
+
+
+async def _pg_template() -> str:
+    """One migrated template database per test run; each test copies it (much faster than migrating)."""
+    if _TEMPLATE:
+        return _TEMPLATE[0]
+    name = f"sasaeai_tpl_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    db = Database(pg_url(name))
+    await upgrade(db.engine)
+    await db.dispose()
+    _TEMPLATE.append(name)
+    return name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_template() -> Iterator[None]:
+    yield
+    if _TEMPLATE:
+        import asyncio
+
+        async def drop() -> None:
+            conn = await asyncpg.connect(PG_ADMIN)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE[0]}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+        asyncio.run(drop())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return
+    template = await _pg_template()
+    name = f"sasaeai_t_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+    yield pg_url(name)
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[EmulatorServer]:
+    async with EmulatorServer(channel_secret=SECRET, access_token=TOKEN) as server:
+        yield server
+        assert server.violations == [], f"the bot sent requests LINE would refuse: {server.violations}"
+
+
+def make_settings(emu: EmulatorServer, db_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "line_channel_secret": SECRET,
+        "line_channel_access_token": TOKEN,
+        "line_api_base_url": emu.url,
+        "database_url": db_url,
+        "message_merge_seconds": 0,
+        "line_timeout_seconds": 2.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Bot:
+    url: str
+    services: Services
+    runner: web.AppRunner
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+
+async def start_bot(emu: EmulatorServer, settings: Settings) -> Bot:
+    app = create_app(settings, clock=SystemClock())
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}"
+    emu.webhook_url = f"{url}/callback"
+    return Bot(url=url, services=app[SERVICES], runner=runner)
+
+
+@pytest.fixture
+async def bot(emu: EmulatorServer, db_url: str) -> AsyncIterator[Bot]:
+    b = await start_bot(emu, make_settings(emu, db_url))
+    yield b
+    await b.runner.cleanup()
+
+
+# --- A small world: one district with its group, supporters and a resident ------------------------
+
+
+def uid(n: int) -> str:
+    return "U" + f"{n:032x}"
+
+
+def gid(n: int) -> str:
+    return "C" + f"{n:032x}"
+
+
+@dataclass
+class World:
+    district: str = "K01"
+    group: str = gid(1)
+    coordinators: str = gid(2)
+    resident: str = uid(100)
+    resident_name: str = "金沢花子"
+    resident_address: str = "金沢市長町2丁目5-13"
+    resident_phone: str = "076-123-4567"
+    supporters: tuple[str, ...] = (uid(201), uid(202))
+    supporter_names: tuple[str, ...] = ("山田太郎", "佐藤次郎")
+
+
+async def build_world(bot: Bot, emu: EmulatorServer, world: World | None = None, n_supporters: int = 2) -> World:
+    w = world or World()
+    if n_supporters != 2:
+        w.supporters = tuple(uid(200 + i) for i in range(1, n_supporters + 1))
+        w.supporter_names = tuple(f"サポーター{i}" for i in range(1, n_supporters + 1))
+    now = SystemClock().now()
+    async with bot.db.session() as s:
+        await people.add_district(s, code=w.district, name="長町", towns=["長町", "中央通町"], now=now)
+        await people.add_district(s, code="K02", name="菊川", towns=["菊川", "本多町"], now=now)
+        await people.bind_group(s, group_id=w.group, district_code=w.district, now=now)
+        await people.bind_group(s, group_id=w.coordinators, district_code=None, now=now)
+        for sid, name in zip(w.supporters, w.supporter_names, strict=True):
+            await people.add_supporter(s, line_user_id=sid, district_code=w.district, name=name, now=now)
+        await people.add_resident(
+            s,
+            line_user_id=w.resident,
+            district_code=w.district,
+            name=w.resident_name,
+            town="長町",
+            address=w.resident_address,
+            phone=w.resident_phone,
+            now=now,
+        )
+    emu.add_user(w.resident, w.resident_name)
+    for sid, name in zip(w.supporters, w.supporter_names, strict=True):
+        emu.add_user(sid, name)
+    emu.add_group(w.group, "長町サポーター", members=list(w.supporters))
+    emu.add_group(w.coordinators, "コーディネーター", members=[])
+    return w
+
+
+@pytest.fixture
+async def world(bot: Bot, emu: EmulatorServer) -> World:
+    return await build_world(bot, emu)
+
+
+def actions(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every action object inside a message (buttons, quick replies, flex), in document order."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("postback", "uri", "message", "datetimepicker") and "label" in node:
+                found.append(node)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(message)
+    return found
+
+
+def find_action(messages: list[dict[str, Any]], label_part: str) -> dict[str, Any]:
+    for m in reversed(messages):
+        for a in actions(m):
+            if label_part in a.get("label", ""):
+                return a
+    raise AssertionError(f"no button with {label_part!r} in {messages}")
+
+
+def all_text(message: dict[str, Any]) -> str:
+    """Every string in a message, joined: what a person in that chat could read."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            parts.append(node)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if k != "data":
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(message)
+    return "\n".join(parts)

@@ -1,0 +1,78 @@
+"""The `sasaeai` command as a coordinator types it: clear one-line errors, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import gid, uid
+
+
+def run(db: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "DATABASE_URL": db, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_setup_commands_and_listing(db_url: str) -> None:
+    assert run(db_url, "db", "upgrade").returncode == 0
+    r = run(db_url, "district", "add", "NAGA", "長町", "--towns", "長町,中央通町、長土塀")
+    assert r.returncode == 0, r.stderr
+    assert run(db_url, "group", "bind", gid(5), "--district", "NAGA").returncode == 0
+    assert run(db_url, "group", "bind", gid(6), "--coordinators").returncode == 0
+    assert run(db_url, "supporter", "add", uid(7), "--district", "NAGA", "--name", "山田太郎").returncode == 0
+    r = run(db_url, "resident", "add", uid(8), "--district", "NAGA", "--name", "金沢花子", "--address", "長町1-2-3",
+            "--phone", "076-111-2222")
+    assert r.returncode == 0, r.stderr
+    listing = run(db_url, "district", "list").stdout
+    assert "NAGA" in listing and "長土塀" in listing
+    assert "coordinators" in run(db_url, "group", "list").stdout
+    assert "山田太郎" in run(db_url, "supporter", "list").stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("district", "add", "X", "名前", "--towns", ""),
+        ("group", "bind", "C123", "--district", "NAGA"),
+        ("group", "bind", gid(9), "--district", "NOPE"),
+        ("supporter", "add", "not-a-user", "--district", "NAGA", "--name", "x"),
+        ("supporter", "add", uid(9), "--district", "NOPE", "--name", "x"),
+        ("resident", "add", uid(9), "--district", "NAGA", "--name", "x", "--phone", "abc"),
+        ("resident", "add", uid(9), "--district", "NAGA", "--name", "   "),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_writes_nothing(sqlite_db: str, args: tuple[str, ...]) -> None:
+    assert run(sqlite_db, "district", "add", "NAGA", "長町", "--towns", "長町").returncode == 0
+    before = run(sqlite_db, "resident", "list").stdout + run(sqlite_db, "supporter", "list").stdout
+    r = run(sqlite_db, *args)
+    assert r.returncode != 0
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sasaeai: error:"), r.stderr
+    assert "Traceback" not in r.stderr
+    after = run(sqlite_db, "resident", "list").stdout + run(sqlite_db, "supporter", "list").stdout
+    assert before == after
+
+
+def test_duplicate_district_with_towns_is_refused_whole(sqlite_db: str) -> None:
+    assert run(sqlite_db, "district", "add", "A", "甲", "--towns", "一町").returncode == 0
+    r = run(sqlite_db, "district", "add", "B", "乙", "--towns", "二町,二町")
+    assert r.returncode != 0
+    assert "B\t" not in run(sqlite_db, "district", "list").stdout
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "<your channel secret>", "xxxxxxxx"])
+def test_serve_refuses_missing_or_placeholder_secret(sqlite_db: str, secret: str) -> None:
+    r = run(sqlite_db, "serve", "--port", "0", env={"LINE_CHANNEL_SECRET": secret, "LINE_CHANNEL_ACCESS_TOKEN": "t" * 40})
+    assert r.returncode != 0
+    assert "LINE_CHANNEL_SECRET" in r.stderr and "Traceback" not in r.stderr
