@@ -14,8 +14,18 @@ from bot.nlp.normalize import width
 from bot.nlp.types import HELP_LABELS, LABELS, SAFETY_LABELS
 
 _SHORT = {lab: lab[:5] for lab in LABELS}
-_SHORT.update({"companionship": "compa", "cleaning": "clean", "emergency": "EMERG", "consult": "CONSU",
-               "not_request": "none", "other_help": "other", "paperwork": "paper", "shopping": "shopp"})
+_SHORT.update(
+    {
+        "companionship": "compa",
+        "cleaning": "clean",
+        "emergency": "EMERG",
+        "consult": "CONSU",
+        "not_request": "none",
+        "other_help": "other",
+        "paperwork": "paper",
+        "shopping": "shopp",
+    }
+)
 
 
 def _is_phone(s: str) -> bool:
@@ -50,7 +60,9 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
             dated += 1
             dated_ok += g_date == p_date
         if g_date != p_date:
-            errors.append(f"  date: gold {g_date} got {p_date} ({pw.text if pw else ''}) now {r['now'][:16]} {r['text'][:60]}")
+            errors.append(
+                f"  date: gold {g_date} got {p_date} ({pw.text if pw else ''}) now {r['now'][:16]} {r['text'][:60]}"
+            )
         for p in r.get("pii") or []:
             kind = "phone" if _is_phone(p) else "address" if _is_address(p) else "name"
             pii_total[kind] += 1
@@ -89,8 +101,11 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
 
 
 def report(res: dict[str, Any]) -> str:
-    out = [f"split {res['split']}: {res['messages']} messages", "",
-           f"{'label':<14}{'prec':>7}{'rec':>7}{'f1':>7}{'n':>6}"]
+    out = [
+        f"split {res['split']}: {res['messages']} messages",
+        "",
+        f"{'label':<14}{'prec':>7}{'rec':>7}{'f1':>7}{'n':>6}",
+    ]
     for lab, m in res["per_label"].items():
         out.append(f"{lab:<14}{m['precision']:7.3f}{m['recall']:7.3f}{m['f1']:7.3f}{m['support']:6d}")
     out += ["", "confusion (rows gold, columns predicted):", " " * 14 + "".join(f"{_SHORT[p]:>6}" for p in LABELS)]

@@ -151,7 +151,11 @@ class Masker:
         before = toks[j - 1].text if j > 0 else ""  # type: ignore[attr-defined]
         if j > 0 and (toks[j - 1].whitespace_ or toks[j - 1].tag_.startswith("感動詞")):  # type: ignore[attr-defined]
             before = " "  # もしもし 東です: a space or an interjection starts a new clause
-        if not strong and before not in ("", "の", "。", "、", " ", "は", "!", "〉", "で") and not before.endswith(("す", "。")):
+        if (
+            not strong
+            and before not in ("", "の", "。", "、", " ", "は", "!", "〉", "で")
+            and not before.endswith(("す", "。"))
+        ):
             return []
         run = "".join(t.text for t in toks[j:i])  # type: ignore[attr-defined]
         if len(run) > 6 or _NOT_NAME.match(run) or _ROLE.search(run) or "〈" in run:

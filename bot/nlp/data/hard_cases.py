@@ -5,6 +5,7 @@ All are dated against NOW (Tuesday 2026-12-01 10:00 JST); `when` is the gold wan
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 NOW = "2026-12-01T10:00:00+09:00"
@@ -19,8 +20,12 @@ _CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("ゆきすかし たのめんけ", "snow", None),
     ("けいこうとうがつかん", "repair", None),
     ("ころんでたてない　たすけて", "emergency", None),
-    ("拝啓　寒さが厳しくなってまいりました。さて、お恥ずかしい話ですが物置の戸が外れてしまい、一人では直せずに困っております。"
-     "お手すきの折にお力をお貸しいただけましたら幸いです。敬具", "repair", None),
+    (
+        "拝啓　寒さが厳しくなってまいりました。さて、お恥ずかしい話ですが物置の戸が外れてしまい、一人では直せずに困っております。"
+        "お手すきの折にお力をお貸しいただけましたら幸いです。敬具",
+        "repair",
+        None,
+    ),
     ("あんやと、きのどくなことでした", "not_request", None),
     ("台所の電球が切れてしもうた。明日の朝替えてもらえんけ", "repair", w("2026-12-02", None, "morning", "明日の朝")),
     # --- past / negated emergencies are not emergencies
@@ -28,7 +33,11 @@ _CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("先週転んだけど今はだんない。雪すかしだけお願いしたいげん", "snow", None),
     ("去年階段から落ちてから足が弱くなって、二階の荷物を下ろしてほしい", "moving", None),
     ("転ばんように玄関に手すりを付けてもらえんけ", "repair", None),
-    ("雪道で転ぶのが怖いさけ、あしたの朝ゴミ出してもらえんけ", "garbage", w("2026-12-02", None, "morning", "あしたの朝")),
+    (
+        "雪道で転ぶのが怖いさけ、あしたの朝ゴミ出してもらえんけ",
+        "garbage",
+        w("2026-12-02", None, "morning", "あしたの朝"),
+    ),
     ("ガスくさいかと思ったら玉ねぎやった。お騒がせしました", "not_request", None),
     ("胸の手術をしてから重い物が持てんので灯油を運んでほしい", "moving", None),
     ("火の用心の回覧板を隣に回してほしい", "other_help", None),
@@ -51,7 +60,11 @@ _CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("電球替えようとして脚立から落ちた 腰打って動けん", "emergency", None),
     ("雪すかししとったら胸が痛くなって座り込んどる", "emergency", None),
     ("えーと 夫が急にろれつが回らんようになって 手もしびれとるって", "emergency", None),
-    ("拝啓 夜分に失礼いたします。先ほどから主人の胸が苦しいと申しておりまして、どうしたらよいか分かりません", "emergency", None),
+    (
+        "拝啓 夜分に失礼いたします。先ほどから主人の胸が苦しいと申しておりまして、どうしたらよいか分かりません",
+        "emergency",
+        None,
+    ),
     ("屋根の雪下ろしお願いしたいのと、さっき台所でガスのにおいがしとる", "emergency", None),
     ("となりのいえがもえとる", "emergency", None),
     ("窓をガチャガチャされとる こわい", "emergency", None),
@@ -130,5 +143,12 @@ _CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("十五日に年賀状の宛名書きを頼みたい", "paperwork", w("2026-12-15", None, None, "十五日")),
     ("明日の午後2時に銀行に付き添ってほしい", "escort", w("2026-12-02", "14:00", None, "明日の午後2時")),
 ]
+
+# More hand-written messages, one "label<TAB>text" a line, no wanted date.
+_TSV = Path(__file__).resolve().parent / "handwritten.tsv"
+for _line in _TSV.read_text(encoding="utf-8").splitlines():
+    if _line.strip() and not _line.startswith("#"):
+        _label, _text = _line.split("\t", 1)
+        _CASES.append((_text, _label, None))
 
 HARD_CASES: list[tuple[str, str, dict[str, Any] | None, str]] = [(t, lab, wh, NOW) for t, lab, wh in _CASES]
