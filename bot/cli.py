@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_parser("list")
 
     sub.add_parser("demo", help="play a whole request's life against the built-in LINE emulator")
+
+    # Rich menu: the residents' four big buttons (bot/richmenu.py).
+    rm = sub.add_parser("richmenu", help="the residents' rich menu").add_subparsers(dest="sub", required=True)
+    rm.add_parser("setup", help="create the menu, upload its image, make it the default (replaces ours)")
+    rm_img = rm.add_parser("image", help="write the menu image to a PNG file, to look at it")
+    rm_img.add_argument("--out", default="richmenu.png")
     return p
 
 
@@ -184,6 +191,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.cmd == "serve":
             serve(settings, args.host, args.port)
             return
+        if args.cmd == "richmenu":
+            _richmenu(args, settings)
+            return
         if args.cmd == "demo":
             from bot.demo import main as demo_main
 
@@ -198,6 +208,24 @@ def main(argv: list[str] | None = None) -> None:
     except SQLAlchemyError as e:
         print(f"sasaeai: error: database: {type(e).__name__}: {str(e).splitlines()[0][:200]}", file=sys.stderr)
         sys.exit(1)
+
+
+def _richmenu(args: argparse.Namespace, settings: Settings) -> None:
+    from linebot.v3.messaging.exceptions import ApiException
+
+    from bot import richmenu
+
+    try:
+        if args.sub == "image":
+            Path(args.out).write_bytes(richmenu.draw_image())
+            print(f"wrote {args.out}")
+            return
+        settings.require_line_credentials()
+        asyncio.run(richmenu.setup(settings, say=print))
+    except richmenu.RichMenuError as e:
+        raise CliError(str(e)) from None
+    except ApiException as e:
+        raise CliError(f"LINE refused the rich menu: {e.status} {str(e.body)[:300]}") from None
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

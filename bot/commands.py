@@ -14,6 +14,7 @@ class Command(enum.Enum):
     NO = "no"
     UNRESOLVED = "unresolved"  # coordinators' group: what is open
     ACTIVITY = "activity"  # a supporter asks how much they helped
+    ASK = "ask"  # 困りごとを伝える (the rich menu's first button): invite the resident to write
 
 
 def normalize(text: str) -> str:
@@ -59,6 +60,7 @@ _WORDS: dict[Command, tuple[str, ...]] = {
         "けっこうです",
     ),
     Command.UNRESOLVED: ("未解決", "みかいけつ", "未解決一覧"),
+    Command.ASK: ("困りごとを伝える", "困りごとを伝えたい", "困りごと"),
     Command.ACTIVITY: ("活動", "活動状況", "わたしの活動", "私の活動", "今月の活動", "活動記録"),
 }
 _LOOKUP = {normalize(w).lower(): c for c, words in _WORDS.items() for w in words}

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = "text"  # "json" in production
 
+    # Rich menu (`sasaeai richmenu setup`): the number behind 電話で相談. A default rich menu is the same
+    # for every resident, so this is one city-wide number, not a district's own.
+    consult_phone: str = ""
+    # The browser simulator at /simulator (demo and local trials only): refused with the real LINE API.
+    simulator: bool = False
+
     dashboard_secret_key: SecretStr = SecretStr("")
     public_base_url: str = "http://127.0.0.1:8080"
 

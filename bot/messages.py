@@ -297,3 +297,16 @@ LOCATION_REPLY = "場所を受け取りました。お手伝いの場所とし�
 TOO_LONG_REPLY = "とても長い文章でしたので、はじめの部分だけを読みました。"
 TOO_FAST_REPLY = "たくさんのメッセージをありがとうございます。少し時間をおいてから、もう一度書いてください。"
 CALL_DISTRICT = "地区の担当者に電話"
+
+# --- Rich menu (the four big buttons under the resident's chat) ------------------------------------
+
+MENU_CHAT_BAR = "メニュー"
+MENU_REQUEST_LABEL = "困りごとを伝える"
+MENU_REQUEST_HINT = "ふだんの言葉で書けます"
+MENU_STATUS_LABEL = "依頼の状況"
+MENU_STATUS_HINT = "お願いの確認・取りやめ"
+MENU_PHONE_LABEL = "電話で相談"
+MENU_PHONE_HINT = "担当の窓口につながります"
+MENU_HELP_LABEL = "使いかた"
+MENU_HELP_HINT = "はじめての方へ"
+ASK_TROUBLE = "どんなことでお困りですか？ふだんの言葉で書いてください。\n（例：「台所の電球が切れてしもうた」）"

@@ -29,6 +29,10 @@ async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
         async with ctx.tx() as tx:
             tx.reply(ui.text(M.HOW_TO_USE))
         return
+    if command is Command.ASK:
+        async with ctx.tx() as tx:
+            tx.reply(ui.text(M.ASK_TROUBLE))
+        return
     if command in (Command.YES, Command.NO):
         async with ctx.read() as s:
             draft = await help_requests.pending_draft(s, resident.id)
