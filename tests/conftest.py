@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.emulator import EmulatorServer
 from bot.services import SERVICES, Services
@@ -122,8 +122,8 @@ class Bot:
         return self.services.db
 
 
-async def start_bot(emu: EmulatorServer, settings: Settings) -> Bot:
-    app = create_app(settings, clock=SystemClock())
+async def start_bot(emu: EmulatorServer, settings: Settings, clock: Clock | None = None) -> Bot:
+    app = create_app(settings, clock=clock or SystemClock())
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -54,4 +54,4 @@ async def clear(tx: Tx, user_id: str) -> None:
     conv = await conversations.get(tx.session, user_id)
     if conv is not None and conv.state == FRAGMENTS:
         await conversations.clear(tx.session, user_id)
-    await jobs.cancel(tx.session, key=job_key(user_id))
+    await jobs.cancel(tx.session, key=job_key(user_id), now=tx.now)

@@ -44,8 +44,13 @@ async def schedule(
     await session.exec(stmt)  # type: ignore[call-overload]
 
 
-async def cancel(session: AsyncSession, *, key: str) -> None:
-    await session.exec(update(Job).where(col(Job.key) == key, col(Job.status) == "pending").values(status="cancelled"))
+async def cancel(session: AsyncSession, *, key: str, now: datetime | None = None) -> None:
+    """Cancel a pending job. With `now`, a job being run right now (leased) is left alone: a job that
+    cancels its own key (the merge window clearing its fragments) must still be able to finish."""
+    cond = [col(Job.key) == key, col(Job.status) == "pending"]
+    if now is not None:
+        cond.append(or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now))
+    await session.exec(update(Job).where(*cond).values(status="cancelled"))
 
 
 async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
@@ -99,3 +104,11 @@ async def release(session: AsyncSession, *, job_id: int, owner: str, retry_at: d
 
 async def next_due(session: AsyncSession) -> datetime | None:
     return (await session.exec(select(func.min(Job.due_at)).where(Job.status == "pending"))).one()
+
+
+async def release_owned(session: AsyncSession, *, owner: str) -> None:
+    await session.exec(
+        update(Job)
+        .where(col(Job.lease_owner) == owner, col(Job.status) == "pending")
+        .values(lease_owner=None, lease_until=None)
+    )
