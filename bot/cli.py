@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlmodel import select
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings
-from bot.store import people
+from bot.store import people, retention
 from bot.store.db import Database
 from bot.store.errors import DomainError
 from bot.store.migrate import upgrade
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     r_add.add_argument("--town")
     res.add_parser("list")
 
+    s_rm = sup.add_parser("remove", help="deactivate: they can no longer take or finish requests")
+    s_rm.add_argument("line_user_id")
+
+    purge = sub.add_parser("purge", help="remove personal data of requests finished long ago (figures stay)")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+
     sub.add_parser("demo", help="play a whole request's life against the built-in LINE emulator")
 
     # Rich menu: the residents' four big buttons (bot/richmenu.py).
@@ -140,6 +147,29 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
                 return f"supporter {x.line_user_id} added to {x.district_code}"
 
             return await _with_db(settings, add_supporter)
+        case ("supporter", "remove"):
+
+            async def remove_supporter(s: Any) -> str:
+                x = await people.supporter_by_line(s, args.line_user_id.strip())
+                if x is None:
+                    raise CliError(f"no supporter {args.line_user_id!r}")
+                x.active = False
+                s.add(x)
+                return f"supporter {x.line_user_id} deactivated"
+
+            return await _with_db(settings, remove_supporter)
+        case ("purge", None):
+            if args.older_than < 1:
+                raise CliError("--older-than must be at least 1 day")
+
+            async def do_purge(s: Any) -> str:
+                r = await retention.purge(s, before=now - timedelta(days=args.older_than))
+                return (
+                    f"anonymised {r.requests} finished requests ({r.notes} notes); deleted {r.outbox} sent messages, "
+                    f"{r.inbox} handled webhook events, {r.conversations} stale conversations"
+                )
+
+            return await _with_db(settings, do_purge)
         case ("supporter", "list"):
 
             async def list_supporters(s: Any) -> str:

@@ -17,6 +17,12 @@ class Command(enum.Enum):
     ASK = "ask"  # 困りごとを伝える (the rich menu's first button): invite the resident to write
 
 
+def clean(text: str) -> str:
+    """Drop control characters (keeping line breaks and tabs): they mean nothing to a reader and
+    PostgreSQL refuses NUL in text."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
 def normalize(text: str) -> str:
     """NFKC, no spaces or closing punctuation: 「は い。」 and 「はい」 are the same answer."""
     t = unicodedata.normalize("NFKC", text)

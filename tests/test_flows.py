@@ -17,8 +17,10 @@ async def ask_and_confirm(emu: EmulatorServer, w: World, words: str) -> dict:
     msgs = await emu.wait_for_messages(w.resident, 1)
     yes = find_action(msgs, "はい")
     before = len(emu.messages_to(w.group))
+    told = len(emu.messages_to(w.resident))
     await emu.send_postback(w.resident, yes["data"])
     posts = await emu.wait_for_messages(w.group, before + 1)
+    await emu.wait_for_messages(w.resident, told + 1)  # 「お願いしました」
     return posts[-1]
 
 

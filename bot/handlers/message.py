@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from linebot.v3.webhooks import (
     AudioMessageContent,
     FileMessageContent,
@@ -15,10 +17,10 @@ from linebot.v3.webhooks import (
 
 from bot import messages as M
 from bot import ui
-from bot.commands import Command, match
+from bot.commands import Command, clean, match
 from bot.context import EventContext
 from bot.flows import registration, resident, safety, supporter
-from bot.store import conversations, people
+from bot.store import conversations, inbox, people
 
 
 async def handle(ctx: EventContext) -> None:
@@ -29,10 +31,34 @@ async def handle(ctx: EventContext) -> None:
         return
     if ctx.user_id is None:
         return
+    if await _flooding(ctx):
+        return
     if isinstance(content, TextMessageContent):
-        await _text(ctx, content.text)
+        text = clean(content.text).strip()
+        if text:
+            await _text(ctx, text)
+        else:
+            async with ctx.tx() as tx:
+                tx.reply(ui.text(M.NOT_UNDERSTOOD))
     else:
         await _other(ctx, content)
+
+
+async def _flooding(ctx: EventContext) -> bool:
+    """Past the per-user limit, say once (kindly) to slow down and drop the rest of the burst: it costs
+    nothing but a count, so one flooding account cannot slow the bot for everyone else."""
+    assert ctx.user_id
+    limit = ctx.services.settings.rate_limit_per_minute
+    async with ctx.read() as s:
+        recent = await inbox.recent_from(
+            s, source_key=ctx.user_id, since=ctx.received_at - timedelta(seconds=60), up_to_id=ctx.inbox_id
+        )
+    if recent <= limit:
+        return False
+    async with ctx.tx() as tx:
+        if recent == limit + 1:
+            tx.reply(ui.text(M.TOO_FAST_REPLY))
+    return True
 
 
 async def _group(ctx: EventContext, text: str | None) -> None:

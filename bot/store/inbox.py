@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, update
-from sqlmodel import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.models import InboxEvent
@@ -107,3 +107,25 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 async def pending_count(session: AsyncSession) -> int:
     return int((await session.exec(select(func.count()).where(InboxEvent.status == "pending"))).one())
+
+
+async def release_owned(session: AsyncSession, *, owner: str) -> None:
+    """Hand back what this process leased but did not finish (graceful shutdown): others take it at once."""
+    await session.exec(
+        update(InboxEvent)
+        .where(InboxEvent.lease_owner == owner, InboxEvent.status == "pending")  # type: ignore[arg-type]
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+async def recent_from(session: AsyncSession, *, source_key: str, since: datetime, up_to_id: int) -> int:
+    """How many events this source sent from `since` up to this one (the flood guard's count)."""
+    return int(
+        (
+            await session.exec(
+                select(func.count()).where(
+                    InboxEvent.source_key == source_key, InboxEvent.received_at >= since, InboxEvent.id <= up_to_id
+                )  # type: ignore[arg-type]
+            )
+        ).one()
+    )

@@ -100,3 +100,11 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 async def depth(session: AsyncSession) -> int:
     return int((await session.exec(select(func.count()).where(OutboxMessage.status == "pending"))).one())
+
+
+async def release_owned(session: AsyncSession, *, owner: str) -> None:
+    await session.exec(
+        update(OutboxMessage)
+        .where(OutboxMessage.lease_owner == owner, OutboxMessage.status == "pending")  # type: ignore[arg-type]
+        .values(lease_owner=None, lease_until=None)
+    )

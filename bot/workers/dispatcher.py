@@ -79,9 +79,13 @@ class Dispatcher:
         self._wake.set()  # the next event of that source may now go
 
     async def drain(self, grace: float) -> None:
-        """At shutdown: let in-flight events finish; unfinished ones keep their row and run after restart."""
+        """At shutdown: let in-flight events finish; what does not finish in time is cancelled (its
+        transaction rolls back) and its lease handed back, so another process or the next start takes it."""
         if self._inflight:
-            await asyncio.wait(set(self._inflight), timeout=grace)
+            _, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _one(self, row: InboxEvent) -> None:
         assert row.id is not None

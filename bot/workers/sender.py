@@ -20,10 +20,10 @@ from bot.store.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
-def backoff_seconds(attempts: int) -> float:
-    """1, 2, 4 … capped at 5 minutes, with jitter so many senders do not retry in step."""
-    base = float(min(300, 2 ** max(0, attempts - 1)))
-    return base * (0.75 + random.random() / 2)
+def backoff_seconds(attempts: int, base: float = 1.0) -> float:
+    """base × 1, 2, 4 … capped at 5 minutes, with jitter so many senders do not retry in step."""
+    delay = min(300.0, base * 2 ** max(0, attempts - 1))
+    return delay * (0.75 + random.random() / 2)
 
 
 class OutboxSender:
@@ -37,6 +37,7 @@ class OutboxSender:
         concurrency: int,
         max_attempts: int,
         lease_seconds: float,
+        backoff_base: float = 1.0,
     ) -> None:
         self._db = db
         self._gateway = gateway
@@ -45,6 +46,7 @@ class OutboxSender:
         self._concurrency = concurrency
         self._max_attempts = max_attempts
         self._lease = timedelta(seconds=lease_seconds)
+        self._backoff = backoff_base
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -101,34 +103,52 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxMessage) -> None:
         now = self._clock.now()
-        previous_ambiguous = bool(row.last_error and row.last_error.startswith("ambiguous"))
         use_reply = row.reply_token is not None and row.reply_deadline is not None and now < row.reply_deadline
-        if use_reply:
-            assert row.reply_token is not None
-            result = await self._gateway.reply(row.reply_token, row.messages)
-            if result.outcome is Outcome.INVALID_TOKEN and previous_ambiguous:
-                # Our earlier reply got no answer but used the token: it was delivered.
-                result = SendResult(Outcome.SENT, result.status)
-            if result.outcome in (Outcome.INVALID_TOKEN, Outcome.REJECTED) and result.status == 400:
-                # Token gone (or reply refused): push instead, so the message is not lost.
-                result = await self._gateway.push(row.to, row.messages, row.retry_key)
-                use_reply = False
-        else:
+        if not use_reply:
             result = await self._gateway.push(row.to, row.messages, row.retry_key)
-        await self._record(row, result, via="reply" if use_reply else "push")
+            await self._record(row, result, via="push", reply_state="")
+            return
+        assert row.reply_token is not None
+        # A reply has no retry key. If an earlier reply got no answer (or we crashed while sending it),
+        # a later "invalid reply token" means that reply used the token: it was delivered.
+        prior_unsure = row.reply_state in ("inflight", "unsure")
+        await self._mark(row, reply_state="unsure" if prior_unsure else "inflight")
+        result = await self._gateway.reply(row.reply_token, row.messages)
+        if result.outcome is Outcome.INVALID_TOKEN and prior_unsure:
+            await self._record(row, SendResult(Outcome.SENT, result.status), via="reply", reply_state="unsure")
+            return
+        if result.outcome in (Outcome.INVALID_TOKEN, Outcome.REJECTED) and result.status == 400:
+            # Token expired or refused, and no earlier reply of ours used it: push, so nothing is lost.
+            result = await self._gateway.push(row.to, row.messages, row.retry_key)
+            await self._record(row, result, via="push", reply_state="")
+            return
+        state = "unsure" if prior_unsure or result.ambiguous else ""
+        await self._record(row, result, via="reply", reply_state=state)
 
-    async def _record(self, row: OutboxMessage, result: SendResult, *, via: str) -> None:
+    async def _mark(self, row: OutboxMessage, *, reply_state: str) -> None:
+        async with self._db.session() as s:
+            await s.exec(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.lease_owner == self._owner)  # type: ignore[arg-type]
+                .values(reply_state=reply_state)
+            )
+
+    async def _record(self, row: OutboxMessage, result: SendResult, *, via: str, reply_state: str) -> None:
         now = self._clock.now()
         attempts = row.attempts + 1
-        values: dict[str, object] = {"attempts": attempts, "lease_owner": None, "lease_until": None}
+        values: dict[str, object] = {
+            "attempts": attempts,
+            "lease_owner": None,
+            "lease_until": None,
+            "reply_state": reply_state,
+        }
         if result.outcome is Outcome.SENT:
             values |= {"status": "sent", "sent_at": now, "via": via, "last_error": None}
             METRICS.outbox_sent.labels(via=via).inc()
         elif result.outcome is Outcome.RETRY and attempts < self._max_attempts:
-            delay = result.retry_after if result.retry_after is not None else backoff_seconds(attempts)
-            err = f"{'ambiguous' if result.ambiguous else 'retry'} {result.status or result.error}"
+            delay = result.retry_after if result.retry_after is not None else backoff_seconds(attempts, self._backoff)
+            err = f"{'no answer' if result.ambiguous else 'retry'} {result.status or result.error}"
             values |= {"next_attempt_at": now + timedelta(seconds=delay), "last_error": err[:500]}
-            # Once the reply deadline has passed the next try is a push: drop the token.
             METRICS.outbox_retries.inc()
         else:
             values |= {"status": "failed", "last_error": f"{result.status} {result.error}"[:500]}

@@ -62,6 +62,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('inbox_event', schema=None) as batch_op:
         batch_op.create_index('ix_inbox_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_inbox_source', ['source_key', 'received_at'], unique=False)
 
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -87,6 +88,7 @@ def upgrade() -> None:
     sa.Column('messages', sa.JSON(), nullable=False),
     sa.Column('reply_token', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
     sa.Column('reply_deadline', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('reply_state', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False, server_default=''),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
