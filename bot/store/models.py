@@ -33,6 +33,10 @@ class District(SQLModel, table=True):
     claimed_stale_hours: int = 48
     quiet_start_hour: int = 21
     quiet_end_hour: int = 7
+    # Watching over (見守り): hours without an answer before someone is told, and whom: the
+    # supporters' lead (1:1) when set, else the coordinators' group.
+    checkin_alert_hours: int | None = None
+    lead_line_user_id: str | None = Field(default=None, max_length=64)
     created_at: datetime
 
 
@@ -106,6 +110,13 @@ class HelpRequest(SQLModel, table=True):
     closed_at: datetime | None = None
     escalation_level: int = 0
     version: int = 0
+    # Where help is needed, when the resident sent a location (only for the claimer, never the group).
+    location_lat: float | None = None
+    location_lng: float | None = None
+    location_label: str | None = Field(default=None, max_length=300)
+    proxy_id: int | None = Field(default=None, index=True)  # asked by a family member or 民生委員
+    recurring_id: int | None = Field(default=None, index=True)  # one occurrence of a standing arrangement
+    thanked_at: datetime | None = None  # the resident's thanks were passed to the supporter
 
 
 class RequestEvent(SQLModel, table=True):
@@ -188,3 +199,87 @@ class Job(SQLModel, table=True):
     lease_until: datetime | None = None
     attempts: int = 0
     done_at: datetime | None = None
+
+
+# --- Conversation and watching over (migration 0003) ---------------------------------------------
+
+
+class PendingLocation(SQLModel, table=True):
+    """A location a resident sent with no request to attach it to yet: the next request takes it."""
+
+    __tablename__ = "pending_location"
+    resident_id: int = Field(foreign_key="resident.id", primary_key=True)
+    lat: float
+    lng: float
+    label: str | None = Field(default=None, max_length=300)
+    at: datetime
+
+
+class Proxy(SQLModel, table=True):
+    """A family member or 民生委員 who asks for help on behalf of a resident they look after."""
+
+    __table_args__ = (sa.UniqueConstraint("line_user_id", "resident_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    line_user_id: str = Field(index=True, max_length=64)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    relation: str = Field(max_length=16)  # 家族 | 民生委員
+    name: str = Field(max_length=100)
+    phone: str | None = Field(default=None, max_length=32)
+    active: bool = True
+    created_at: datetime
+
+
+# Standing arrangements: a coordinator approves, one supporter takes it, occurrences follow.
+RECUR_PENDING, RECUR_ACTIVE, RECUR_STOPPED = "pending_approval", "active", "stopped"
+
+
+class RecurringHelp(SQLModel, table=True):
+    __tablename__ = "recurring_help"
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    district_code: str = Field(foreign_key="district.code", max_length=32)
+    category: str = Field(max_length=32)
+    weekdays: str = Field(max_length=20)  # "0,3": Monday and Thursday (Python weekday numbers)
+    when_part: str | None = Field(default=None, max_length=16)
+    when_time: str | None = Field(default=None, max_length=5)
+    text: str
+    masked: str
+    status: str = Field(default=RECUR_PENDING, max_length=20)
+    supporter_id: int | None = Field(default=None, foreign_key="supporter.id")
+    proxy_id: int | None = None
+    created_at: datetime
+    approved_at: datetime | None = None
+    taken_at: datetime | None = None
+    stopped_at: datetime | None = None
+
+
+class CheckinPlan(SQLModel, table=True):
+    """A resident's wish to be asked 「お元気ですか？」: daily, or weekly on one weekday, at an hour."""
+
+    __tablename__ = "checkin_plan"
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", unique=True)
+    frequency: str = Field(max_length=8)  # daily | weekly
+    weekday: int | None = None  # for weekly: 0 = Monday
+    hour: int = 8  # local time (Asia/Tokyo)
+    active: bool = True
+    created_at: datetime
+    updated_at: datetime
+
+
+# A check-in: sent → answered, or sent → missed (someone was told) → answered later.
+CHECKIN_SENT, CHECKIN_ANSWERED, CHECKIN_MISSED = "sent", "answered", "missed"
+
+
+class Checkin(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_checkin_status_district", "status", "district_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    district_code: str = Field(foreign_key="district.code", max_length=32)
+    sent_at: datetime
+    deadline_at: datetime
+    status: str = Field(default=CHECKIN_SENT, max_length=16)
+    answered_at: datetime | None = None
+    answered_by: str | None = Field(default=None, max_length=16)  # button | message
+    missed_at: datetime | None = None
+    alerted_to: str | None = Field(default=None, max_length=64)  # the lead's LINE ID or the group's
