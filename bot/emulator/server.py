@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -86,6 +87,9 @@ class EmulatorServer:
     async def stop(self) -> None:
         if self._outage is not None:
             self._outage.cancel()
+            # Awaited so the task never outlives the loop (pytest turns "destroyed but pending" into errors).
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._outage
             self._outage = None
         await self.webhook.close()
         if self._runner is not None:

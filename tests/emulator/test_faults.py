@@ -119,3 +119,12 @@ async def test_latency_is_added_to_every_call(emu: EmulatorServer, line: AsyncMe
     start = loop.time()
     await line.get_bot_info()
     assert loop.time() - start >= 0.05
+
+
+async def test_stopping_during_an_outage_is_clean(receiver: object) -> None:
+    from .conftest import SECRET
+
+    async with EmulatorServer(channel_secret=SECRET, access_token=TOKEN) as emu:
+        emu.start_outage(30)
+        await asyncio.sleep(0)
+    assert emu._outage is None
