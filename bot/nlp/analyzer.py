@@ -16,10 +16,12 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.nlp import dates, safety
+from bot.nlp import dates
 from bot.nlp.classifier import MODEL_DIR, Classifier, kana_reading, load_classifier
 from bot.nlp.masking import Masker
 from bot.nlp.normalize import standard, width
+from bot.nlp.safety import SafetyResult
+from bot.nlp.safety import check as safety_check
 from bot.nlp.types import HELP_LABELS, LABELS, Analysis
 
 # Classifier-only safety: below a rule, the model may still see an emergency or a consultation the rules
@@ -81,7 +83,7 @@ class Analyzer:
         if not _CONTENT.search(std):
             return None
         doc = self.nlp.make_doc(std)
-        rules = safety.check(std, kana_reading(doc))
+        rules = safety_check(std, kana_reading(doc))
         if rules.label is None:
             cats = self.classifier.cats(self.nlp, doc)
             label = self._model_safety(cats, rules)
@@ -97,7 +99,7 @@ class Analyzer:
         return Analysis("not_request", 1.0, scores, None, False, width(text), ())
 
     @staticmethod
-    def _model_safety(cats: dict[str, float], rules: safety.SafetyResult) -> str | None:
+    def _model_safety(cats: dict[str, float], rules: SafetyResult) -> str | None:
         top = max(cats, key=cats.__getitem__)
         if cats["emergency"] >= EMERGENCY_FLOOR and top == "emergency" and not rules.suppressed:
             return "emergency"
@@ -116,7 +118,7 @@ class Analyzer:
 
     def _decide(self, text: str, std: str, doc: Doc, raw: dict[str, float], now: datetime) -> Analysis:
         cats = {lab: float(raw.get(lab, 0.0)) for lab in LABELS}
-        rules = safety.check(std, kana_reading(doc))
+        rules = safety_check(std, kana_reading(doc))
         if rules.label is not None:
             return self._safety_analysis(text, rules.label, rules.cues, cats)
         label = self._model_safety(cats, rules)

@@ -11,8 +11,8 @@ import random
 import re
 import sys
 import time
-from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
+from thinc.api import fix_random_seed
 
 from bot.nlp.normalize import standard
 from bot.nlp.types import LABELS
@@ -106,7 +106,7 @@ def kana_reading(doc: Doc) -> str:
     """The hiragana reading of a tokenised message (SudachiPy readings; other characters kept)."""
     out = []
     for tok in doc:
-        reading = tok.morph.get("Reading")
+        reading = tok.morph.get("Reading", [])
         r = reading[0] if reading else tok.text
         out.append(_KATAKANA.sub(lambda m: chr(ord(m.group(0)) - 0x60), r) + tok.whitespace_)
     return "".join(out)
@@ -202,7 +202,7 @@ def _train_view(
     for epoch in range(1, epochs + 1):
         rng.shuffle(train_ex)
         losses: dict[str, float] = {}
-        batches = list(minibatch(train_ex, size=16))
+        batches = [train_ex[i : i + 16] for i in range(0, len(train_ex), 16)]
         for batch in batches:
             pipe.update(batch, sgd=optimizer, losses=losses, drop=0.2)
         with pipe.model.use_params(optimizer.averages):

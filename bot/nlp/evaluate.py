@@ -68,7 +68,7 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
             pii_total[kind] += 1
             # a surname inside a longer word (東 in 東京) is not the name surviving
             alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
-            if p in a.masked and kind != "name" or re.search(alone, a.masked):
+            if (p in a.masked and kind != "name") or re.search(alone, a.masked):
                 survived[kind] += 1
                 errors.append(f"  PII survived ({kind}): {p} in {a.masked[:70]}")
     n = len(rows)

@@ -55,7 +55,11 @@ def test_classify_cli_streams_one_json_line_per_input_line() -> None:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.nlp", "classify", "--now", "2026-12-01T10:00:00+09:00"],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     assert proc.stdin is not None and proc.stdout is not None
     # one line in, one line out before stdin is closed: the command flushes per message

@@ -39,7 +39,9 @@ def test_wanted_date(text: str, date: str, time: str | None, part: str | None, n
     assert (w.date, w.time, w.part) == (date, time, part)
 
 
-@pytest.mark.parametrize("text", ["昨日", "先週から", "一昨日", "先週の金曜に転んだ", "3日前", "11月20日に", "昨日の3時ごろ"])
+@pytest.mark.parametrize(
+    "text", ["昨日", "先週から", "一昨日", "先週の金曜に転んだ", "3日前", "11月20日に", "昨日の3時ごろ"]
+)
 def test_past_is_not_a_wanted_date(text: str, now: datetime) -> None:
     assert resolve(standard(text), now) is None
 

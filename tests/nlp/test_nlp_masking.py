@@ -13,8 +13,17 @@ from bot.nlp.normalize import width
 
 @pytest.mark.parametrize(
     "phone",
-    ["090-1234-5678", "０９０－１２３４－５６７８", "09012345678", "076-231-4567", "076(231)4567", "(076)231-4567",
-     "080 1234 5678", "0762314567", "070ー1234ー5678"],
+    [
+        "090-1234-5678",
+        "０９０－１２３４－５６７８",
+        "09012345678",
+        "076-231-4567",
+        "076(231)4567",
+        "(076)231-4567",
+        "080 1234 5678",
+        "0762314567",
+        "070ー1234ー5678",
+    ],
 )
 def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
     masked = analyzer.mask(f"電話は{phone}です。よろしく")
@@ -45,7 +54,13 @@ def test_personal_data_is_masked(analyzer: Analyzer, text: str, gone: list[str])
 
 @pytest.mark.parametrize(
     "text",
-    ["大家さんとお医者さんに相談した", "民生委員さんにお世話になっとる", "テストです", "10日に来てください", "2-3日のうちに"],
+    [
+        "大家さんとお医者さんに相談した",
+        "民生委員さんにお世話になっとる",
+        "テストです",
+        "10日に来てください",
+        "2-3日のうちに",
+    ],
 )
 def test_ordinary_words_are_kept(analyzer: Analyzer, text: str) -> None:
     assert analyzer.mask(text) == width(text)

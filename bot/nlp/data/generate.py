@@ -990,8 +990,7 @@ def _spaces(text: str) -> str:
 
 
 def _finish(parts: list[str], register: str) -> str:
-    sep = "" if register == "dialect" else ""
-    text = sep.join(p for p in parts if p)
+    text = "".join(p for p in parts if p)
     return re.sub(r"。。+", "。", text)
 
 
@@ -1040,7 +1039,7 @@ def compose_help(rng: random.Random, label: str, now: datetime) -> dict[str, Any
     if shape < 0.85 and rng.random() < 0.12:
         # a second, different trouble: the label stays the first-mentioned one (see guidelines)
         other = rng.choice([x for x in HELP if x != label])
-        o_tr, o_asks, o_nouns = rng.choice(HELP[other])
+        o_nouns = rng.choice(HELP[other])[2]
         parts.append(
             rng.choice(["それと、", "あと、", "ついでに", "できたら"]) + rng.choice(o_nouns) + "もお願いできたら。"
         )
@@ -1177,10 +1176,7 @@ def compose_mixed(rng: random.Random, now: datetime) -> dict[str, Any]:
     """A help request together with an emergency or a consultation: the safety label wins."""
     label = rng.choice(HELP_KEYS)
     base = compose_help(rng, label, now)
-    if rng.random() < 0.5:
-        extra = compose_emergency(rng, now)
-    else:
-        extra = compose_consult(rng, now)
+    extra = compose_emergency(rng, now) if rng.random() < 0.5 else compose_consult(rng, now)
     order = [base["text"], extra["text"]] if rng.random() < 0.5 else [extra["text"], base["text"]]
     # safety messages carry no wanted date: the bot answers them at once
     return {
@@ -1340,8 +1336,15 @@ def build(seed: int = SEED) -> list[dict[str, Any]]:
     ).tokenizer
     rows: list[dict[str, Any]] = []
     plan: list[Callable[[datetime], dict[str, Any]]] = []
+
+    def help_of(label: str) -> Callable[[datetime], dict[str, Any]]:
+        return lambda now: compose_help(rng, label, now)
+
+    def free_of(label: str) -> Callable[[datetime], dict[str, Any]]:
+        return lambda now: compose_free(rng, label, now)
+
     for label in HELP_KEYS:
-        plan += [lambda now, label=label: compose_help(rng, label, now)] * 130
+        plan += [help_of(label)] * 130
     plan += [lambda now: compose_emergency(rng, now)] * 230
     plan += [lambda now: compose_consult(rng, now)] * 230
     plan += [lambda now: compose_not_request(rng, now)] * 150
@@ -1349,7 +1352,7 @@ def build(seed: int = SEED) -> list[dict[str, Any]]:
     plan += [lambda now: compose_past(rng, now)] * 70
     plan += [lambda now: compose_near_miss(rng, now)] * 140
     for label in FREEFORM:
-        plan += [lambda now, label=label: compose_free(rng, label, now)] * 40
+        plan += [free_of(label)] * 40
     seen: set[str] = set()
     for make in plan:
         for _ in range(5):
