@@ -86,6 +86,16 @@ class EmulatorClient:
         data = await self._call("POST", "events", payload)
         return data["status"], data["body"]
 
+    async def redeliver_pending(self) -> list[dict[str, Any]]:
+        """Resend webhooks that failed while `redelivery` was on: [{status, body, events}]."""
+        result: list[dict[str, Any]] = (await self._call("POST", "redeliver_pending"))["results"]
+        return result
+
+    async def timeline(self, since: int = 0, wait: float = 0) -> dict[str, Any]:
+        """`{items: [{kind: "webhook"|"delivery", seq, ...}], last_seq}`: both sides of every chat, in order."""
+        result: dict[str, Any] = await self._call("GET", "timeline", params={"since": str(since), "wait": str(wait)})
+        return result
+
     async def deliveries(self, since: int = 0, wait: float = 0, to: str | None = None) -> dict[str, Any]:
         params = {"since": str(since), "wait": str(wait)}
         if to is not None:

@@ -70,6 +70,7 @@ def _config(server: EmulatorServer) -> dict[str, Any]:
         "reply_token_ttl": s.reply_token_ttl,
         "validate": s.validate,
         "latency": list(s.faults.latency) if s.faults.latency else None,
+        "redelivery": s.redelivery,
         "bot_user_id": s.bot_user_id,
         "url": server.url,
     }
@@ -87,7 +88,7 @@ async def get_config(request: web.Request) -> web.Response:
 async def set_config(request: web.Request) -> web.Response:
     server = _server(request)
     data = await _json(request)
-    unknown = set(data) - {"webhook_url", "reply_token_ttl", "validate", "latency"}
+    unknown = set(data) - {"webhook_url", "reply_token_ttl", "validate", "latency", "redelivery"}
     if unknown:
         raise BadControlRequest(f"unknown config fields: {sorted(unknown)}")
     if "webhook_url" in data:
@@ -96,6 +97,8 @@ async def set_config(request: web.Request) -> web.Response:
         server.state.reply_token_ttl = float(data["reply_token_ttl"])
     if "validate" in data:
         server.state.validate = bool(data["validate"])
+    if "redelivery" in data:
+        server.state.redelivery = bool(data["redelivery"])
     if "latency" in data:
         lat = data["latency"]
         server.state.faults.latency = None if lat is None else (float(lat[0]), float(lat[1]))
@@ -156,6 +159,22 @@ async def redeliver(request: web.Request) -> web.Response:
     data = await _json(request)
     event = redelivery(data["event"])
     return _result(await _server(request).webhook.send_events([event]), [event])
+
+
+async def redeliver_pending(request: web.Request) -> web.Response:
+    results = await _server(request).webhook.redeliver_pending()
+    return web.json_response(
+        {"results": [{"status": r.status, "body": r.body, "events": events} for r, events in results]}
+    )
+
+
+async def timeline(request: web.Request) -> web.Response:
+    """Webhooks and deliveries after `since`, interleaved in order (the simulator's chat views), long-polled."""
+    state = _server(request).state
+    since = int(request.query.get("since", "0"))
+    wait = min(float(request.query.get("wait", "0")), MAX_WAIT)
+    items = await state.wait_for_timeline(since, wait) if wait > 0 else state.timeline_since(since)
+    return web.json_response({"items": items, "last_seq": state.last_seq})
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -243,7 +262,9 @@ def add_routes(app: web.Application) -> None:
     r.add_post(f"{p}/groups", add_groups)
     r.add_post(f"{p}/events", send_events)
     r.add_post(f"{p}/redeliver", redeliver)
+    r.add_post(f"{p}/redeliver_pending", redeliver_pending)
     r.add_get(f"{p}/messages", messages)
+    r.add_get(f"{p}/timeline", timeline)
     r.add_get(f"{p}/violations", violations)
     r.add_get(f"{p}/calls", calls)
     r.add_get(f"{p}/webhooks", webhooks)

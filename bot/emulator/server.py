@@ -47,8 +47,13 @@ class EmulatorServer:
         reply_token_ttl: float = DEFAULT_REPLY_TOKEN_TTL,
         bot_user_id: str | None = None,
         clock: Callable[[], float] = time.time,
+        redelivery: bool = False,
+        webhook_timeout: float = 30.0,
     ) -> None:
-        """`clock` (seconds since the epoch) stamps events and deliveries and expires reply tokens."""
+        """`clock` (seconds since the epoch) stamps events and deliveries and expires reply tokens.
+
+        `redelivery=True` keeps failed webhooks for `redeliver_pending()`, like LINE's redelivery setting.
+        """
         self.state = EmulatorState(
             channel_secret=channel_secret,
             access_token=access_token,
@@ -59,10 +64,11 @@ class EmulatorServer:
         )
         if bot_user_id is not None:
             self.state.bot_user_id = bot_user_id
+        self.state.redelivery = redelivery
         self.host = host
         self.port = port
         self.events = EventFactory(self.state)
-        self.webhook = WebhookSender(self.state)
+        self.webhook = WebhookSender(self.state, timeout=webhook_timeout)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._outage: asyncio.Task[None] | None = None
@@ -207,6 +213,10 @@ class EmulatorServer:
 
     async def redeliver(self, event: Event) -> Sent:
         return await self._send(redelivery(event))
+
+    async def redeliver_pending(self) -> list[tuple[int, list[Event]]]:
+        """Resend the webhooks that failed while `redelivery` was on; returns (status, events) for each."""
+        return [(response.status, events) for response, events in await self.webhook.redeliver_pending()]
 
     async def send_text(self, user_id: str, text: str, group_id: str | None = None, **kw: Any) -> Sent:
         return await self._send(self.events.text(user_id, text, group_id=group_id, **kw))

@@ -107,10 +107,13 @@ class RichMenu:
 
 @dataclass(slots=True)
 class WebhookCall:
+    """One webhook POST to the bot; `status` is None while it is in flight and 0 when no answer came."""
+
+    seq: int
     at: float
-    status: int
-    body: str
     events: list[dict[str, Any]]
+    status: int | None = None
+    body: str = ""
 
 
 class EmulatorState:
@@ -132,6 +135,9 @@ class EmulatorState:
         self.reply_token_ttl = reply_token_ttl
         self.webhook_url = webhook_url
         self.clock = clock
+        # Like LINE's "webhook redelivery" setting: failed webhooks wait in `pending_redelivery` until
+        # `WebhookSender.redeliver_pending()` sends them again with isRedelivery true.
+        self.redelivery = False
         self.bot_user_id = ids.user_id()  # the webhook `destination`
         self.bot_display_name = "ささえあい"
         self.faults = Faults()
@@ -153,7 +159,9 @@ class EmulatorState:
         self.user_rich_menus: dict[str, str] = {}
         self.loading: list[dict[str, Any]] = []
         self.contents: dict[str, tuple[bytes, str]] = {}  # message id -> (bytes, content type) users sent
+        self.pending_redelivery: list[list[dict[str, Any]]] = []
         self.faults.clear()
+        # One counter orders webhooks and deliveries together, so a chat view can interleave them.
         self._seq = 0
 
     # People and chats -----------------------------------------------------------------------------
@@ -242,13 +250,38 @@ class EmulatorState:
         request_id: str,
         retry_key: str | None = None,
     ) -> Delivery:
-        self._seq += 1
-        delivery = Delivery(self._seq, self.clock(), to, via, retry_key, request_id, messages)
+        delivery = Delivery(self.next_seq(), self.clock(), to, via, retry_key, request_id, messages)
         self.deliveries.append(delivery)
         if retry_key is not None:
             self.retry_keys[retry_key] = request_id
         await self.notify()
         return delivery
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    async def record_webhook(self, events: list[dict[str, Any]]) -> WebhookCall:
+        """Log a webhook as it leaves, before the bot answers, so it precedes the replies it causes."""
+        call = WebhookCall(self.next_seq(), self.clock(), events)
+        self.webhook_calls.append(call)
+        await self.notify()
+        return call
+
+    def timeline_since(self, seq: int) -> list[dict[str, Any]]:
+        """Webhooks sent and messages delivered after `seq`, in order: what every chat showed."""
+        items: list[dict[str, Any]] = [{"kind": "webhook", **asdict(w)} for w in self.webhook_calls if w.seq > seq] + [
+            {"kind": "delivery", **d.to_dict()} for d in self.deliveries if d.seq > seq
+        ]
+        return sorted(items, key=lambda item: int(item["seq"]))
+
+    async def wait_for_timeline(self, since: int, timeout: float) -> list[dict[str, Any]]:  # noqa: ASYNC109
+        try:
+            async with asyncio.timeout(timeout), self._changed:
+                await self._changed.wait_for(lambda: self._seq > since)
+        except TimeoutError:
+            pass
+        return self.timeline_since(since)
 
     async def notify(self) -> None:
         async with self._changed:

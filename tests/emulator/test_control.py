@@ -132,3 +132,20 @@ async def test_runs_as_a_process(receiver: Receiver) -> None:
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 10) == 0
+
+
+async def test_timeline_and_redelivery_over_http(
+    emu: EmulatorServer, client: EmulatorClient, receiver: Receiver
+) -> None:
+    await client.config(redelivery=True)
+    receiver.status = 503
+    await client.send_text(ALICE, "1")
+    receiver.status = 200
+    [result] = await client.redeliver_pending()
+    assert result["status"] == 200
+    assert result["events"][0]["deliveryContext"]["isRedelivery"] is True
+    poll = asyncio.create_task(client.timeline(since=2, wait=5))
+    await asyncio.sleep(0.05)
+    await client.send_text(ALICE, "2")
+    got = await asyncio.wait_for(poll, 2)
+    assert [i["events"][0]["message"]["text"] for i in got["items"]] == ["2"]

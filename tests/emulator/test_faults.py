@@ -77,11 +77,11 @@ async def test_fault_on_other_method_or_path_does_not_apply(emu: EmulatorServer,
 
 
 async def test_delay_makes_the_client_time_out(emu: EmulatorServer) -> None:
-    emu.add_fault(PUSH, status=None, delay=0.5)
+    emu.add_fault(PUSH, status=None, delay=0.3)
     config = Configuration(host=emu.url, access_token=TOKEN)
     async with AsyncApiClient(config) as client:
         with pytest.raises(asyncio.TimeoutError):
-            await AsyncMessagingApi(client).push_message(_push("slow"), _request_timeout=0.1)
+            await AsyncMessagingApi(client).push_message(_push("slow"), _request_timeout=0.05)
     # status=None: the request itself went through once the delay was over.
     await emu.wait_for_messages(ALICE, 1, timeout=2)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -153,3 +154,70 @@ async def test_media_content_can_be_downloaded(emu: EmulatorServer) -> None:
         async with http.get(f"{emu.url}/v2/bot/message/123/content", headers=headers) as r:
             assert r.status == 404
     emu.assert_no_violations()
+
+
+async def test_a_bot_that_does_not_answer_gives_status_0(emu: EmulatorServer) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        emu.webhook_url = f"http://127.0.0.1:{s.getsockname()[1]}/callback"
+    status, _ = await emu.send_text(ALICE, "x")
+    assert status == 0
+    assert emu.state.webhook_calls[-1].status == 0
+    assert emu.state.pending_redelivery == []  # redelivery is off by default
+
+
+async def test_failed_webhooks_are_redelivered_when_enabled(emu: EmulatorServer, receiver: Receiver) -> None:
+    emu.state.redelivery = True
+    receiver.status = 500
+    _, first = await emu.send_text(ALICE, "たすけて")
+    receiver.status = 200
+    await emu.send_text(ALICE, "届いた")
+    [(status, again)] = await emu.redeliver_pending()
+    assert status == 200
+    assert again[0]["webhookEventId"] == first["webhookEventId"]
+    assert again[0]["deliveryContext"] == {"isRedelivery": True}
+    assert receiver.events[-1].delivery_context.is_redelivery is True
+    assert await emu.redeliver_pending() == []
+
+
+async def test_slow_bot_times_out_as_a_failed_delivery(receiver: Receiver) -> None:
+    from aiohttp import web
+
+    from .conftest import SECRET, TOKEN
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.4)
+        return web.Response(text="late")
+
+    app = web.Application()
+    app.router.add_post("/callback", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/callback"
+        async with EmulatorServer(
+            channel_secret=SECRET, access_token=TOKEN, webhook_url=url, webhook_timeout=0.1, redelivery=True
+        ) as emu:
+            status, _ = await emu.send_text(ALICE, "x")
+            assert status == 0
+            assert len(emu.state.pending_redelivery) == 1
+    finally:
+        await runner.cleanup()
+
+
+async def test_timeline_interleaves_webhooks_and_deliveries(emu: EmulatorServer, line: Any) -> None:
+    from linebot.v3.messaging import ReplyMessageRequest, TextMessage
+
+    _, event = await emu.send_text(ALICE, "こんにちは")
+    await line.reply_message(
+        ReplyMessageRequest(reply_token=event["replyToken"], messages=[TextMessage(text="はい")])  # type: ignore[call-arg]
+    )
+    items = emu.state.timeline_since(0)
+    assert [i["kind"] for i in items] == ["webhook", "delivery"]
+    assert items[0]["events"][0]["message"]["text"] == "こんにちは"
+    assert items[1]["messages"][0]["text"] == "はい"
+    assert emu.state.timeline_since(items[0]["seq"]) == items[1:]
