@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.emulator import ids
 from bot.emulator.images import IMAGE_TYPES, check_rich_menu_image
-from bot.emulator.state import EmulatorState, PlatformError, RichMenu
+from bot.emulator.state import EmulatorState, Group, PlatformError, RichMenu
 
 STATE = web.AppKey("emulator_state", EmulatorState)
 # Set by the middleware for each call, echoed in x-line-request-id and recorded with deliveries.
@@ -40,10 +40,6 @@ def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     return messages
 
 
-def _sent(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"sentMessages": [{"id": ids.message_id(), "quoteToken": ids.quote_token()} for _ in messages]}
-
-
 # Messages ------------------------------------------------------------------------------------------
 
 
@@ -53,8 +49,8 @@ async def reply(request: web.Request) -> web.Response:
     messages = _messages(body)
     chat_id = state.consume_reply_token(str(body.get("replyToken", "")))
     state.check_reachable(chat_id)
-    await state.deliver(chat_id, "reply", messages, request_id=request[REQUEST_ID])
-    return ok(_sent(messages))
+    delivery = await state.deliver(chat_id, "reply", messages, request_id=request[REQUEST_ID])
+    return ok({"sentMessages": delivery.sent_messages})
 
 
 async def push(request: web.Request) -> web.Response:
@@ -65,8 +61,8 @@ async def push(request: web.Request) -> web.Response:
     state.check_retry_key(retry_key)
     to = str(body.get("to", ""))
     state.check_reachable(to)
-    await state.deliver(to, "push", messages, request_id=request[REQUEST_ID], retry_key=retry_key)
-    return ok(_sent(messages))
+    delivery = await state.deliver(to, "push", messages, request_id=request[REQUEST_ID], retry_key=retry_key)
+    return ok({"sentMessages": delivery.sent_messages})
 
 
 async def validate_messages(request: web.Request) -> web.Response:
@@ -138,7 +134,7 @@ async def profile(request: web.Request) -> web.Response:
     return ok(_profile(user_id, state, full=True))
 
 
-def _group(request: web.Request) -> tuple[EmulatorState, Any]:
+def _group(request: web.Request) -> tuple[EmulatorState, Group]:
     state = request.app[STATE]
     group = state.groups.get(request.match_info["groupId"])
     if group is None or not group.bot_joined:
@@ -183,14 +179,14 @@ async def bot_info(request: web.Request) -> web.Response:
 # Rich menus -----------------------------------------------------------------------------------------------
 
 
-def _menu(state: EmulatorState, rich_menu_id: str) -> Any:
+def _menu(state: EmulatorState, rich_menu_id: str) -> RichMenu:
     menu = state.rich_menus.get(rich_menu_id)
     if menu is None:
         raise PlatformError(404, "Not found")
     return menu
 
 
-def _menu_json(menu: Any) -> dict[str, Any]:
+def _menu_json(menu: RichMenu) -> dict[str, Any]:
     return {"richMenuId": menu.rich_menu_id, **menu.body}
 
 
@@ -247,7 +243,7 @@ async def richmenu_download(request: web.Request) -> web.Response:
     return web.Response(body=menu.image, content_type=menu.image_type)
 
 
-def _menu_with_image(state: EmulatorState, rich_menu_id: str) -> Any:
+def _menu_with_image(state: EmulatorState, rich_menu_id: str) -> RichMenu:
     menu = _menu(state, rich_menu_id)
     if menu.image is None:
         raise PlatformError(400, "must upload richmenu image before applying it to user")

@@ -107,7 +107,7 @@ async def _line_call(state: EmulatorState, request: web.Request, handler: Handle
     try:
         response = await handler(request)
     except PlatformError as e:
-        response = _error(e.status, e.message, e.headers)
+        response = _error(e.status, e.message, e.headers, **e.extra)
     except web.HTTPNotFound:
         # The spec knows the path (validation passed) but the emulator does not serve it yet.
         state.record_violation(request.method, request.path, 501, "Not implemented by the emulator", [], body)

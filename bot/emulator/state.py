@@ -20,11 +20,18 @@ DEFAULT_REPLY_TOKEN_TTL = 60.0
 class PlatformError(Exception):
     """A request LINE refuses for a reason of state (not of shape); mapped to an HTTP answer at the edge."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.extra = extra or {}  # more fields of LINE's error body, e.g. sentMessages on a 409
 
 
 @dataclass(slots=True)
@@ -62,6 +69,8 @@ class Delivery:
     retry_key: str | None
     request_id: str
     messages: list[dict[str, Any]]
+    # What LINE answered: one {"id", "quoteToken"} per message (repeated in a 409 for the same retry key).
+    sent_messages: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,7 +162,7 @@ class EmulatorState:
         self.violations: list[Violation] = []
         self.webhook_calls: list[WebhookCall] = []
         self.reply_tokens: dict[str, ReplyToken] = {}
-        self.retry_keys: dict[str, str] = {}  # retry key -> request id of the accepted request
+        self.retry_keys: dict[str, Delivery] = {}  # retry key -> the accepted request's delivery
         self.rich_menus: dict[str, RichMenu] = {}
         self.default_rich_menu: str | None = None
         self.user_rich_menus: dict[str, str] = {}
@@ -234,11 +243,13 @@ class EmulatorState:
             raise PlatformError(400, "The property, 'to', in the request body is invalid (line: -, column: -)")
 
     def check_retry_key(self, retry_key: str | None) -> None:
-        if retry_key is not None and retry_key in self.retry_keys:
+        accepted = self.retry_keys.get(retry_key) if retry_key is not None else None
+        if accepted is not None:
             raise PlatformError(
                 409,
                 "The retry key is already accepted",
-                {"x-line-accepted-request-id": self.retry_keys[retry_key]},
+                {"x-line-accepted-request-id": accepted.request_id},
+                {"sentMessages": accepted.sent_messages},
             )
 
     async def deliver(
@@ -250,10 +261,11 @@ class EmulatorState:
         request_id: str,
         retry_key: str | None = None,
     ) -> Delivery:
-        delivery = Delivery(self.next_seq(), self.clock(), to, via, retry_key, request_id, messages)
+        sent = [{"id": ids.message_id(), "quoteToken": ids.quote_token()} for _ in messages]
+        delivery = Delivery(self.next_seq(), self.clock(), to, via, retry_key, request_id, messages, sent)
         self.deliveries.append(delivery)
         if retry_key is not None:
-            self.retry_keys[retry_key] = request_id
+            self.retry_keys[retry_key] = delivery
         await self.notify()
         return delivery
 

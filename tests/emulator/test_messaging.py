@@ -78,6 +78,9 @@ async def test_push_with_retry_key_is_delivered_once(emu: EmulatorServer, line: 
         await line.push_message(PushMessageRequest(to=ALICE, messages=_text("お知らせ")), x_line_retry_key=key)
     assert err.value.status == 409
     assert err.value.headers["x-line-accepted-request-id"] == first.headers["x-line-request-id"]
+    # LINE repeats what it sent, so a bot that lost the first answer still learns the message ids.
+    sent = json.loads(err.value.body)["sentMessages"]
+    assert [m["id"] for m in sent] == [m.id for m in first.data.sent_messages]
     assert [(m["text"], m["via"], m["retry_key"]) for m in emu.messages_to(ALICE)] == [("お知らせ", "push", key)]
 
 
