@@ -54,6 +54,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_post("/callback", callback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    if settings.simulator:  # the browser simulator: only with the emulator, never by default
+        from bot.simulator import add_routes as add_simulator
+
+        add_simulator(app, settings)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.database_url)

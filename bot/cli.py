@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="remove personal data of requests finished long ago (figures stay)")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
 
-    sub.add_parser("demo", help="play a whole request's life against the built-in LINE emulator")
+    demo = sub.add_parser("demo", help="play a whole request's life against the built-in LINE emulator")
+    demo.add_argument("--no-serve", action="store_true", help="exit after the story (no browser simulator)")
 
     # Rich menu: the residents' four big buttons (bot/richmenu.py).
     rm = sub.add_parser("richmenu", help="the residents' rich menu").add_subparsers(dest="sub", required=True)
@@ -227,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.cmd == "demo":
             from bot.demo import main as demo_main
 
-            demo_main()
+            demo_main(serve=False if args.no_serve else None)
             return
         out = asyncio.run(_run(args, settings))
         if out:

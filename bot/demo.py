@@ -4,6 +4,7 @@ emulator on the embedded SQLite database, printed as the conversation each perso
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -110,20 +111,24 @@ def _find(node: Any, label: str) -> str | None:
     return None
 
 
-async def play(db_path: Path) -> None:
-    async with EmulatorServer(channel_secret=SECRET, access_token=TOKEN) as emu:
+async def play(db_path: Path, *, serve: bool = False) -> None:
+    # Serving: fixed loopback ports, so the simulator's address can be printed and bookmarked.
+    emu_port = _port("SASAEAI_DEMO_EMULATOR_PORT", 8089) if serve else 0
+    async with EmulatorServer(channel_secret=SECRET, access_token=TOKEN, port=emu_port) as emu:
         settings = Settings(
             line_channel_secret=SECRET,
             line_channel_access_token=TOKEN,
             line_api_base_url=emu.url,
             database_url=f"sqlite+aiosqlite:///{db_path}",
             message_merge_seconds=0,
+            simulator=serve,
+            consult_phone=os.environ.get("CONSULT_PHONE", DEMO_CONSULT_PHONE),
         )
         print("起動中（日本語モデルを読み込んでいます）…")
         app = create_app(settings, clock=SystemClock())
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", _port("SASAEAI_DEMO_BOT_PORT", 8080) if serve else 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         emu.webhook_url = f"http://127.0.0.1:{port}/callback"
@@ -140,6 +145,7 @@ async def play(db_path: Path) -> None:
             emu.add_user(uid, name)
         emu.add_group(GROUP, "長町サポーター", members=list(SUPPORTERS))
         emu.add_group(COORDINATORS, "コーディネーター", members=[])
+        await _rich_menu(settings)
         st = Story(emu)
         print("\n=== 1. 金沢花子さんがボットを友だち追加して、登録します ===")
         await emu.send_follow(RESIDENT)
@@ -193,10 +199,48 @@ async def play(db_path: Path) -> None:
         await st.show_new()
         problems = emu.violations
         print(f"\nLINE の公式仕様に照らした送信チェック：{problems if problems else '問題なし'}")
-        await runner.cleanup()
+        try:
+            if serve:
+                print(f"\nブラウザで試せます：http://127.0.0.1:{port}/simulator （Ctrl-C で終わります）")
+                await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
 
 
-def main() -> None:
+def main(serve: bool | None = None) -> None:
+    """`serve`: keep the bot and emulator running for the browser simulator (default unless
+    SASAEAI_DEMO_SERVE=0; `sasaeai demo --no-serve` prints the story and exits)."""
+    if serve is None:
+        serve = os.environ.get("SASAEAI_DEMO_SERVE", "1") != "0"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(os.environ.get("SASAEAI_DEMO_DB", Path(tmp) / "demo.db"))
-        asyncio.run(play(path))
+        try:
+            asyncio.run(play(path, serve=serve))
+        except KeyboardInterrupt:
+            print("\nおしまい。")
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE:
+                raise
+            raise SystemExit(
+                f"sasaeai demo: {e.strerror or e}: a port is taken; set SASAEAI_DEMO_BOT_PORT or "
+                "SASAEAI_DEMO_EMULATOR_PORT, or run with --no-serve"
+            ) from None
+
+
+# --- Serving the simulator after the story (bot/simulator/) -------------------------------------------
+
+DEMO_CONSULT_PHONE = "076-000-0000"  # a placeholder: the simulator only shows what would be dialled
+
+
+def _port(env: str, default: int) -> int:
+    return int(os.environ.get(env, str(default)))
+
+
+async def _rich_menu(settings: Settings) -> None:
+    """The residents' rich menu, so the simulator shows it under the resident's chat."""
+    from bot import richmenu
+
+    try:
+        await richmenu.setup(settings, say=lambda _line: None)
+    except richmenu.RichMenuError as e:
+        print(f"（リッチメニューは作れませんでした：{e}）")

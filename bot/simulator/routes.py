@@ -1,0 +1,72 @@
+"""Routes of the simulator page (`/simulator`): the page, its static files, and who plays whom (`cast.json`).
+
+The page talks to the LINE emulator directly (its control API has CORS on): it sends signed webhooks with
+`POST /_emulator/events` and long-polls `GET /_emulator/messages`. This server only tells it where the
+emulator is and which resident, supporters and groups the database knows, so any seeded world works.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import col, select
+
+from bot.config import DEFAULT_LINE_API, ConfigError, Settings
+from bot.services import SERVICES
+from bot.store.models import LineGroup, Resident, Supporter
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+MAX_SUPPORTERS = 3  # the page has room for a few 1:1 tabs, not a whole district
+
+
+async def page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+
+async def cast(request: web.Request) -> web.Response:
+    """The people of one district that has a resident and a bound group, and the coordinators' group."""
+    services = request.app[SERVICES]
+    async with services.db.session() as s:
+        groups = (await s.exec(select(LineGroup).where(col(LineGroup.active)).order_by(col(LineGroup.bound_at)))).all()
+        district_groups = {g.district_code: g for g in groups if g.role == "district" and g.district_code}
+        coordinators = next((g for g in groups if g.role == "coordinators"), None)
+        residents = (await s.exec(select(Resident).where(col(Resident.active)).order_by(col(Resident.id)))).all()
+        resident = next((r for r in residents if r.district_code in district_groups), None)
+        district = resident.district_code if resident else next(iter(district_groups), None)
+        supporters = []
+        if district is not None:
+            supporters = list(
+                (
+                    await s.exec(
+                        select(Supporter)
+                        .where(Supporter.district_code == district, col(Supporter.active))
+                        .order_by(col(Supporter.id))
+                        .limit(MAX_SUPPORTERS)
+                    )
+                ).all()
+            )
+    group = district_groups.get(district) if district else None
+    body: dict[str, Any] = {
+        "emulator": services.settings.line_api_base_url,
+        "resident": {"id": resident.line_user_id, "name": resident.name} if resident else None,
+        "supporters": [{"id": x.line_user_id, "name": x.name} for x in supporters],
+        "group": {"id": group.group_id} if group else None,
+        "coordinators": {"id": coordinators.group_id} if coordinators else None,
+    }
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def add_routes(app: web.Application, settings: Settings) -> None:
+    """Serve the simulator; refused when the bot talks to the real LINE, where it would send real events."""
+    if settings.line_api_base_url == DEFAULT_LINE_API:
+        raise ConfigError("SIMULATOR=1 works only with the LINE emulator (LINE_API_BASE_URL pointing at it)")
+    log.warning("simulator enabled at /simulator: for demonstrations only, never on a public server")
+    app.router.add_get("/simulator", page)
+    app.router.add_get("/simulator/", page)
+    app.router.add_get("/simulator/cast.json", cast)
+    app.router.add_static("/simulator/static/", STATIC, append_version=False)
