@@ -19,6 +19,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--webhook-url", default=None)
     p.add_argument("--reply-token-ttl", type=float, default=60.0)
     p.add_argument("--no-validate", action="store_true", help="skip OpenAPI validation (benchmarks)")
+    p.add_argument("--redelivery", action="store_true", help="keep failed webhooks for redeliver_pending")
+    p.add_argument("--webhook-timeout", type=float, default=30.0)
     return p.parse_args(argv)
 
 
@@ -36,6 +38,8 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_url=args.webhook_url,
         validate=not args.no_validate,
         reply_token_ttl=args.reply_token_ttl,
+        redelivery=args.redelivery,
+        webhook_timeout=args.webhook_timeout,
     ) as emu:
         # One line on stdout that a parent process can wait for before it starts sending.
         print(f"LINE emulator listening on {emu.url}", flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -12,6 +13,8 @@ from bot.emulator import ids
 from bot.emulator.faults import Faults
 
 Via = Literal["reply", "push"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_REPLY_TOKEN_TTL = 60.0
 # LINE keeps retry keys for 24 hours; the emulator never runs that long, so it keeps them for its lifetime.
@@ -349,6 +352,10 @@ class EmulatorState:
     def record_violation(
         self, method: str, path: str, status: int, message: str, details: list[dict[str, str]], body: bytes
     ) -> None:
+        # Logged so a violation in the demo or a subprocess is not silent. Only the status and property paths:
+        # the body and jsonschema's messages quote the values, which may be a resident's words.
+        where = ", ".join(d.get("property", "") for d in details) or "-"
+        log.warning("LINE would refuse %s %s with %s (properties: %s)", method, path, status, where)
         text = body[:2000].decode("utf-8", "replace")
         self.violations.append(Violation(self.clock(), method, path, status, message, details, text))
 

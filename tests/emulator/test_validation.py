@@ -172,3 +172,12 @@ def test_text_limit_counts_utf16_units(runs: list[tuple[str, int]]) -> None:
     text = "".join(char * count for char, count in runs) or "a"
     details = check_body("/v2/bot/message/push", _push({"type": "text", "text": text}))
     assert bool(details) == (len(text.encode("utf-16-le")) // 2 > 5000)
+
+
+async def test_violations_are_logged_without_the_words(
+    emu: EmulatorServer, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.add_user(ALICE, "田中")
+    await _post(http, emu, _push({"type": "text", "text": "山田花子の住所" * 800}))
+    assert "LINE would refuse POST /v2/bot/message/push with 400" in caplog.text
+    assert "山田" not in caplog.text
