@@ -14,12 +14,13 @@ from bot.analysis import AnalysisService
 from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
 from bot.gateway import LineGateway
+from bot.loopwatch import freeze_heap, unclaimed_count, watch_loop
 from bot.metrics import METRICS
 from bot.services import SERVICES, Services
-from bot.store import outbox
+from bot.store import inbox, outbox
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.webhook import callback
+from bot.webhook import callback, inbox_writer_ctx
 from bot.workers.dispatcher import Dispatcher
 from bot.workers.scheduler import Scheduler
 from bot.workers.sender import OutboxSender
@@ -41,6 +42,8 @@ async def metrics(request: web.Request) -> web.Response:
     try:
         async with services.db.session() as s:
             METRICS.outbox_depth.set(await outbox.depth(s))
+            METRICS.inbox_depth.set(await inbox.pending_count(s))
+            METRICS.unclaimed.set(await unclaimed_count(s))
     except Exception:  # metrics must answer even when the database does not
         log.warning("metrics: database unavailable")
     body = generate_latest(METRICS.registry)
@@ -74,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         try:
             await upgrade(db.engine)
             await analysis.load()
+            freeze_heap()
             dispatcher = Dispatcher(services)
             sender = OutboxSender(
                 db=db,
@@ -93,6 +97,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
                 asyncio.create_task(sender.run(), name="sender"),
                 asyncio.create_task(scheduler.run(), name="scheduler"),
             ]
+            if settings.loop_probe_seconds > 0:
+                workers.append(asyncio.create_task(watch_loop(settings.loop_probe_seconds), name="loop-probe"))
             services.ready = True
             log.info("ready")
             yield
@@ -112,4 +118,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
             await db.dispose()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(inbox_writer_ctx)  # after resources: it writes through their database
     return app

@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the webhook server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes sharing the port (PostgreSQL only; see bot/serve.py)"
+    )
+    serve.add_argument("--reuse-port", action="store_true", help="bind with SO_REUSEPORT (set for each worker)")
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="sub", required=True)
     db.add_parser("upgrade", help="apply migrations")
@@ -220,7 +224,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = Settings()
         if args.cmd == "serve":
-            serve(settings, args.host, args.port)
+            from bot.serve import serve as serve_workers
+
+            serve_workers(settings, args.host, args.port, workers=args.workers, reuse_port=args.reuse_port)
             return
         if args.cmd == "richmenu":
             _richmenu(args, settings)

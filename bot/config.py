@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 12
     lease_seconds: float = 60.0
     scheduler_interval_seconds: float = 5.0
+    # Event-loop lag probe (sasaeai_loop_lag_seconds): one timer every this many seconds; 0 turns it off.
+    loop_probe_seconds: float = 0.05
 
     # Clock: "system", or "file:/path" whose content is an ISO timestamp (tests move time by writing it)
     clock: str = Field(default="system", alias="SASAEAI_CLOCK")

@@ -32,6 +32,14 @@ class Metrics:
         self.outbox_failed = Counter("sasaeai_outbox_failed", "Messages LINE will never accept", registry=r)
         self.outbox_depth = Gauge("sasaeai_outbox_depth", "Messages waiting to be sent", registry=r)
         self.unclaimed = Gauge("sasaeai_unclaimed_requests", "Open requests nobody has taken", registry=r)
+        # Scale and load (bench/, deploy/): read from the database at each scrape, or probed in-process.
+        self.inbox_depth = Gauge("sasaeai_inbox_depth", "Webhook events stored and not yet handled", registry=r)
+        self.loop_lag = Histogram(
+            "sasaeai_loop_lag_seconds",
+            "How late the event loop wakes a timer (time every webhook would have waited)",
+            buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1),
+            registry=r,
+        )
 
 
 METRICS = Metrics()

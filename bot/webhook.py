@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -9,6 +10,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +20,7 @@ from bot.commands import is_group_command
 from bot.metrics import METRICS
 from bot.services import SERVICES
 from bot.store import inbox
+from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +112,12 @@ async def callback(request: web.Request) -> web.Response:
         )
     if rows:
         try:
-            async with services.db.session() as s:
-                new = await inbox.insert(s, rows)
+            writer = request.app.get(INBOX_WRITER)
+            if writer is not None:
+                new = await writer.insert(rows)
+            else:
+                async with services.db.session() as s:
+                    new = await inbox.insert(s, rows)
         except (SQLAlchemyError, OSError) as e:
             # Not stored means not acknowledged: LINE redelivers what we answer 5xx to.
             log.error("inbox write failed (%s): answering 503 so LINE redelivers", type(e).__name__)
@@ -120,3 +127,79 @@ async def callback(request: web.Request) -> web.Response:
         services.wake_inbox()
     METRICS.webhook_latency.observe(time.perf_counter() - started)
     return web.json_response({})
+
+
+# --- Group commit of inbox writes ----------------------------------------------------------------------
+# Under a burst, many webhook requests are in flight at once. Each used to pay for its own transaction
+# (pool checkout, BEGIN, INSERT, COMMIT); with SQLite they also queued one by one on the write lock.
+# The writer instead stores everything waiting in one transaction, and the next batch gathers while one
+# is being written. A request is answered only after its batch committed, and a failed batch fails
+# every request in it (503), so "answered 200" still means "stored".
+
+
+class InboxWriter:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[int]]] = []
+        self._kick = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inbox-writer")
+
+    async def insert(self, rows: list[dict[str, Any]]) -> int:
+        """Store `rows` with whatever else is waiting; returns how many of them were new."""
+        if self._task is None or self._task.done():
+            async with self._db.session() as s:  # not started (or stopping): write alone
+                return await inbox.insert(s, rows)
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, future))
+        self._kick.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._kick.wait()
+            self._kick.clear()
+            batch, self._waiting = self._waiting, []
+            if batch:
+                await self._write(batch)
+
+    async def _write(self, batch: list[tuple[list[dict[str, Any]], asyncio.Future[int]]]) -> None:
+        try:
+            async with self._db.session() as s:
+                new_keys = await inbox.insert_returning_keys(s, [r for rows, _ in batch for r in rows])
+        except BaseException as e:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(e if isinstance(e, Exception) else SQLAlchemyError("writer stopped"))
+            if not isinstance(e, Exception):
+                raise
+            return
+        for rows, future in batch:
+            if not future.done():
+                mine = {r["event_key"] for r in rows}
+                count = len(mine & new_keys)
+                new_keys -= mine  # the same event in two requests of one batch counts as new once
+                future.set_result(count)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for _, future in self._waiting:
+            if not future.done():
+                future.set_exception(SQLAlchemyError("server stopping"))
+        self._waiting = []
+
+
+INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
+
+
+async def inbox_writer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: after the resources are up, start the writer; stop it before they are closed."""
+    writer = InboxWriter(app[SERVICES].db)
+    writer.start()
+    app[INBOX_WRITER] = writer
+    yield
+    await writer.stop()

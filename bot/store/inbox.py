@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.models import InboxEvent
@@ -22,6 +22,18 @@ async def insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"])
     result = await session.exec(stmt)  # type: ignore[call-overload]
     return int(result.rowcount or 0)
+
+
+async def insert_returning_keys(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Like `insert`, for a batch gathered from several webhook requests: returns the event keys that were new,
+    so each request learns which of its own events were stored now and which were already there."""
+    if not rows:
+        return set()
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxEvent)
+    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"]).returning(col(InboxEvent.event_key))
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return {str(k) for k in result.scalars().all()}
 
 
 async def claim_heads(

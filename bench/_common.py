@@ -1,0 +1,269 @@
+"""What every benchmark shares: fresh databases, the bot as a real server process, metrics scraping, the machine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench0123456789abcdef0123456789ab"
+TOKEN = "bench-access-token-for-the-emulator-0001"
+PG_ADMIN = os.environ.get("SASAEAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank quantile (no interpolation): p99 of 100 values is the 99th smallest."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))
+    return ordered[k]
+
+
+def summary_ms(values: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99/max in milliseconds of durations given in seconds."""
+    return {
+        "n": len(values),
+        "p50": round(quantile(values, 0.50) * 1000, 1),
+        "p95": round(quantile(values, 0.95) * 1000, 1),
+        "p99": round(quantile(values, 0.99) * 1000, 1),
+        "max": round(max(values) * 1000, 1) if values else float("nan"),
+    }
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = psutil.virtual_memory().total / 2**30
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{mem:.1f} GiB",
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+# --- databases ----------------------------------------------------------------------------------------
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(kind: str) -> AsyncIterator[str]:
+    """A new, empty database of `kind` ("sqlite" or "postgresql"), dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="sasaeai-bench-") as d:
+            yield f"sqlite+aiosqlite:///{d}/bench.db"
+        return
+    name = f"sasaeai_bench_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield _pg_url(name)
+    finally:
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def migrate(url: str) -> None:
+    from bot.store.db import Database
+    from bot.store.migrate import upgrade
+
+    db = Database(url)
+    try:
+        await upgrade(db.engine)
+    finally:
+        await db.dispose()
+
+
+# --- the bot as a real server process --------------------------------------------------------------------
+
+
+def bot_env(*, line_api: str, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "DATABASE_URL", "SASAEAI_"))}
+    env.update(
+        {
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+            "LINE_API_BASE_URL": line_api,
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Proc:
+    popen: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def processes(self) -> list[psutil.Process]:
+        """The process and its children (with --workers N: the master and its workers)."""
+        p = psutil.Process(self.pid)
+        return [p, *p.children(recursive=True)]
+
+    def rss_mb(self) -> dict[str, float]:
+        out = {}
+        for p in self.processes():
+            with contextlib.suppress(psutil.Error):
+                out[f"{p.pid}"] = round(p.memory_info().rss / 2**20, 1)
+        return out
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+async def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{url} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with http.get(f"{url}/healthz") as r:
+                    if r.status == 200:
+                        return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} not healthy after {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+async def start_process(
+    argv: list[str], env: dict[str, str], port: int, name: str, workdir: Path | None = None
+) -> Proc:
+    """Start a server process (in an empty working directory, so no stray .env is read) and wait for /healthz."""
+    cwd = workdir or Path(tempfile.mkdtemp(prefix=f"sasaeai-{name}-"))
+    log = cwd / f"{name}.log"
+    fh = log.open("wb")
+    popen = subprocess.Popen(argv, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT)
+    fh.close()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_healthy(url, popen, log)
+    except BaseException:
+        popen.kill()
+        popen.wait()
+        raise
+    return Proc(popen=popen, url=url, log=log)
+
+
+async def start_bot(env: dict[str, str], *, workers: int = 1) -> Proc:
+    port = free_port()
+    argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        argv += ["--workers", str(workers)]
+    return await start_process(argv, env, port, "bot")
+
+
+# --- Prometheus scraping -----------------------------------------------------------------------------------
+
+_SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?\s+(?P<value>\S+)$")
+
+
+async def scrape(url: str) -> dict[str, float]:
+    """Every sample of /metrics as `name{labels}` → value."""
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as r:
+        text = await r.text()
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        m = _SAMPLE.match(line)
+        if m:
+            key = m["name"] + (f"{{{m['labels']}}}" if m["labels"] else "")
+            out[key] = float(m["value"])
+    return out
+
+
+def histogram_quantile(before: dict[str, float], after: dict[str, float], name: str, q: float) -> float:
+    """Quantile of the observations made between two scrapes, linearly interpolated inside its bucket
+    (as Prometheus's histogram_quantile does)."""
+    buckets: list[tuple[float, float]] = []
+    for key, value in after.items():
+        if key.startswith(f"{name}_bucket{{"):
+            le = key.split('le="', 1)[1].split('"', 1)[0]
+            bound = float("inf") if le == "+Inf" else float(le)
+            buckets.append((bound, value - before.get(key, 0.0)))
+    buckets.sort()
+    if not buckets or buckets[-1][1] <= 0:
+        return float("nan")
+    total = buckets[-1][1]
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return lower
+            inside = count - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside else 0.0)
+        lower, below = bound, count
+    return lower
+
+
+def metric_sum(samples: dict[str, float], name: str) -> float:
+    return sum(v for k, v in samples.items() if k == name or k.startswith(name + "{"))
+
+
+def fmt(value: float, unit: str = "ms") -> str:
+    return "—" if value != value else f"{value:.1f} {unit}"  # NaN → dash
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
