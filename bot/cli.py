@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
+from bot import cli_conversation
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings
 from bot.store import people, retention
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     d_add.add_argument("name")
     d_add.add_argument("--towns", required=True, help="町名,町名,...")
     district.add_parser("list")
+    cli_conversation.add_parsers(sub, district)
 
     group = sub.add_parser("group", help="LINE groups").add_subparsers(dest="sub", required=True)
     g_bind = group.add_parser("bind")
@@ -107,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
     now = SystemClock().now()
+    if cli_conversation.handles(args):
+        return await cli_conversation.run(args, settings, now, _with_db)
     match (args.cmd, getattr(args, "sub", None)):
         case ("db", "upgrade"):
             return await _with_db(settings, _noop)

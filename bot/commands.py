@@ -14,6 +14,8 @@ class Command(enum.Enum):
     NO = "no"
     UNRESOLVED = "unresolved"  # coordinators' group: what is open
     ACTIVITY = "activity"  # a supporter asks how much they helped
+    WATCH_START = "watch_start"  # a resident asks for 見守り check-ins
+    WATCH_STOP = "watch_stop"
     ASK = "ask"  # 困りごとを伝える (the rich menu's first button): invite the resident to write
 
 
@@ -68,6 +70,18 @@ _WORDS: dict[Command, tuple[str, ...]] = {
     Command.UNRESOLVED: ("未解決", "みかいけつ", "未解決一覧"),
     Command.ASK: ("困りごとを伝える", "困りごとを伝えたい", "困りごと"),
     Command.ACTIVITY: ("活動", "活動状況", "わたしの活動", "私の活動", "今月の活動", "活動記録"),
+    Command.WATCH_START: (
+        "見守り",
+        "見守りをお願い",
+        "見守りをお願いします",
+        "見守りお願いします",
+        "みまもり",
+        "みまもりをおねがい",
+        "みまもりをおねがいします",
+        "見守りを始める",
+        "見守りをはじめる",
+    ),
+    Command.WATCH_STOP: ("見守りをやめる", "見守りをやめます", "見守りをとめる", "みまもりをやめる", "見守り終了"),
 }
 _LOOKUP = {normalize(w).lower(): c for c, words in _WORDS.items() for w in words}
 

@@ -310,3 +310,160 @@ MENU_PHONE_HINT = "担当の窓口につながります"
 MENU_HELP_LABEL = "使いかた"
 MENU_HELP_HINT = "はじめての方へ"
 ASK_TROUBLE = "どんなことでお困りですか？ふだんの言葉で書いてください。\n（例：「台所の電球が切れてしもうた」）"
+
+
+# --- Conversation: when, locations, thanks, proxies, recurring help ----------------------------------
+
+def ask_when(category: str) -> str:
+    return f"{CATEGORY_NAMES[category]}のお手伝いですね。\nいつごろがよろしいですか？下のボタンから選んでください。"
+
+
+WHEN_TODAY = "今日"
+WHEN_TOMORROW = "明日"
+WHEN_THIS_WEEK = "今週中"
+WHEN_ANY = "いつでもいい"
+WHEN_PICK = "日にちを選ぶ"
+WHEN_PICK_BAD = "その日にちは選べません。もう一度、下のボタンから選んでください。"
+LOCATION_FOR_REQUEST = "場所を受け取りました。お手伝いの場所として、サポーターさんにお伝えします。"
+MAP_LABEL = "場所（地図）"
+
+
+def supporter_location(request_id: int, url: str) -> str:
+    return f"依頼#{request_id}のお手伝いの場所が届きました。\n{url}"
+
+
+def thanks_passed(supporter: str) -> str:
+    return f"{supporter}さんに、お礼の気持ちをお伝えしました。ご利用ありがとうございました。"
+
+
+def sticker_thanks_passed(supporter: str) -> str:
+    return f"スタンプありがとうございます。{supporter}さんにお伝えしました。"
+
+
+def supporter_thanked(request_id: int, resident: str, words: str | None) -> str:
+    if words is None:
+        return f"依頼#{request_id}の{resident}さんから、スタンプでお礼が届きました。"
+    return f"依頼#{request_id}の{resident}さんから、お礼が届きました。\n「{words}」"
+
+
+def proxy_hello(resident: str) -> str:
+    return f"{resident}さんの代わりに、困りごとをお願いできます。ここに書いてください。"
+
+
+def proxy_confirm_request(resident: str, category: str, when_text: str) -> str:
+    return f"{resident}さんの、" + confirm_request(category, when_text)
+
+
+def proxy_supporter_coming(supporter: str, resident: str, category: str) -> str:
+    return (
+        f"{resident}さんの{CATEGORY_NAMES[category]}のお手伝いは、サポーターの{supporter}さんが引き受けてくれました。\n"
+        f"{supporter}さんから、ご連絡があります。"
+    )
+
+
+def proxy_request_done(supporter: str, resident: str) -> str:
+    return f"{resident}さんのお手伝いが、{supporter}さんのおかげで終わりました。ご利用ありがとうございました。"
+
+
+def proxy_lines(relation: str, name: str, phone: str | None) -> str:
+    """For the supporter: whom to visit (the resident, above) and whom to call."""
+    return f"ご依頼：{relation}の{name}さんから（代理）\n{relation}の連絡先：{phone or '未登録'}\n訪問先：ご本人のお宅"
+
+
+def weekdays_text(days: list[int]) -> str:
+    return "と".join(f"{_WEEKDAYS[d]}曜" for d in days)
+
+
+def recurring_confirm(category: str, days: list[int]) -> str:
+    return (
+        f"毎週{weekdays_text(days)}の{CATEGORY_NAMES[category]}のお手伝いですね。\n"
+        "毎週のお願いとして、地区の担当者に確認してもらってよいですか？"
+    )
+
+
+RECURRING_ASKED = "地区の担当者に確認をお願いしました。決まったら、お知らせします。"
+RECURRING_APPROVED = "毎週のお願いを、地区の担当者が確認しました。来てくださるサポーターさんを探しています。"
+
+
+def coordinator_recurring_pending(
+    district: str, recurring_id: int, name: str, town: str | None, category: str, days: list[int], words: str
+) -> str:
+    return (
+        f"【毎週の依頼・承認待ち】{district}地区 #R{recurring_id}\n"
+        f"{name}さん（{town or '町不明'}）\n内容：{CATEGORY_NAMES[category]}（毎週{weekdays_text(days)}）\n"
+        f"本人の言葉：{words}\n承認：sasaeai recurring approve {recurring_id}"
+    )
+
+
+RECURRING_POST_TITLE = "毎週のお手伝い"
+
+
+def group_recurring_taken(supporter: str, recurring_id: int) -> str:
+    return f"毎週のお手伝い#R{recurring_id}は{supporter}さんが引き受けました。ありがとうございます。"
+
+
+def supporter_recurring_details(
+    recurring_id: int, category: str, days: list[int], name: str, address: str | None, phone: str | None, words: str
+) -> str:
+    return (
+        f"毎週のお手伝い#R{recurring_id}を引き受けてくださり、ありがとうございます。\n"
+        f"内容：{CATEGORY_NAMES[category]}（毎週{weekdays_text(days)}）\n"
+        f"お名前：{name}さん\n住所：{address or '未登録（本人に確認してください）'}\n電話：{phone or '未登録'}\n"
+        f"本人の言葉：{words}\n毎回、前の日にお知らせをお送りします。"
+    )
+
+
+def resident_recurring_taken(supporter: str, category: str, days: list[int]) -> str:
+    return f"毎週{weekdays_text(days)}の{CATEGORY_NAMES[category]}は、サポーターの{supporter}さんが引き受けてくれました。"
+
+
+def resident_occurrence(supporter: str, category: str, when: str) -> str:
+    return f"{when}の{CATEGORY_NAMES[category]}は、いつもの{supporter}さんが来てくれます。"
+
+
+OCCURRENCE_HEADER = "【毎週のお手伝い】次の回のお知らせです。"
+
+# --- Watching over (見守り) ------------------------------------------------------------------------
+
+WATCH_ASK_FREQUENCY = (
+    "見守りの「お元気ですか？」のお声かけをします。\nどのくらいの間隔がよいですか？下のボタンから選んでください。"
+)
+WATCH_DAILY = "毎日"
+WATCH_WEEKLY = "週に1回"
+WATCH_ASK_HOUR = "何時ごろがよいですか？"
+
+
+def watch_started(frequency: str, weekday: int | None, hour: int) -> str:
+    when = "毎日" if frequency == "daily" else f"毎週{_WEEKDAYS[weekday or 0]}曜日"
+    return (
+        f"わかりました。{when}、{hour}時に「お元気ですか？」とお送りします。\n"
+        "ボタンを押すか、何か書いていただければ大丈夫です。\n"
+        "やめたいときは「見守りをやめる」と書いてください。"
+    )
+
+
+WATCH_STOPPED = "見守りのお声かけをやめました。またいつでも「見守りをお願い」と書いてください。"
+WATCH_NOT_ON = "いまは見守りのお声かけをしていません。「見守りをお願い」と書くと始められます。"
+
+
+def checkin_question(hour: int) -> str:
+    return ("おはようございます。" if hour < 11 else "こんにちは。") + "お元気ですか？"
+
+
+CHECKIN_OK_LABEL = "元気です"
+CHECKIN_THANKS = "お返事ありがとうございます。よかったです。どうぞよい一日を。"
+
+
+def checkin_missed(
+    district: str, name: str, town: str | None, address: str | None, phone: str | None, sent: str, hours: int
+) -> str:
+    return (
+        f"【見守り】{district}地区 {name}さん（{town or '町不明'}）\n"
+        f"{sent}の「お元気ですか？」に、{hours}時間お返事がありません。\n"
+        f"住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
+        "ご様子の確認をお願いします。（このお知らせはグループには送っていません）"
+    )
+
+
+def checkin_answered_late(name: str) -> str:
+    return f"【見守り】{name}さんから、お返事がありました。ご安心ください。"

@@ -27,6 +27,13 @@ class Action(enum.StrEnum):
     RELEASE = "rl"  # supporter: 手放す
     TOWN = "tw"  # registration: chose a town (arg: town id)
     TOWN_NO = "tn"  # registration: not this town
+    WHEN = "wh"  # resident: when help is wanted (arg: today | tomorrow | week | any | pick)
+    WATCH = "wa"  # resident: 見守り frequency (arg: daily | weekly)
+    WATCH_HOUR = "wt"  # resident: 見守り hour (ref: hour, arg: frequency)
+    CHECKIN_OK = "ck"  # resident: 元気です (ref: check-in id)
+    RECUR_OK = "ro"  # resident: yes to a standing arrangement (ref: recurring id)
+    RECUR_NO = "rn"  # resident: no to it
+    RECUR_CLAIM = "rc"  # supporter: takes a standing arrangement
 
 
 class InvalidPostback(Exception):

@@ -156,3 +156,82 @@ def confirm_town(town_id: int, town: str, district: str, secret: bytes) -> Msg:
         _button(postback_action("いいえ", Postback(Action.TOWN_NO, town_id), secret, "いいえ")),
     ]
     return flex(t, _bubble([_para(t)], buttons))
+
+
+# --- Conversation and watching over ------------------------------------------------------------------
+
+
+def ask_when(t: str, request_id: int, secret: bytes, today: str, last_day: str) -> Msg:
+    """Four quick answers and LINE's date picker: one extra step, no typing."""
+    items = [
+        quick_postback(label, Postback(Action.WHEN, request_id, arg), secret)
+        for label, arg in (
+            (M.WHEN_TODAY, "today"),
+            (M.WHEN_TOMORROW, "tomorrow"),
+            (M.WHEN_THIS_WEEK, "week"),
+            (M.WHEN_ANY, "any"),
+        )
+    ]
+    picker: Msg = {
+        "type": "datetimepicker",
+        "label": M.WHEN_PICK,
+        "data": encode(Postback(Action.WHEN, request_id, "pick"), secret),
+        "mode": "date",
+        "initial": today,
+        "min": today,
+        "max": last_day,
+    }
+    items.append({"type": "action", "action": picker})
+    return text(t, items)
+
+
+def map_url(lat: float, lng: float) -> str:
+    return f"https://www.google.com/maps/search/?api=1&query={lat:.6f},{lng:.6f}"
+
+
+def ask_watch_frequency(secret: bytes) -> Msg:
+    items = [
+        quick_postback(M.WATCH_DAILY, Postback(Action.WATCH, 0, "daily"), secret),
+        quick_postback(M.WATCH_WEEKLY, Postback(Action.WATCH, 0, "weekly"), secret),
+    ]
+    return text(M.WATCH_ASK_FREQUENCY, items)
+
+
+def ask_watch_hour(frequency: str, hours: list[int], secret: bytes) -> Msg:
+    items = [quick_postback(f"{h}時", Postback(Action.WATCH_HOUR, h, frequency), secret) for h in hours]
+    return text(M.WATCH_ASK_HOUR, items)
+
+
+def checkin(question: str, checkin_id: int, secret: bytes) -> Msg:
+    """One big button; answering in any other way counts as well."""
+    button = {
+        "type": "button",
+        "action": postback_action(M.CHECKIN_OK_LABEL, Postback(Action.CHECKIN_OK, checkin_id), secret, "元気です"),
+        "style": "primary",
+        "height": "md",
+        "color": "#1E6B52",
+    }
+    body = [{"type": "text", "text": question, "wrap": True, "size": "xl", "weight": "bold"}]
+    return flex(question, _bubble(body, [button]))
+
+
+def recurring_confirm(t: str, recurring_id: int, secret: bytes) -> Msg:
+    buttons = [
+        _button(postback_action(M.YES_LABEL, Postback(Action.RECUR_OK, recurring_id), secret, "はい"), "primary"),
+        _button(postback_action(M.NO_LABEL, Postback(Action.RECUR_NO, recurring_id), secret, M.NO_LABEL)),
+    ]
+    return flex(t, _bubble([_para(t)], buttons))
+
+
+def group_recurring_post(
+    *, recurring_id: int, category: str, area: str, days: str, summary: str, secret: bytes
+) -> Msg:
+    title = f"{M.RECURRING_POST_TITLE} #R{recurring_id}"
+    body = [
+        _row("内容", M.CATEGORY_NAMES[category]),
+        _row("場所", area),
+        _row("曜日", f"毎週{days}"),
+        _row("ご依頼", summary[:500]),
+    ]
+    button = _button(postback_action(M.CLAIM_LABEL, Postback(Action.RECUR_CLAIM, recurring_id), secret), "primary")
+    return flex(f"{title}：{M.CATEGORY_NAMES[category]}（{area}）", _bubble(body, [button], header=title))

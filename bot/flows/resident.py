@@ -6,9 +6,9 @@ from bot import messages as M
 from bot import ui
 from bot.commands import Command, match
 from bot.context import EventContext, FlowContext, Tx
-from bot.flows import fragments, safety
+from bot.flows import attach, checkin, fragments, recurring, safety, thanks, when
 from bot.nlp.types import HELP_LABELS, Analysis
-from bot.store import conversations, help_requests, people
+from bot.store import conversations, help_requests, people, proxies
 from bot.store.models import CLAIMED, DRAFT, OPEN, HelpRequest, Resident, Supporter
 from bot.workers.scheduler import JobContext, job_handler
 
@@ -16,7 +16,7 @@ MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a let
 
 
 def when_text(req: HelpRequest) -> str:
-    return M.format_when(req.when_date, req.when_time, req.when_part)
+    return when.when_text(req)
 
 
 async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
@@ -28,6 +28,12 @@ async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
     if command is Command.HELP:
         async with ctx.tx() as tx:
             tx.reply(ui.text(M.HOW_TO_USE))
+        return
+    if command is Command.WATCH_START:
+        await checkin.offer(ctx)
+        return
+    if command is Command.WATCH_STOP:
+        await checkin.stop(ctx, resident)
         return
     if command is Command.ASK:
         async with ctx.tx() as tx:
@@ -42,6 +48,8 @@ async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
             else:
                 await drop_draft(ctx, resident, draft.id, restate=False)
             return
+    if await when.typed(ctx, resident, text):
+        return
     ctx.services.spawn(ctx.services.gateway.show_loading(ctx.user_id))
     if ctx.services.settings.message_merge_seconds <= 0:
         await understand(ctx, resident, text)
@@ -61,7 +69,8 @@ async def merged(ctx: JobContext) -> None:
     if ctx.user_id is None:
         return
     async with ctx.read() as s:
-        resident = await people.resident_by_line(s, ctx.user_id)
+        found = await proxies.resident_for(s, ctx.user_id)  # a proxy's fragments speak for their resident
+        resident = found[0] if found else None
         conv = await conversations.get(s, ctx.user_id)
     if resident is None or conv is None or conv.state != fragments.FRAGMENTS:
         return
@@ -83,18 +92,30 @@ async def understand(ctx: FlowContext, resident: Resident, text: str) -> None:
         await fragments.clear(tx, ctx.user_id)
         if too_long:
             tx.reply(ui.text(M.TOO_LONG_REPLY))
+        # Thanks after a request was done go to the supporter who helped, whatever the classifier says.
+        if (analysis.category == "not_request" or thanks.is_short_thanks(words)) and await thanks.pass_on(
+            tx, resident, words
+        ):
+            return
         if analysis.category == "not_request":
             tx.reply(ui.text(_small_talk_reply(words)))
             return
         await _drop_old_drafts(tx, resident)
+        days = recurring.weekdays(words)
+        if days and analysis.confidence >= ctx.services.settings.confirm_threshold:
+            await recurring.propose(tx, ctx, resident, words, analysis, days)  # 「毎週月曜と木曜の…」
+            return
         req = await help_requests.create(
             tx.session, resident=resident, text=words, analysis=analysis, status=DRAFT, now=ctx.now
         )
         assert req.id is not None
+        await attach.on_new_request(tx, req, resident, ctx.user_id)
         if analysis.confidence < ctx.services.settings.confirm_threshold:
             tx.reply(ui.pick_category(_likely(analysis), req.id, ctx.services.secret))
+        elif when.needs_asking(req):
+            await when.ask(tx, req, ctx.user_id)
         else:
-            tx.reply(ui.confirm_request(M.confirm_request(req.category, when_text(req)), req.id, ctx.services.secret))
+            tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
 
 
 def _small_talk_reply(text: str) -> str:
@@ -122,7 +143,7 @@ async def pick(ctx: EventContext, resident: Resident, request_id: int, category:
         category = "other_help"
     async with ctx.tx() as tx:
         req = await help_requests.set_category(tx.session, request_id=request_id, resident=resident, category=category)
-        tx.reply(ui.confirm_request(M.confirm_request(req.category, when_text(req)), request_id, ctx.services.secret))
+        tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
 
 
 async def confirm(ctx: EventContext, resident: Resident, request_id: int) -> None:

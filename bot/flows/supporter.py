@@ -7,7 +7,8 @@ from bot import ui
 from bot.clock import JST
 from bot.commands import Command, match
 from bot.context import EventContext
-from bot.flows.resident import post_to_group, when_text
+from bot.flows import attach
+from bot.flows.resident import post_to_group
 from bot.store import help_requests, people
 from bot.store.errors import NotASupporter, WrongDistrict
 from bot.store.models import Resident, Supporter
@@ -47,9 +48,7 @@ async def claim(ctx: EventContext, request_id: int) -> None:
         resident = await tx.session.get(Resident, req.resident_id)
         assert resident is not None and req.id is not None
         tx.reply(ui.text(M.group_claimed(sup.name, req.id)))
-        details = M.supporter_details(
-            req.id, req.category, when_text(req), resident.name, resident.address, resident.phone, req.text
-        )
+        details = await attach.details_for_supporter(tx.session, req, resident)
         tx.push(
             sup.line_user_id,
             ui.supporter_details(details, req.id, ctx.services.secret),
@@ -62,6 +61,13 @@ async def claim(ctx: EventContext, request_id: int) -> None:
             purpose="coming",
             request_id=req.id,
         )
+        if (proxy := await attach.proxy_of(tx.session, req)) is not None:
+            tx.push(
+                proxy.line_user_id,
+                ui.text(M.proxy_supporter_coming(sup.name, resident.name, req.category)),
+                purpose="coming",
+                request_id=req.id,
+            )
 
 
 async def done(ctx: EventContext, request_id: int) -> None:
@@ -72,6 +78,13 @@ async def done(ctx: EventContext, request_id: int) -> None:
         assert resident is not None
         tx.reply(ui.text(M.SUPPORTER_THANKS_DONE))
         tx.push(resident.line_user_id, ui.text(M.request_done(sup.name)), purpose="done", request_id=request_id)
+        if (proxy := await attach.proxy_of(tx.session, req)) is not None:
+            tx.push(
+                proxy.line_user_id,
+                ui.text(M.proxy_request_done(sup.name, resident.name)),
+                purpose="done",
+                request_id=request_id,
+            )
         group = await people.district_group(tx.session, req.district_code)
         if group is not None:
             tx.push(group.group_id, ui.text(M.group_done(request_id)), purpose="done", request_id=request_id)

@@ -19,8 +19,8 @@ from bot import messages as M
 from bot import ui
 from bot.commands import Command, clean, match
 from bot.context import EventContext
-from bot.flows import registration, resident, safety, supporter
-from bot.store import conversations, inbox, people
+from bot.flows import attach, checkin, registration, resident, safety, supporter, thanks
+from bot.store import conversations, inbox, people, proxies
 
 
 async def handle(ctx: EventContext) -> None:
@@ -33,6 +33,7 @@ async def handle(ctx: EventContext) -> None:
         return
     if await _flooding(ctx):
         return
+    await checkin.close_on_message(ctx)  # any word from a resident answers 「お元気ですか？」
     if isinstance(content, TextMessageContent):
         text = clean(content.text).strip()
         if text:
@@ -77,7 +78,8 @@ async def _group(ctx: EventContext, text: str | None) -> None:
 async def _text(ctx: EventContext, text: str) -> None:
     assert ctx.user_id
     async with ctx.read() as s:
-        res = await people.resident_by_line(s, ctx.user_id)
+        found = await proxies.resident_for(s, ctx.user_id)  # a proxy (代理) speaks for their resident
+        res = found[0] if found else None
         sup = await people.supporter_by_line(s, ctx.user_id) if res is None else None
         conv = await conversations.get(s, ctx.user_id) if res is None else None
     if res is not None:
@@ -97,12 +99,14 @@ async def _text(ctx: EventContext, text: str) -> None:
 async def _other(ctx: EventContext, content: object) -> None:
     assert ctx.user_id
     async with ctx.read() as s:
-        res = await people.resident_by_line(s, ctx.user_id)
+        found = await proxies.resident_for(s, ctx.user_id)
+        res = found[0] if found else None
         district = await people.get_district(s, res.district_code) if res else None
     phone = district.contact_phone if district else None
     async with ctx.tx() as tx:
         if isinstance(content, StickerMessageContent):
-            tx.reply(ui.text(M.STICKER_REPLY))
+            if res is None or not await thanks.pass_on(tx, res, None):
+                tx.reply(ui.text(M.STICKER_REPLY))
         elif isinstance(content, AudioMessageContent):
             tx.reply(ui.with_call(M.VOICE_REPLY, M.CALL_DISTRICT, phone))
         elif isinstance(content, ImageMessageContent | VideoMessageContent):
@@ -110,6 +114,9 @@ async def _other(ctx: EventContext, content: object) -> None:
         elif isinstance(content, FileMessageContent):
             tx.reply(ui.text(M.FILE_REPLY))
         elif isinstance(content, LocationMessageContent):
-            tx.reply(ui.text(M.LOCATION_REPLY))
+            attached = res is not None and await attach.location(
+                tx, res, content.latitude, content.longitude, (content.address or content.title or None)
+            )
+            tx.reply(ui.text(M.LOCATION_FOR_REQUEST if attached else M.LOCATION_REPLY))
         else:
             tx.reply(ui.text(M.NOT_UNDERSTOOD))

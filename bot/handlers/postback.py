@@ -7,13 +7,18 @@ from linebot.v3.webhooks import PostbackEvent
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
-from bot.flows import registration, resident, supporter
+from bot.flows import checkin, recurring, registration, resident, supporter, when
 from bot.postback import Action, InvalidPostback, decode
-from bot.store import people
+from bot.store import proxies
 from bot.store.errors import NotYours, StaleButton
 from bot.store.models import Resident
 
-SUPPORTER_ACTIONS = {Action.CLAIM: supporter.claim, Action.DONE: supporter.done, Action.RELEASE: supporter.release}
+SUPPORTER_ACTIONS = {
+    Action.CLAIM: supporter.claim,
+    Action.DONE: supporter.done,
+    Action.RELEASE: supporter.release,
+    Action.RECUR_CLAIM: recurring.claim,
+}
 
 
 async def handle(ctx: EventContext) -> None:
@@ -44,6 +49,19 @@ async def handle(ctx: EventContext) -> None:
         await resident.pick(ctx, res, pb.ref, pb.arg)
     elif pb.action is Action.CANCEL:
         await resident.cancel(ctx, res, pb.ref)
+    elif pb.action is Action.WHEN:
+        params = ctx.event.postback.params or {}
+        await when.answer(ctx, res, pb.ref, pb.arg, params.get("date"))
+    elif pb.action is Action.WATCH:
+        await checkin.ask_hour(ctx, pb.arg)
+    elif pb.action is Action.WATCH_HOUR:
+        await checkin.start(ctx, res, frequency=pb.arg, hour=pb.ref)
+    elif pb.action is Action.CHECKIN_OK:
+        await checkin.answer_button(ctx, res, pb.ref)
+    elif pb.action is Action.RECUR_OK:
+        await recurring.confirm(ctx, res, pb.ref)
+    elif pb.action is Action.RECUR_NO:
+        await recurring.decline(ctx, res, pb.ref)
     else:
         async with ctx.tx() as tx:
             tx.reply(ui.text(M.BUTTON_EXPIRED))
@@ -52,7 +70,7 @@ async def handle(ctx: EventContext) -> None:
 async def _resident(ctx: EventContext) -> Resident:
     assert ctx.user_id
     async with ctx.read() as s:
-        res = await people.resident_by_line(s, ctx.user_id)
-    if res is None:
+        found = await proxies.resident_for(s, ctx.user_id)  # a proxy presses buttons for their resident
+    if found is None:
         raise NotYours()
-    return res
+    return found[0]

@@ -252,3 +252,74 @@ async def supporter_counts(session: AsyncSession, supporter_id: int, month_start
         )
     ).all()
     return sum(1 for d in done if d is not None and d >= month_start), len(done)
+
+
+async def set_when(
+    session: AsyncSession,
+    *,
+    request_id: int,
+    resident: Resident,
+    when_date: str | None,
+    when_text: str | None,
+) -> HelpRequest:
+    """The resident's answer to 「いつごろ」 on a draft."""
+    req = await get(session, request_id)
+    if req.resident_id != resident.id:
+        raise NotYours()
+    values = {"when_date": when_date, "when_time": None, "when_part": None, "when_text": when_text}
+    if not await _transition(session, request_id, from_states=(DRAFT,), values=values):
+        raise StaleButton()
+    await session.refresh(req)
+    return req
+
+
+async def set_location(
+    session: AsyncSession, *, request_id: int, lat: float, lng: float, label: str | None
+) -> None:
+    await session.exec(
+        update(HelpRequest)
+        .where(col(HelpRequest.id) == request_id)
+        .values(location_lat=lat, location_lng=lng, location_label=label)
+    )
+
+
+async def latest_active(session: AsyncSession, resident_id: int, since: datetime) -> HelpRequest | None:
+    """The resident's most recent draft, open or claimed request made since `since`."""
+    return (
+        await session.exec(
+            select(HelpRequest)
+            .where(
+                HelpRequest.resident_id == resident_id,
+                col(HelpRequest.status).in_((DRAFT, OPEN, CLAIMED)),
+                col(HelpRequest.created_at) >= since,
+            )
+            .order_by(col(HelpRequest.id).desc())
+        )
+    ).first()
+
+
+async def recently_done_unthanked(session: AsyncSession, resident_id: int, since: datetime) -> HelpRequest | None:
+    """The last request done for this resident since `since` whose thanks were not passed on yet."""
+    return (
+        await session.exec(
+            select(HelpRequest)
+            .where(
+                HelpRequest.resident_id == resident_id,
+                HelpRequest.status == DONE,
+                col(HelpRequest.done_at) >= since,
+                col(HelpRequest.thanked_at).is_(None),
+                col(HelpRequest.supporter_id).is_not(None),
+            )
+            .order_by(col(HelpRequest.done_at).desc())
+        )
+    ).first()
+
+
+async def mark_thanked(session: AsyncSession, *, request_id: int, now: datetime) -> bool:
+    """Once per request, even if two thanks race."""
+    result = await session.exec(
+        update(HelpRequest)
+        .where(col(HelpRequest.id) == request_id, col(HelpRequest.thanked_at).is_(None))
+        .values(thanked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,187 @@
+"""Watching over (見守り): a resident who opts in is asked 「お元気ですか？」 daily or weekly at their hour.
+No answer within the district's hours → a quiet 1:1 word to the district's supporters' lead, or to the
+coordinators' group when there is no lead — never the district group. Any answer closes it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import messages as M
+from bot import ui
+from bot.clock import JST
+from bot.context import EventContext, Tx
+from bot.store import checkins, jobs, outbox, people, proxies
+from bot.store.errors import StaleButton
+from bot.store.models import CHECKIN_MISSED, Checkin, CheckinPlan, Resident
+from bot.workers.scheduler import JobContext, job_handler
+
+SEND_JOB = "checkin"
+MISSED_JOB = "checkin_miss"
+DEFAULT_ALERT_HOURS = 3
+HOURS = (7, 8, 9, 10, 12, 15)  # the choices offered; mornings first, when most residents are up
+FREQUENCIES = ("daily", "weekly")
+
+
+def next_time(plan: CheckinPlan, after: datetime) -> datetime:
+    """The plan's next moment strictly after `after` (local hour, Asia/Tokyo), in UTC."""
+    local = after.astimezone(JST)
+    for d in range(8):
+        day = (local + timedelta(days=d)).date()
+        at = datetime(day.year, day.month, day.day, plan.hour, tzinfo=JST)
+        if at > local and (plan.frequency == "daily" or day.weekday() == plan.weekday):
+            return at.astimezone(after.tzinfo)
+    raise AssertionError("a weekly plan always has a day within a week")
+
+
+async def _schedule_next(tx: Tx, plan: CheckinPlan, after: datetime) -> None:
+    due = next_time(plan, after)
+    await jobs.schedule(
+        tx.session,
+        key=f"{SEND_JOB}:{plan.resident_id}:{due:%Y%m%d%H}",
+        kind=SEND_JOB,
+        due_at=due,
+        # A plan changed later (another hour, stopped) makes this job stale: it checks the version.
+        payload={"resident_id": plan.resident_id, "version": plan.updated_at.isoformat()},
+    )
+
+
+async def offer(ctx: EventContext) -> None:
+    async with ctx.tx() as tx:
+        tx.reply(ui.ask_watch_frequency(ctx.services.secret))
+
+
+async def ask_hour(ctx: EventContext, frequency: str) -> None:
+    if frequency not in FREQUENCIES:
+        raise StaleButton()
+    async with ctx.tx() as tx:
+        tx.reply(ui.ask_watch_hour(frequency, list(HOURS), ctx.services.secret))
+
+
+async def start(ctx: EventContext, resident: Resident, *, frequency: str, hour: int) -> None:
+    assert resident.id is not None
+    if frequency not in FREQUENCIES or not 5 <= hour <= 20:
+        raise StaleButton()
+    weekday = ctx.now.astimezone(JST).weekday() if frequency == "weekly" else None
+    async with ctx.tx() as tx:
+        plan = await checkins.set_plan(
+            tx.session, resident_id=resident.id, frequency=frequency, weekday=weekday, hour=hour, now=ctx.now
+        )
+        await _schedule_next(tx, plan, ctx.now)
+        tx.reply(ui.text(M.watch_started(frequency, weekday, hour)))
+    ctx.services.wake_scheduler()
+
+
+async def stop(ctx: EventContext, resident: Resident) -> None:
+    assert resident.id is not None
+    async with ctx.tx() as tx:
+        stopped = await checkins.stop_plan(tx.session, resident_id=resident.id, now=ctx.now)
+        tx.reply(ui.text(M.WATCH_STOPPED if stopped else M.WATCH_NOT_ON))
+
+
+@job_handler(SEND_JOB)
+async def send(ctx: JobContext) -> None:
+    resident_id = int(ctx.job.payload.get("resident_id", 0))
+    async with ctx.tx() as tx:
+        plan = await checkins.plan_for(tx.session, resident_id)
+        if plan is None or not plan.active or ctx.job.payload.get("version") != plan.updated_at.isoformat():
+            return  # stopped or changed since this was scheduled
+        resident = await tx.session.get(Resident, resident_id)
+        if resident is None or not resident.active:
+            return
+        district = await people.get_district(tx.session, resident.district_code)
+        hours = district.checkin_alert_hours or DEFAULT_ALERT_HOURS
+        c = await checkins.create(tx.session, resident=resident, now=ctx.now, deadline=ctx.now + timedelta(hours=hours))
+        assert c.id is not None
+        tx.push(
+            resident.line_user_id,
+            ui.checkin(M.checkin_question(plan.hour), c.id, ctx.services.secret),
+            purpose="checkin",
+        )
+        await jobs.schedule(
+            tx.session, key=f"{MISSED_JOB}:{c.id}", kind=MISSED_JOB, due_at=c.deadline_at, payload={"checkin_id": c.id}
+        )
+        await _schedule_next(tx, plan, ctx.now)
+    ctx.services.wake_scheduler()
+
+
+@job_handler(MISSED_JOB)
+async def missed(ctx: JobContext) -> None:
+    checkin_id = int(ctx.job.payload.get("checkin_id", 0))
+    async with ctx.tx() as tx:
+        c = await tx.session.get(Checkin, checkin_id)
+        if c is None or c.status != "sent":
+            return  # answered in time
+        resident = await tx.session.get(Resident, c.resident_id)
+        assert resident is not None
+        district = await people.get_district(tx.session, c.district_code)
+        hours = district.checkin_alert_hours or DEFAULT_ALERT_HOURS
+        sent = c.sent_at.astimezone(JST)
+        text = M.checkin_missed(
+            district.name,
+            resident.name,
+            resident.town,
+            resident.address,
+            resident.phone,
+            f"{sent.month}月{sent.day}日 {sent.hour}時",
+            hours,
+        )
+        targets = (
+            [district.lead_line_user_id]
+            if district.lead_line_user_id
+            else [g.group_id for g in await people.coordinator_groups(tx.session, district.code)]
+        )
+        if not await checkins.mark_missed(
+            tx.session, checkin_id=checkin_id, now=ctx.now, alerted_to=targets[0] if targets else None
+        ):
+            return
+        for to in targets:
+            tx.push(to, ui.text(text), purpose="checkin_missed")
+
+
+async def _closed(tx: Tx, resident: Resident, c: Checkin, by: str) -> None:
+    """Close one check-in; if someone was already told, tell them the resident answered."""
+    assert c.id is not None
+    before = await checkins.answer(tx.session, checkin_id=c.id, by=by, now=tx.now)
+    if before == CHECKIN_MISSED and c.alerted_to:
+        tx.push(c.alerted_to, ui.text(M.checkin_answered_late(resident.name)), purpose="checkin_answered")
+
+
+async def answer_button(ctx: EventContext, resident: Resident, checkin_id: int) -> None:
+    async with ctx.tx() as tx:
+        c = await tx.session.get(Checkin, checkin_id)
+        if c is None or c.resident_id != resident.id:
+            raise StaleButton()
+        for one in await checkins.open_for_resident(tx.session, c.resident_id):
+            await _closed(tx, resident, one, "button")
+        tx.reply(ui.text(M.CHECKIN_THANKS))
+
+
+async def close_on_message(ctx: EventContext) -> None:
+    """Any message from the resident answers their open check-ins.
+
+    This is its own small transaction before the message is handled (the handlers have many paths,
+    each with its one transaction): closing is a conditional update, so if the event is handled again
+    after a crash nothing is closed or told twice, and the word to whoever was alerted commits with it.
+    """
+    assert ctx.user_id
+    async with ctx.read() as s:
+        found = await proxies.resident_for(s, ctx.user_id)
+        if found is None or found[1] is not None or found[0].id is None:
+            return  # only the resident's own words say they are well
+        resident = found[0]
+        open_ = await checkins.open_for_resident(s, found[0].id)
+    if not open_:
+        return
+    async with ctx.services.db.session() as s:
+        for c in open_:
+            assert c.id is not None
+            before = await checkins.answer(s, checkin_id=c.id, by="message", now=ctx.now)
+            if before == CHECKIN_MISSED and c.alerted_to:
+                outbox.add(
+                    s,
+                    to=c.alerted_to,
+                    messages=[ui.text(M.checkin_answered_late(resident.name))],
+                    now=ctx.now,
+                    purpose="checkin_answered",
+                )
+    ctx.services.wake_outbox()

@@ -1,0 +1,111 @@
+"""When a help request names no day: ask once, with four quick answers and LINE's date picker,
+then confirm as usual — one extra step at most."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import messages as M
+from bot import ui
+from bot.clock import JST
+from bot.commands import normalize
+from bot.context import EventContext, Tx
+from bot.store import conversations, help_requests
+from bot.store.models import HelpRequest, Proxy, Resident
+
+ASK_WHEN = "ask_when"
+PICK_DAYS = 90  # how far ahead the date picker reaches
+
+# What residents type instead of pressing a quick reply.
+TYPED: dict[str, str] = {
+    normalize(w): arg
+    for arg, words in {
+        "today": ("今日", "きょう", "今日中", "今日お願いします"),
+        "tomorrow": ("明日", "あした", "あす", "明日お願いします"),
+        "week": ("今週中", "こんしゅうちゅう", "今週", "今週のうち"),
+        "any": ("いつでもいい", "いつでも", "いつでもいいです", "いつでもええ", "いつでもかまわん", "いつでも結構です"),
+    }.items()
+    for w in words
+}
+
+
+def when_text(req: HelpRequest) -> str:
+    """「12月2日（水）の朝」, 「今週中」, or empty when any day will do."""
+    if req.when_date:
+        return M.format_when(req.when_date, req.when_time, req.when_part)
+    return req.when_text or ""
+
+
+def needs_asking(req: HelpRequest) -> bool:
+    return req.when_date is None and not req.when_text
+
+
+async def confirmation(session: AsyncSession, req: HelpRequest, resident: Resident, secret: bytes) -> ui.Msg:
+    """The はい／いいえ／言い直す message; a proxy is reminded whom it is for."""
+    assert req.id is not None
+    proxy = await session.get(Proxy, req.proxy_id) if req.proxy_id else None
+    if proxy is not None:
+        t = M.proxy_confirm_request(resident.name, req.category, when_text(req))
+    else:
+        t = M.confirm_request(req.category, when_text(req))
+    return ui.confirm_request(t, req.id, secret)
+
+
+async def ask(tx: Tx, req: HelpRequest, user_id: str) -> None:
+    assert req.id is not None
+    await conversations.put(tx.session, line_user_id=user_id, state=ASK_WHEN, data={"request_id": req.id}, now=tx.now)
+    today = tx.now.astimezone(JST).date()
+    last = today + timedelta(days=PICK_DAYS)
+    tx.reply(ui.ask_when(M.ask_when(req.category), req.id, tx.services.secret, today.isoformat(), last.isoformat()))
+
+
+async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
+    """A typed 「明日」 while we wait for the answer counts as pressing the button."""
+    assert ctx.user_id
+    arg = TYPED.get(normalize(text))
+    if arg is None:
+        return False
+    async with ctx.read() as s:
+        conv = await conversations.get(s, ctx.user_id)
+    if conv is None or conv.state != ASK_WHEN:
+        return False
+    await answer(ctx, resident, int(conv.data.get("request_id", 0)), arg, None)
+    return True
+
+
+async def answer(ctx: EventContext, resident: Resident, request_id: int, arg: str, picked: str | None) -> None:
+    assert ctx.user_id
+    today = ctx.now.astimezone(JST).date()
+    when_date: date | None = None
+    label: str | None = None
+    if arg == "today":
+        when_date = today
+    elif arg == "tomorrow":
+        when_date = today + timedelta(days=1)
+    elif arg == "week":
+        label = M.WHEN_THIS_WEEK
+    elif arg == "pick":
+        try:
+            when_date = date.fromisoformat(picked or "")
+        except ValueError:
+            when_date = None
+        if when_date is None or not today <= when_date <= today + timedelta(days=PICK_DAYS):
+            async with ctx.tx() as tx:
+                tx.reply(ui.text(M.WHEN_PICK_BAD))
+                req = await help_requests.get(tx.session, request_id)
+                await ask(tx, req, ctx.user_id)
+            return
+    async with ctx.tx() as tx:
+        req = await help_requests.set_when(
+            tx.session,
+            request_id=request_id,
+            resident=resident,
+            when_date=when_date.isoformat() if when_date else None,
+            when_text=label,
+        )
+        conv = await conversations.get(tx.session, ctx.user_id)
+        if conv is not None and conv.state == ASK_WHEN:
+            await conversations.clear(tx.session, ctx.user_id)
+        tx.reply(await confirmation(tx.session, req, resident, ctx.services.secret))
