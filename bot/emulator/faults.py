@@ -25,7 +25,8 @@ class FaultRule:
     `mode="before"` fails without doing anything; `mode="after"` performs the request (a push is delivered,
     a reply token consumed) and then answers the fault, the lost-response case that retry keys exist for.
     `refuse` closes the connection without an answer instead of sending `status`. `delay` is slept before
-    answering (to make the client time out); with `status=None` and no `refuse` the request is only delayed.
+    answering (to make the client time out): before doing anything in "before" mode, after doing the work in
+    "after" mode. With `status=None` and no `refuse` the request is only delayed, then answered normally.
     `times=None` applies to every matching request until the rule is cleared.
     """
 

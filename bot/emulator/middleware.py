@@ -97,9 +97,9 @@ async def _line_call(state: EmulatorState, request: web.Request, handler: Handle
         return web.json_response(problem.body(), status=problem.status)
 
     fault = state.faults.take(request.method, request.path)
-    if fault is not None and fault.delay:
-        await asyncio.sleep(fault.delay)
     if fault is not None and fault.mode == "before":
+        # Slow before doing anything: a client that gives up may retry while nothing was delivered yet.
+        await asyncio.sleep(fault.delay)
         answer = await _fault_answer(request, fault)
         if answer is not None:
             return answer
@@ -117,6 +117,8 @@ async def _line_call(state: EmulatorState, request: web.Request, handler: Handle
         response = _error(501, "Not implemented by the emulator")
 
     if fault is not None and fault.mode == "after" and response.status < 300:
+        # Done, then slow or failing: the client times out or errors although LINE delivered.
+        await asyncio.sleep(fault.delay)
         answer = await _fault_answer(request, fault)
         if answer is not None:
             return answer

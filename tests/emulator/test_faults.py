@@ -128,3 +128,16 @@ async def test_stopping_during_an_outage_is_clean(receiver: object) -> None:
         emu.start_outage(30)
         await asyncio.sleep(0)
     assert emu._outage is None
+
+
+async def test_after_with_delay_delivers_before_the_client_gives_up(emu: EmulatorServer) -> None:
+    emu.add_fault(PUSH, status=None, delay=0.3, mode="after")
+    key = str(uuid.uuid4())
+    async with AsyncApiClient(Configuration(host=emu.url, access_token=TOKEN)) as client:
+        api = AsyncMessagingApi(client)
+        with pytest.raises(asyncio.TimeoutError):
+            await api.push_message(_push("1"), x_line_retry_key=key, _request_timeout=0.05)
+        assert [m["text"] for m in emu.messages_to(ALICE)] == ["1"]  # delivered although the client timed out
+        with pytest.raises(ApiException) as err:
+            await api.push_message(_push("1"), x_line_retry_key=key)
+        assert err.value.status == 409
