@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.analysis import AnalysisService
 from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
+from bot.dashboard import setup as setup_dashboard
 from bot.gateway import LineGateway
 from bot.loopwatch import freeze_heap, unclaimed_count, watch_loop
 from bot.metrics import METRICS
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         from bot.simulator import add_routes as add_simulator
 
         add_simulator(app, settings)
+    setup_dashboard(app, settings)  # coordinators' pages under /dashboard/, JSON under /api/
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.database_url)

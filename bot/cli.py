@@ -99,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="play a whole request's life against the built-in LINE emulator")
     demo.add_argument("--no-serve", action="store_true", help="exit after the story (no browser simulator)")
 
+    # Coordinators' dashboard accounts (bot/dashboard/, bot/store/coordinators.py).
+    coord = sub.add_parser("coordinator", help="coordinators' dashboard accounts").add_subparsers(
+        dest="sub", required=True
+    )
+    c_add = coord.add_parser("add", help="add an account; the password is read from stdin")
+    c_add.add_argument("login")
+    c_add.add_argument("--district", action="append", default=[], help="a district code (repeat for several)")
+    c_add.add_argument("--admin", action="store_true", help="sees every district")
+    c_add.add_argument("--name", help="the name shown on the dashboard (default: the login)")
+    c_tok = coord.add_parser("token", help="issue a new API bearer token (replaces the old one)")
+    c_tok.add_argument("login")
+    coord.add_parser("list")
+
     # Rich menu: the residents' four big buttons (bot/richmenu.py).
     rm = sub.add_parser("richmenu", help="the residents' rich menu").add_subparsers(dest="sub", required=True)
     rm.add_parser("setup", help="create the menu, upload its image, make it the default (replaces ours)")
@@ -216,7 +229,49 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
                 )
 
             return await _with_db(settings, list_residents)
+        case ("coordinator", _):
+            return await _coordinator(args, settings, now)
     raise CliError(f"unknown command {args.cmd}")
+
+
+async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -> str | None:
+    from bot.store import coordinators
+    from bot.store.models import Coordinator
+
+    if args.sub == "add":
+        # From stdin, so the password stays out of the shell history and the process list.
+        password = sys.stdin.readline().rstrip("\r\n")
+
+        async def add(s: Any) -> str:
+            c = await coordinators.add(
+                s,
+                login=args.login,
+                name=args.name or args.login,
+                password=password,
+                districts=args.district,
+                is_admin=args.admin,
+                now=now,
+            )
+            return f"coordinator {c.login} added ({'admin' if c.is_admin else ','.join(args.district)})"
+
+        return await _with_db(settings, add)
+    if args.sub == "token":
+
+        async def token(s: Any) -> str:
+            return await coordinators.new_api_token(s, login=args.login)
+
+        return await _with_db(settings, token)
+
+    async def list_coordinators(s: Any) -> str:
+        rows = (await s.exec(select(Coordinator).order_by(Coordinator.login))).all()
+        out = []
+        for c in rows:
+            scope = await coordinators.districts_of(s, c)
+            where = "all" if scope is None else ",".join(sorted(scope))
+            out.append(f"{c.login}\t{c.name}\t{where}\t{'active' if c.active else 'inactive'}")
+        return "\n".join(out)
+
+    return await _with_db(settings, list_coordinators)
 
 
 async def _noop(_s: Any) -> str:

@@ -5,7 +5,7 @@ Residents: short, polite, warm, no jargon, no English. Supporters and coordinato
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 CATEGORY_NAMES: dict[str, str] = {
     "garbage": "ゴミ出し",
@@ -297,6 +297,105 @@ LOCATION_REPLY = "場所を受け取りました。お手伝いの場所とし�
 TOO_LONG_REPLY = "とても長い文章でしたので、はじめの部分だけを読みました。"
 TOO_FAST_REPLY = "たくさんのメッセージをありがとうございます。少し時間をおいてから、もう一度書いてください。"
 CALL_DISTRICT = "地区の担当者に電話"
+
+
+# --- Escalation and the coordinators' dashboard (bot/escalation.py, bot/dashboard/) ------------------
+
+
+def plain_duration(delta: timedelta) -> str:
+    """「5分」「3時間」「2日」: how long, in the largest whole unit a person would say."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}分"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}時間"
+    return f"{minutes // (24 * 60)}日"
+
+
+def age_text(delta: timedelta) -> str:
+    """「たった今」「3時間前」."""
+    if delta.total_seconds() < 60:
+        return "たった今"
+    return f"{plain_duration(delta)}前"
+
+
+def group_reminder(request_id: int, age: str) -> str:
+    return f"【まだ引き受け手がいません】依頼#{request_id}（{age}前の依頼）です。どなたか、お願いできませんか？"
+
+
+def coordinator_unclaimed(district: str, request_id: int, category: str, age: str, summary: str, url: str) -> str:
+    return (
+        f"【未対応】{district}地区 依頼#{request_id}（{CATEGORY_NAMES[category]}）\n"
+        f"グループに出してから{age}、引き受け手がいません。\n"
+        f"内容：{summary[:200]}\n確認：{url}"
+    )
+
+
+def supporter_stale(request_id: int, category: str) -> str:
+    return (
+        f"依頼#{request_id}（{CATEGORY_NAMES[category]}）はいかがでしょうか。\n"
+        "終わっていたら「完了」を、都合が悪くなったら「手放す」を押してください。"
+    )
+
+
+def coordinator_stale(district: str, request_id: int, category: str, supporter: str, age: str, url: str) -> str:
+    return (
+        f"【要確認】{district}地区 依頼#{request_id}（{CATEGORY_NAMES[category]}）\n"
+        f"{supporter}さんが引き受けてから{age}、完了の連絡がありません。\n確認：{url}"
+    )
+
+
+UNRESOLVED_NONE = "未解決の依頼はありません。"
+
+
+def unresolved_header(count: int) -> str:
+    return f"【未解決 {count}件】古い順"
+
+
+def unresolved_line(request_id: int, district: str, category: str, state: str, age: str) -> str:
+    return f"#{request_id} {district} {CATEGORY_NAMES[category]}：{state}（{age}）"
+
+
+UNRESOLVED_STATE = {
+    "open": "引き受け手なし",
+    "claimed": "対応中",
+    "emergency": "緊急・要対応",
+    "consult": "相談・要対応",
+}
+
+
+def unresolved_more(n: int) -> str:
+    return f"ほか{n}件あります。"
+
+
+def unresolved_footer(url: str) -> str:
+    return f"くわしくはダッシュボードで：{url}"
+
+
+# Coordinators acting on a request from the dashboard: who hears what on LINE.
+def supporter_assigned_by_coordinator(request_id: int) -> str:
+    return f"地区の担当者から、依頼#{request_id}をお願いされました。くわしい内容です。"
+
+
+def supporter_unassigned(request_id: int) -> str:
+    return f"依頼#{request_id}は、地区の担当者がほかの方にお願いすることになりました。ありがとうございました。"
+
+
+def supporter_released_by_coordinator(request_id: int) -> str:
+    return f"依頼#{request_id}は、地区の担当者がグループに戻しました。ありがとうございました。"
+
+
+def supporter_closed_by_coordinator(request_id: int, done: bool) -> str:
+    what = "完了にしました" if done else "取りやめにしました"
+    return f"依頼#{request_id}は、地区の担当者が{what}。ありがとうございました。"
+
+
+def group_assigned(request_id: int) -> str:
+    return f"依頼#{request_id}は、担当が決まりました。ありがとうございます。"
+
+
+REQUEST_DONE_BY_COORDINATOR = "お願いのお手伝いは、終わりました。ご利用ありがとうございました。"
+REQUEST_CANCELLED_BY_COORDINATOR = "お願いは、地区の担当者が取りやめにしました。ご不明な点は、地区の担当者におたずねください。"
 
 # --- Rich menu (the four big buttons under the resident's chat) ------------------------------------
 

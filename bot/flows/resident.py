@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import escalation
 from bot import messages as M
 from bot import ui
 from bot.commands import Command, match
@@ -178,6 +179,8 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
         secret=tx.services.secret,
     )
     tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
+    # Reminders, then an alert to coordinators, if nobody takes it (restarted by each re-post).
+    await escalation.schedule_for_post(tx, req)
     if tell_resident:
         tx.reply(ui.text(M.REQUEST_POSTED))
 

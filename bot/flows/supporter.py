@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import escalation
 from bot import messages as M
 from bot import ui
 from bot.clock import JST
@@ -47,6 +48,7 @@ async def claim(ctx: EventContext, request_id: int) -> None:
         req = await help_requests.claim(tx.session, request_id=request_id, supporter=sup, now=ctx.now)
         resident = await tx.session.get(Resident, req.resident_id)
         assert resident is not None and req.id is not None
+        await escalation.schedule_for_claim(tx, req)  # ask the supporter if it is not done in time
         tx.reply(ui.text(M.group_claimed(sup.name, req.id)))
         details = await attach.details_for_supporter(tx.session, req, resident)
         tx.push(

@@ -15,8 +15,8 @@ from linebot.v3.webhooks import (
     VideoMessageContent,
 )
 
+from bot import escalation, ui
 from bot import messages as M
-from bot import ui
 from bot.commands import Command, clean, match
 from bot.context import EventContext
 from bot.flows import attach, checkin, registration, resident, safety, supporter, thanks
@@ -73,6 +73,8 @@ async def _group(ctx: EventContext, text: str | None) -> None:
     async with ctx.tx() as tx:
         if command is Command.HELP:
             tx.reply(ui.text(M.GROUP_HELP))
+        elif command is Command.UNRESOLVED:
+            tx.reply(ui.text(await escalation.unresolved_text(tx, group)))  # what is still open
 
 
 async def _text(ctx: EventContext, text: str) -> None:

@@ -201,6 +201,44 @@ class Job(SQLModel, table=True):
     done_at: datetime | None = None
 
 
+# --- Coordinators' dashboard (migration 0002) ----------------------------------------------------
+
+
+class Coordinator(SQLModel, table=True):
+    """A person who follows up what is unresolved: sees the districts linked to them, or all (admin)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=100)
+    password_hash: str = Field(max_length=255)  # argon2id
+    is_admin: bool = False
+    active: bool = True
+    # sha256 of a bearer token for the JSON API (the token itself is shown once, never stored).
+    api_token_hash: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class CoordinatorDistrict(SQLModel, table=True):
+    __tablename__ = "coordinator_district"
+    coordinator_id: int = Field(foreign_key="coordinator.id", primary_key=True)
+    district_code: str = Field(foreign_key="district.code", primary_key=True, max_length=32)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins, kept in the database so every server process throttles the same guesses."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        sa.Index("ix_login_attempt_login_at", "login", "at"),
+        sa.Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64)
+    ip: str = Field(max_length=64)
+    at: datetime
+
+
 # --- Conversation and watching over (migration 0003) ---------------------------------------------
 
 

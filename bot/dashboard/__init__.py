@@ -1,0 +1,162 @@
+"""The coordinators' dashboard (server-rendered pages under /dashboard/) and the JSON API under /api/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import get_session, session_middleware
+
+from bot.config import Settings
+from bot.dashboard import api, views
+from bot.dashboard.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    WHO,
+    Handler,
+    client_ip,
+    cookie_storage,
+    csrf_ok,
+    load_who,
+    services,
+)
+from bot.store import coordinators
+from bot.store.errors import NotFound
+
+HERE = Path(__file__).parent
+PREFIX = views.PREFIX
+
+# No script at all: the pages work with forms and links, so nothing injected could run either.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _secure(response: web.StreamResponse) -> None:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # Pages carry names, addresses and phone numbers: never keep them in a shared browser's cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as e:
+        _secure(e)
+        raise
+    _secure(response)
+    return response
+
+
+@web.middleware
+async def page_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except NotFound:
+        # Another district's request and a missing one look the same.
+        return await views.render(request, "error.html", {"status": 404, "message": "見つかりません。"}, status=404)
+    except web.HTTPNotFound:
+        return await views.render(request, "error.html", {"status": 404, "message": "見つかりません。"}, status=404)
+
+
+def _public(request: web.Request) -> bool:
+    return request.path == f"{PREFIX}/login" or request.path.startswith(f"{PREFIX}/static/")
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every form carries the session's CSRF token; every page but sign-in needs a signed-in coordinator."""
+    session = await get_session(request)
+    if request.method not in ("GET", "HEAD"):
+        form = await request.post()
+        sent = form.get(CSRF_FIELD)
+        if not csrf_ok(session, sent if isinstance(sent, str) else request.headers.get(CSRF_HEADER)):
+            return await views.render(
+                request,
+                "error.html",
+                {
+                    "status": 403,
+                    "message": "画面の有効期限が切れました。もう一度、画面を開き直してから操作してください。",
+                },
+                status=403,
+            )
+    if not _public(request):
+        w = await load_who(request, session.get("cid"))
+        if w is None:
+            if request.method in ("GET", "HEAD"):
+                raise web.HTTPFound(f"{PREFIX}/login?next={request.rel_url.path_qs}")
+            raise web.HTTPSeeOther(f"{PREFIX}/login")
+        request[WHO] = w
+    return await handler(request)
+
+
+@web.middleware
+async def api_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    auth = request.headers.get("Authorization", "")
+    w = None
+    if auth.startswith("Bearer "):
+        async with services(request).db.session() as s:
+            c = await coordinators.by_token(s, auth[7:].strip())
+        w = await load_who(request, c.id) if c is not None else None
+    elif not auth:
+        w = await load_who(request, (await get_session(request)).get("cid"))
+    if w is None:
+        return web.json_response(
+            {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": 'Bearer realm="sasaeai"'}
+        )
+    request[WHO] = w
+    try:
+        return await handler(request)
+    except NotFound:
+        return web.json_response({"error": "not found"}, status=404)
+
+
+async def _to_dashboard(request: web.Request) -> web.Response:
+    raise web.HTTPFound(f"{PREFIX}/")
+
+
+def setup(app: web.Application, settings: Settings) -> None:
+    storage = cookie_storage(settings)
+    dash = web.Application(middlewares=[security_headers, session_middleware(storage), page_errors, guard])
+    aiohttp_jinja2.setup(
+        dash,
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,  # every page, every value: residents' words are shown as text, never as markup
+        undefined=jinja2.StrictUndefined,
+    )
+    r = dash.router
+    r.add_get("/login", views.login_page)
+    r.add_post("/login", views.login_submit)
+    r.add_post("/logout", views.logout)
+    r.add_get("/", views.home)
+    r.add_get("/requests/{id}", views.request_page)
+    r.add_post("/requests/{id}/{action}", views.request_action)
+    r.add_get("/people", views.people_page)
+    r.add_post("/people", views.person_add)
+    r.add_get("/people/{kind}/{id:\\d+}", views.person_page)
+    r.add_post("/people/{kind}/{id:\\d+}", views.person_update)
+    r.add_get("/figures", views.figures_page)
+    r.add_get("/figures.csv", views.figures_csv)
+    r.add_get("/settings", views.settings_page)
+    r.add_post("/settings/{code}", views.settings_submit)
+    r.add_static("/static", HERE / "static")
+    app.add_subapp(PREFIX, dash)
+
+    api_app = web.Application(middlewares=[security_headers, session_middleware(storage), api_guard])
+    api_app.router.add_get("/requests", api.requests_list)
+    api_app.router.add_get("/requests/{id}", api.request_one)
+    api_app.router.add_get("/figures", api.figures)
+    app.add_subapp("/api", api_app)
+
+    app.router.add_get("/", _to_dashboard)
+    app.router.add_get(PREFIX, _to_dashboard)
+
+
+__all__ = ["client_ip", "setup"]

@@ -1,0 +1,202 @@
+"""What a coordinator can do to a request or a person: each change is one transaction that records it
+on the timeline (actor_kind "coordinator") and queues the LINE messages telling the people it concerns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot import escalation, ui
+from bot import messages as M
+from bot.context import Tx
+from bot.flows.resident import post_to_group, when_text
+from bot.services import Services
+from bot.store import help_requests, people
+from bot.store.dashboard import SENSITIVE, Scope, in_scope
+from bot.store.errors import DomainError, InvalidInput, NotFound
+from bot.store.models import CANCELLED, CLAIMED, DONE, OPEN, HelpRequest, Resident, Supporter
+
+
+class Refused(DomainError):
+    """The action does not fit the request as it is now (someone else changed it meanwhile)."""
+
+
+ACTIONS = ("assign", "release", "done", "cancel", "repost", "note")
+MAX_NOTE = 2000
+
+
+async def _transition(tx: Tx, req: HelpRequest, *, from_states: tuple[str, ...], values: dict[str, Any]) -> None:
+    """Conditional on the state and version we showed the coordinator: two people acting at once, or a
+    supporter pressing 完了 meanwhile, cannot both win."""
+    result = await tx.session.exec(
+        update(HelpRequest)
+        .where(
+            col(HelpRequest.id) == req.id,
+            col(HelpRequest.status).in_(from_states),
+            col(HelpRequest.version) == req.version,
+        )
+        .values(**values, version=req.version + 1)
+    )  # type: ignore[call-overload]
+    if not result.rowcount:
+        raise Refused("changed meanwhile")
+    await tx.session.refresh(req)
+
+
+async def act(
+    services: Services,
+    *,
+    request_id: int,
+    scope: Scope,
+    login: str,
+    action: str,
+    form: dict[str, str],
+    now: datetime,
+) -> str:
+    """Do `action` on the request; returns what to tell the coordinator. Raises NotFound outside the scope."""
+    if action not in ACTIONS:
+        raise NotFound(action)
+    async with services.db.session() as s:
+        tx = Tx(session=s, now=now, services=services)
+        req = await s.get(HelpRequest, request_id)
+        if req is None or not in_scope(scope, req.district_code):
+            raise NotFound(f"request {request_id}")
+        assert req.id is not None
+        if form.get("version") and form["version"] != str(req.version) and action != "note":
+            raise Refused("stale page")
+        resident = await s.get(Resident, req.resident_id)
+        assert resident is not None
+        before = await s.get(Supporter, req.supporter_id) if req.supporter_id else None
+        rec = {"request_id": req.id, "at": now, "actor_kind": "coordinator", "actor_id": login}
+        match action:
+            case "note":
+                note = form.get("note", "").strip()
+                if not note:
+                    raise InvalidInput("empty note")
+                help_requests.record(s, **rec, action="note", note=note[:MAX_NOTE])
+                result = "メモを残しました。"
+            case "assign":
+                if req.category in SENSITIVE:
+                    raise Refused("never to volunteers")
+                sup = await s.get(Supporter, int(form.get("supporter_id") or 0))
+                if sup is None or sup.district_code != req.district_code or not sup.active:
+                    raise InvalidInput("supporter")
+                if sup.followed is False:
+                    raise Refused("supporter blocked the bot")
+                await _transition(
+                    tx,
+                    req,
+                    from_states=(OPEN, CLAIMED),
+                    values={"status": CLAIMED, "supporter_id": sup.id, "claimed_at": now},
+                )
+                help_requests.record(s, **rec, action="assigned", note=sup.name)
+                details = M.supporter_details(
+                    req.id, req.category, when_text(req), resident.name, resident.address, resident.phone, req.text
+                )
+                tx.push(
+                    sup.line_user_id,
+                    ui.text(M.supporter_assigned_by_coordinator(req.id)),
+                    ui.supporter_details(details, req.id, services.secret),
+                    purpose="details",
+                    request_id=req.id,
+                )
+                if before is not None and before.id != sup.id:
+                    tx.push(
+                        before.line_user_id,
+                        ui.text(M.supporter_unassigned(req.id)),
+                        purpose="unassigned",
+                        request_id=req.id,
+                    )
+                tx.push(
+                    resident.line_user_id,
+                    ui.text(M.supporter_coming(sup.name, req.category)),
+                    purpose="coming",
+                    request_id=req.id,
+                )
+                group = await people.district_group(s, req.district_code)
+                if group is not None and before is None:
+                    tx.push(group.group_id, ui.text(M.group_assigned(req.id)), purpose="assigned", request_id=req.id)
+                await escalation.schedule_for_claim(tx, req)
+                result = f"{sup.name}さんにお願いしました。"
+            case "release":
+                if req.status != CLAIMED:
+                    raise Refused("not claimed")
+                await _transition(
+                    tx,
+                    req,
+                    from_states=(CLAIMED,),
+                    values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
+                )
+                help_requests.record(s, **rec, action="released", note=before.name if before else None)
+                if before is not None:
+                    tx.push(
+                        before.line_user_id,
+                        ui.text(M.supporter_released_by_coordinator(req.id)),
+                        purpose="released",
+                        request_id=req.id,
+                    )
+                tx.push(
+                    resident.line_user_id, ui.text(M.REQUEST_REOPENED_RESIDENT), purpose="reopened", request_id=req.id
+                )
+                await post_to_group(tx, req, resident, tell_resident=False)
+                result = "担当を外し、グループにもう一度出しました。"
+            case "repost":
+                if req.category in SENSITIVE:
+                    raise Refused("never to volunteers")
+                await _transition(tx, req, from_states=(OPEN,), values={"posted_at": now, "escalation_level": 0})
+                help_requests.record(s, **rec, action="reposted")
+                await post_to_group(tx, req, resident, tell_resident=False)
+                result = "グループにもう一度出しました。"
+            case "done" | "cancel":
+                done = action == "done"
+                await _transition(
+                    tx,
+                    req,
+                    from_states=(OPEN, CLAIMED),
+                    values={
+                        "status": DONE if done else CANCELLED,
+                        "closed_at": now,
+                        **({"done_at": now} if done else {}),
+                    },
+                )
+                sensitive = req.category in SENSITIVE
+                help_requests.record(
+                    s,
+                    **rec,
+                    action=("handled" if sensitive else "done") if done else "cancelled",
+                    note=form.get("note") or None,
+                )
+                if not sensitive:
+                    # An emergency or consultation was handled by phone or in person: no LINE message is due.
+                    if before is not None:
+                        tx.push(
+                            before.line_user_id,
+                            ui.text(M.supporter_closed_by_coordinator(req.id, done)),
+                            purpose="closed",
+                            request_id=req.id,
+                        )
+                    tx.push(
+                        resident.line_user_id,
+                        ui.text(
+                            (M.request_done(before.name) if before else M.REQUEST_DONE_BY_COORDINATOR)
+                            if done
+                            else M.REQUEST_CANCELLED_BY_COORDINATOR
+                        ),
+                        purpose="done" if done else "cancelled",
+                        request_id=req.id,
+                    )
+                    group = await people.district_group(s, req.district_code)
+                    if group is not None:
+                        tx.push(
+                            group.group_id,
+                            ui.text(M.group_done(req.id) if done else M.group_cancelled(req.id)),
+                            purpose="done" if done else "cancelled",
+                            request_id=req.id,
+                        )
+                result = (
+                    ("対応済みにしました。" if sensitive else "完了にしました。") if done else "取りやめにしました。"
+                )
+    services.wake_outbox()
+    return result

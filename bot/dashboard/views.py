@@ -1,0 +1,592 @@
+"""The dashboard's pages: 未解決 (home), a request, people, figures, escalation settings, sign-in."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+
+from bot import messages as M
+from bot.clock import JST
+from bot.dashboard import actions, charts
+from bot.dashboard.security import CSRF_FIELD, WHO, Who, client_ip, csrf_token, services, who
+from bot.store import coordinators, dashboard, people
+from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
+from bot.store.models import District, Resident, Supporter
+
+PREFIX = "/dashboard"
+STATUS_FILTERS = {
+    "": "すべて",
+    "attention": "緊急・相談（要対応）",
+    "open": "引き受け手なし",
+    "claimed": "対応中（未完了）",
+    "escalated": "催促・通知済み",
+}
+KIND_LABELS = {
+    "attention": "要対応",
+    "open": "引き受け手なし",
+    "claimed": "対応中",
+}
+ACTION_LABELS = {
+    "created": "依頼を受け付けました",
+    "confirmed": "本人が確認し、グループに出しました",
+    "claimed": "サポーターが引き受けました",
+    "done": "完了しました",
+    "released": "担当を外れました",
+    "cancelled": "取りやめました",
+    "declined": "本人が依頼しませんでした",
+    "restate": "本人が言い直しました",
+    "superseded": "新しい依頼に置き換わりました",
+    "reminded": "グループに催促しました",
+    "alerted": "コーディネーターに通知しました（引き受け手なし）",
+    "stale_asked": "サポーターに進み具合を確認しました",
+    "stale_alerted": "コーディネーターに通知しました（未完了）",
+    "assigned": "コーディネーターが担当を決めました",
+    "reposted": "グループにもう一度出しました",
+    "note": "メモ",
+    "handled": "対応済みにしました",
+}
+ACTOR_LABELS = {"resident": "本人", "supporter": "サポーター", "coordinator": "コーディネーター", "system": "ボット"}
+PURPOSE_LABELS = {
+    "group_post": "グループへの依頼",
+    "reminder": "グループへの催促",
+    "alert": "コーディネーターへの通知",
+    "details": "サポーターへの詳細",
+    "coming": "本人へのお知らせ",
+    "done": "完了のお知らせ",
+    "cancelled": "取りやめのお知らせ",
+    "stale": "サポーターへの確認",
+    "emergency": "緊急の通知",
+    "consult": "相談の通知",
+    "reply": "返信",
+}
+DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
+
+
+def now(request: web.Request) -> datetime:
+    return services(request).clock.now()
+
+
+def local(when: datetime | None) -> str:
+    return when.astimezone(JST).strftime("%Y年%-m月%-d日 %H:%M") if when else ""
+
+
+def age(when: datetime | None, at: datetime) -> str:
+    return M.age_text(at - when) if when else ""
+
+
+def follow_label(followed: bool | None) -> str:
+    return {True: "友だち", False: "ブロック中", None: "未追加"}[followed]
+
+
+async def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    session = await get_session(request)
+    flash = session.pop("flash", None)
+    base = {
+        "csrf": csrf_token(session),
+        "csrf_field": CSRF_FIELD,
+        "who": request.get(WHO),
+        "flash": flash,
+        "M": M,
+        "local": local,
+        "age": lambda when: age(when, now(request)),
+        "categories": M.CATEGORY_NAMES,
+        "kind_labels": KIND_LABELS,
+        "follow_label": follow_label,
+        "path": request.path,
+        "nav": "",
+    }
+    response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
+    return response
+
+
+async def flash_redirect(request: web.Request, location: str, message: str, error: bool = False) -> web.Response:
+    session = await get_session(request)
+    session["flash"] = {"text": message, "error": error}
+    raise web.HTTPSeeOther(location)
+
+
+def _form_str(form: Any, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+# --- Sign-in -------------------------------------------------------------------------------------
+
+
+def _safe_next(value: str | None) -> str:
+    # Only our own pages: never an open redirect to another site.
+    if value and value.startswith(PREFIX + "/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return PREFIX + "/"
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return await render(request, "login.html", {"next": _safe_next(request.query.get("next")), "error": None})
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    form = await request.post()
+    login, password = _form_str(form, "login"), _form_str(form, "password")
+    nxt = _safe_next(_form_str(form, "next"))
+    svc = services(request)
+    try:
+        async with svc.db.session() as s:
+            c = await coordinators.authenticate(
+                s, login=login, password=password, ip=client_ip(request), now=now(request)
+            )
+            cid = c.id if c is not None else None
+    except coordinators.Throttled:
+        return await render(
+            request,
+            "login.html",
+            {
+                "next": nxt,
+                "error": "ログインの失敗が続いたため、しばらく受け付けません。15分ほどしてから、もう一度お試しください。",
+            },
+            status=429,
+        )
+    if cid is None:
+        return await render(
+            request, "login.html", {"next": nxt, "error": "ログイン名かパスワードが違います。"}, status=401
+        )
+    # A fresh session (and CSRF token) on sign-in: nothing set before it carries over.
+    session = await new_session(request)
+    session["cid"] = cid
+    csrf_token(session)
+    raise web.HTTPSeeOther(nxt)
+
+
+async def logout(request: web.Request) -> web.Response:
+    session = await get_session(request)
+    session.invalidate()
+    raise web.HTTPSeeOther(PREFIX + "/login")
+
+
+# --- 未解決 (home) -------------------------------------------------------------------------------------
+
+
+def _filters(request: web.Request, w: Who) -> dict[str, str]:
+    q = request.query
+    district = q.get("district", "")
+    category = q.get("category", "")
+    status = q.get("status", "")
+    if district and not w.may_see(district):
+        raise NotFound(district)
+    if category not in M.CATEGORY_NAMES:
+        category = ""
+    if status not in STATUS_FILTERS:
+        status = ""
+    return {"district": district, "category": category, "status": status}
+
+
+async def home(request: web.Request) -> web.Response:
+    w = who(request)
+    f = _filters(request, w)
+    async with services(request).db.session() as s:
+        rows = await dashboard.unresolved(
+            s, scope=w.scope, district=f["district"] or None, category=f["category"] or None, kind=f["status"] or None
+        )
+        counts = await dashboard.counts_by_district(s, scope=w.scope)
+        failed = await dashboard.failed_deliveries(s, scope=w.scope)
+        blocked = await dashboard.blocked_people(s, scope=w.scope)
+        districts = await dashboard.districts(s, w.scope)
+    attention = [r for r in rows if r.kind == "attention"]
+    return await render(
+        request,
+        "home.html",
+        {
+            "rows": rows,
+            "attention": attention,
+            "counts": counts,
+            "failed": failed,
+            "blocked": blocked,
+            "districts": districts,
+            "filters": f,
+            "status_filters": STATUS_FILTERS,
+            "purpose_labels": PURPOSE_LABELS,
+            "total": sum(c.total for c in counts),
+            "nav": "home",
+        },
+    )
+
+
+# --- A request ----------------------------------------------------------------------------------------
+
+
+def _request_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError as e:
+        raise NotFound("request") from e
+
+
+async def request_page(request: web.Request) -> web.Response:
+    w = who(request)
+    async with services(request).db.session() as s:
+        d = await dashboard.detail(s, request_id=_request_id(request), scope=w.scope)
+    return await render(
+        request,
+        "request.html",
+        {
+            "d": d,
+            "kind": dashboard.kind_of(d.req),
+            "sensitive": d.req.category in dashboard.SENSITIVE,
+            "action_labels": ACTION_LABELS,
+            "actor_labels": ACTOR_LABELS,
+            "purpose_labels": PURPOSE_LABELS,
+            "delivery_status": DELIVERY_STATUS,
+            "when": M.format_when(d.req.when_date, d.req.when_time, d.req.when_part),
+            "nav": "home",
+        },
+    )
+
+
+async def request_action(request: web.Request) -> web.Response:
+    w = who(request)
+    rid = _request_id(request)
+    form = await request.post()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    here = f"{PREFIX}/requests/{rid}"
+    try:
+        text = await actions.act(
+            services(request),
+            request_id=rid,
+            scope=w.scope,
+            login=w.coordinator.login,
+            action=request.match_info["action"],
+            form=fields,
+            now=now(request),
+        )
+    except actions.Refused:
+        return await flash_redirect(
+            request, here, "この依頼は、いまの状態ではその操作ができません。画面を読み込み直してください。", error=True
+        )
+    except InvalidInput:
+        return await flash_redirect(request, here, "入力を確かめてください。", error=True)
+    return await flash_redirect(request, here, text)
+
+
+# --- People -------------------------------------------------------------------------------------------
+
+
+async def people_page(request: web.Request) -> web.Response:
+    w = who(request)
+    district = request.query.get("district", "")
+    if district and not w.may_see(district):
+        raise NotFound(district)
+    async with services(request).db.session() as s:
+        residents, supporters = await dashboard.people_of(s, scope=w.scope, district=district or None)
+        districts = await dashboard.districts(s, w.scope)
+    return await render(
+        request,
+        "people.html",
+        {
+            "residents": residents,
+            "supporters": supporters,
+            "districts": districts,
+            "district": district,
+            "not_friends": [p for p in [*residents, *supporters] if p.followed is not True and p.active],
+            "nav": "people",
+        },
+    )
+
+
+def _kind_model(kind: str) -> type[Resident] | type[Supporter]:
+    if kind == "resident":
+        return Resident
+    if kind == "supporter":
+        return Supporter
+    raise NotFound(kind)
+
+
+async def person_page(request: web.Request) -> web.Response:
+    w = who(request)
+    model = _kind_model(request.match_info["kind"])
+    async with services(request).db.session() as s:
+        p = await s.get(model, int(request.match_info["id"]))
+        if p is None or not w.may_see(p.district_code):
+            raise NotFound("person")
+        districts = await dashboard.districts(s, w.scope)
+    return await render(
+        request, "person.html", {"p": p, "kind": request.match_info["kind"], "districts": districts, "nav": "people"}
+    )
+
+
+async def person_add(request: web.Request) -> web.Response:
+    w = who(request)
+    form = await request.post()
+    kind = _form_str(form, "kind")
+    district = _form_str(form, "district")
+    if not w.may_see(district):
+        raise NotFound(district)
+    t = now(request)
+    try:
+        async with services(request).db.session() as s:
+            if kind == "supporter":
+                await people.add_supporter(
+                    s,
+                    line_user_id=_form_str(form, "line_user_id"),
+                    district_code=district,
+                    name=_form_str(form, "name"),
+                    now=t,
+                )
+            elif kind == "resident":
+                await people.add_resident(
+                    s,
+                    line_user_id=_form_str(form, "line_user_id"),
+                    district_code=district,
+                    name=_form_str(form, "name"),
+                    town=_form_str(form, "town") or None,
+                    address=_form_str(form, "address") or None,
+                    phone=_form_str(form, "phone") or None,
+                    now=t,
+                )
+            else:
+                raise NotFound(kind)
+    except AlreadyExists:
+        return await flash_redirect(request, PREFIX + "/people", "このLINE IDは、もう登録されています。", error=True)
+    except (InvalidInput, DomainError) as e:
+        if isinstance(e, NotFound):
+            raise
+        return await flash_redirect(request, PREFIX + "/people", f"登録できませんでした：{e}", error=True)
+    return await flash_redirect(request, PREFIX + "/people", f"{_form_str(form, 'name')}さんを登録しました。")
+
+
+async def person_update(request: web.Request) -> web.Response:
+    w = who(request)
+    kind = request.match_info["kind"]
+    model = _kind_model(kind)
+    pid = int(request.match_info["id"])
+    form = await request.post()
+    op = _form_str(form, "op")
+    here = f"{PREFIX}/people/{kind}/{pid}"
+    svc = services(request)
+    message = ""
+    async with svc.db.session() as s:
+        p = await s.get(model, pid)
+        if p is None or not w.may_see(p.district_code):
+            raise NotFound("person")
+        if op == "edit":
+            name = _form_str(form, "name").strip()
+            district = _form_str(form, "district")
+            if not name or len(name) > 100 or not w.may_see(district) or await s.get(District, district) is None:
+                return await flash_redirect(request, here, "入力を確かめてください。", error=True)
+            p.name = name
+            p.district_code = district
+            if isinstance(p, Resident):
+                p.town = _form_str(form, "town").strip()[:100] or None
+                p.address = _form_str(form, "address").strip()[:300] or None
+                p.phone = _form_str(form, "phone").strip()[:32] or None
+            message = "保存しました。"
+        elif op in ("deactivate", "activate"):
+            p.active = op == "activate"
+            message = "有効にしました。" if p.active else "無効にしました（依頼やお知らせの対象から外れます）。"
+        elif op == "verify":
+            line_id = p.line_user_id
+            message = ""
+        else:
+            raise NotFound(op)
+        s.add(p)
+    if op == "verify":
+        # Ask LINE whether this person has added the bot (a profile answers only for friends).
+        profile = await svc.gateway.profile(line_id)
+        async with svc.db.session() as s:
+            await people.set_followed(s, line_user_id=line_id, followed=profile is not None, now=now(request))
+        message = (
+            f"LINEで確認できました（表示名：{profile.display_name}）。"
+            if profile is not None
+            else "このLINE IDの方は、ボットを友だち追加していないか、ブロックしています。"
+        )
+    return await flash_redirect(request, here, message)
+
+
+# --- Figures ----------------------------------------------------------------------------------------
+
+
+def _month_start(value: str) -> datetime:
+    y, m = (int(x) for x in value.split("-"))
+    return datetime(y, m, 1, tzinfo=JST)
+
+
+def _next_month(d: datetime) -> datetime:
+    return d.replace(year=d.year + 1, month=1) if d.month == 12 else d.replace(month=d.month + 1)
+
+
+def figure_range(request: web.Request) -> tuple[datetime, datetime]:
+    """?from=YYYY-MM&to=YYYY-MM (inclusive); by default the last 12 months up to this one."""
+    today = now(request).astimezone(JST)
+    this_month = today.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    try:
+        end = _next_month(_month_start(request.query["to"])) if request.query.get("to") else _next_month(this_month)
+        start = _month_start(request.query["from"]) if request.query.get("from") else end.replace(year=end.year - 1)
+    except (ValueError, KeyError) as e:
+        raise web.HTTPBadRequest(text="from/to: YYYY-MM") from e
+    if start >= end or (end - start) > timedelta(days=3700):
+        raise web.HTTPBadRequest(text="from/to: a range of up to ten years")
+    return start, end
+
+
+async def load_figures(request: web.Request) -> tuple[dashboard.Figures, datetime, datetime, str]:
+    w = who(request)
+    start, end = figure_range(request)
+    district = request.query.get("district", "")
+    if district and not w.may_see(district):
+        raise NotFound(district)
+    async with services(request).db.session() as s:
+        f = await dashboard.figures(s, scope=w.scope, start=start, end=end, district=district or None)
+    return f, start, end, district
+
+
+async def figures_page(request: web.Request) -> web.Response:
+    f, start, end, district = await load_figures(request)
+    taken = [float(f.by_month[m].claimed) if m in f.by_month else 0.0 for m in f.months]
+    left = [float(f.by_month[m].unclaimed) if m in f.by_month else 0.0 for m in f.months]
+    sensitive = [
+        float(sum(c.requests for (mm, _, cat), c in f.by_key.items() if mm == m and cat in dashboard.SENSITIVE))
+        for m in f.months
+    ]
+    monthly = charts.columns(
+        f.months,
+        [("引き受けあり", taken), ("引き受け手なし", left), ("緊急・相談", sensitive)],
+        title="月ごとの依頼数",
+    )
+    by_category = charts.bars(
+        [(M.CATEGORY_NAMES.get(c, c), float(f.by_category[c].requests)) for c in f.categories], title="種類ごとの依頼数"
+    )
+    by_district = charts.bars(
+        [(d.name, float(f.by_district[d.code].requests if d.code in f.by_district else 0)) for d in f.districts],
+        title="地区ごとの依頼数",
+    )
+    return await render(
+        request,
+        "figures.html",
+        {
+            "f": f,
+            "start": start.strftime("%Y-%m"),
+            "end": (end - timedelta(days=1)).strftime("%Y-%m"),
+            "district": district,
+            "monthly": monthly,
+            "by_category": by_category,
+            "by_district": by_district,
+            "query": request.query_string,
+            "nav": "figures",
+        },
+    )
+
+
+CSV_HEADER = [
+    "month",
+    "district_code",
+    "district",
+    "category",
+    "category_ja",
+    "requests",
+    "claimed",
+    "done",
+    "unclaimed",
+    "unclaimed_share",
+    "median_minutes_to_claim",
+    "median_hours_to_done",
+    "active_supporters_in_district_month",
+]
+
+
+def figures_rows(f: dashboard.Figures) -> list[list[str | int | float | None]]:
+    names = {d.code: d.name for d in f.districts}
+    rows: list[list[str | int | float | None]] = []
+    for (month, code, cat), c in sorted(f.by_key.items()):
+        md = f.by_month_district.get((month, code))
+        rows.append(
+            [
+                month,
+                code,
+                names.get(code, code),
+                cat,
+                M.CATEGORY_NAMES.get(cat, cat),
+                c.requests,
+                c.claimed,
+                c.done,
+                c.unclaimed,
+                c.unclaimed_share,
+                c.median_claim_minutes,
+                c.median_done_hours,
+                md.active_supporters if md else 0,
+            ]
+        )
+    return rows
+
+
+async def figures_csv(request: web.Request) -> web.Response:
+    f, start, end, _ = await load_figures(request)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_HEADER)
+    for row in figures_rows(f):
+        # A cell starting with = + - @ would run as a formula in a spreadsheet: quote it as text.
+        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else ("" if v is None else v) for v in row])
+    name = f"sasaeai-figures-{start.strftime('%Y%m')}-{(end - timedelta(days=1)).strftime('%Y%m')}.csv"
+    # UTF-8 with BOM: Excel on Japanese Windows otherwise reads it as Shift_JIS and garbles it.
+    return web.Response(
+        body=("\ufeff" + buf.getvalue()).encode("utf-8"),
+        headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- Escalation settings -------------------------------------------------------------------------------
+
+SETTING_LIMITS = {
+    "remind_after_minutes": (5, 7 * 24 * 60),
+    "alert_after_minutes": (5, 14 * 24 * 60),
+    "claimed_stale_hours": (1, 60 * 24),
+    "quiet_start_hour": (0, 23),
+    "quiet_end_hour": (0, 23),
+}
+
+
+async def settings_page(request: web.Request) -> web.Response:
+    w = who(request)
+    async with services(request).db.session() as s:
+        districts = await dashboard.districts(s, w.scope)
+    return await render(request, "settings.html", {"districts": districts, "nav": "settings"})
+
+
+async def settings_submit(request: web.Request) -> web.Response:
+    w = who(request)
+    code = request.match_info["code"]
+    if not w.may_see(code):
+        raise NotFound(code)
+    form = await request.post()
+    values: dict[str, int] = {}
+    for name, (low, high) in SETTING_LIMITS.items():
+        try:
+            v = int(_form_str(form, name))
+        except ValueError:
+            return await flash_redirect(request, PREFIX + "/settings", "数字で入力してください。", error=True)
+        if not low <= v <= high:
+            return await flash_redirect(
+                request, PREFIX + "/settings", f"{low}から{high}の間で入力してください。", error=True
+            )
+        values[name] = v
+    if values["alert_after_minutes"] <= values["remind_after_minutes"]:
+        return await flash_redirect(
+            request,
+            PREFIX + "/settings",
+            "コーディネーターへの通知は、グループへの催促より後にしてください。",
+            error=True,
+        )
+    async with services(request).db.session() as s:
+        d = await s.get(District, code)
+        if d is None:
+            raise NotFound(code)
+        for k, v in values.items():
+            setattr(d, k, v)
+        s.add(d)
+    return await flash_redirect(
+        request, PREFIX + "/settings", f"{d.name}地区の設定を保存しました。新しい依頼から使われます。"
+    )

@@ -1,0 +1,265 @@
+"""Escalation that never forgets: reminders to the group, alerts to coordinators, nudges for stale claims.
+
+Every step is a row in the `job` table, keyed by the request and the moment it was posted (or claimed),
+so a re-post restarts the chain and an old chain finds itself outdated. Handlers re-check the request
+when they fire: a claimed, done or cancelled request gets nothing. Each step raises
+`escalation_level` and is written on the request's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot import messages as M
+from bot import ui
+from bot.clock import JST
+from bot.context import Tx
+from bot.store import dashboard, help_requests, jobs, people
+from bot.store.models import CLAIMED, OPEN, District, HelpRequest, LineGroup, Resident, Supporter
+from bot.workers.scheduler import JobContext, job_handler
+
+REMIND, ALERT, STALE, STALE_ALERT = "esc_remind", "esc_alert", "esc_stale", "esc_stale_alert"
+# After a supporter was asked about a stale claim, coordinators hear of it if it is still not done this much later.
+STALE_GRACE = timedelta(hours=12)
+# Emergencies and consultations never go to volunteers; coordinators were alerted at once by bot.flows.safety.
+NEVER_TO_GROUP = ("emergency", "consult")
+UNRESOLVED_MAX_LINES = 20  # a LINE message people read on a phone; the dashboard has the rest
+
+
+def epoch(when: datetime | None) -> int:
+    return int(when.timestamp()) if when is not None else 0
+
+
+def in_quiet_hours(now: datetime, district: District) -> bool:
+    start, end = district.quiet_start_hour, district.quiet_end_hour
+    if start == end:
+        return False
+    h = now.astimezone(JST).hour
+    return (h >= start or h < end) if start > end else (start <= h < end)
+
+
+def quiet_end(now: datetime, district: District) -> datetime:
+    """The next moment quiet hours end (local time), as UTC-aware datetime."""
+    local = now.astimezone(JST)
+    end = local.replace(hour=district.quiet_end_hour, minute=0, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end
+
+
+def not_quiet(when: datetime, district: District) -> datetime:
+    return quiet_end(when, district) if in_quiet_hours(when, district) else when
+
+
+def dashboard_url(tx_or_ctx: Tx | JobContext, request_id: int) -> str:
+    base = tx_or_ctx.services.settings.public_base_url.rstrip("/")
+    return f"{base}/dashboard/requests/{request_id}"
+
+
+async def schedule_for_post(tx: Tx, req: HelpRequest) -> None:
+    """Called when a request is posted to its group: start (or restart) the unclaimed chain."""
+    assert req.id is not None
+    if req.category in NEVER_TO_GROUP or req.posted_at is None:
+        return
+    district = await people.get_district(tx.session, req.district_code)
+    posted = epoch(req.posted_at)
+    payload = {"request_id": req.id, "posted": posted}
+    remind_at = not_quiet(req.posted_at + timedelta(minutes=district.remind_after_minutes), district)
+    alert_at = req.posted_at + timedelta(minutes=district.alert_after_minutes)
+    await jobs.schedule(tx.session, key=f"remind:{req.id}:{posted}", kind=REMIND, due_at=remind_at, payload=payload)
+    await jobs.schedule(tx.session, key=f"alert:{req.id}:{posted}", kind=ALERT, due_at=alert_at, payload=payload)
+    tx.services.wake_scheduler()
+
+
+async def schedule_for_claim(tx: Tx, req: HelpRequest) -> None:
+    """Called when a supporter takes a request (or a coordinator assigns it): watch for a stale claim."""
+    assert req.id is not None
+    if req.claimed_at is None:
+        return
+    district = await people.get_district(tx.session, req.district_code)
+    claimed = epoch(req.claimed_at)
+    due = not_quiet(req.claimed_at + timedelta(hours=district.claimed_stale_hours), district)
+    await jobs.schedule(
+        tx.session,
+        key=f"stale:{req.id}:{claimed}",
+        kind=STALE,
+        due_at=due,
+        payload={"request_id": req.id, "claimed": claimed},
+    )
+    tx.services.wake_scheduler()
+
+
+async def _step(tx: Tx, req: HelpRequest, *, status: str, action: str, note: str | None = None) -> bool:
+    """Raise the escalation level if the request is still as we read it; False when it changed meanwhile.
+
+    The conditional UPDATE also locks the row (PostgreSQL), so a claim racing this step waits for it.
+    """
+    assert req.id is not None
+    result = await tx.session.exec(
+        update(HelpRequest)
+        .where(
+            col(HelpRequest.id) == req.id,
+            col(HelpRequest.status) == status,
+            col(HelpRequest.escalation_level) == req.escalation_level,
+        )
+        .values(escalation_level=req.escalation_level + 1)
+    )  # type: ignore[call-overload]
+    if not result.rowcount:
+        return False
+    help_requests.record(
+        tx.session, request_id=req.id, at=tx.now, actor_kind="system", actor_id=None, action=action, note=note
+    )
+    return True
+
+
+def _age_text(since: datetime | None, now: datetime) -> str:
+    return M.plain_duration(now - since) if since else ""
+
+
+@job_handler(REMIND)
+async def remind(ctx: JobContext) -> None:
+    p = ctx.job.payload
+    async with ctx.tx() as tx:
+        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        if req is None or req.status != OPEN or epoch(req.posted_at) != p["posted"] or req.category in NEVER_TO_GROUP:
+            return
+        assert req.id is not None
+        district = await people.get_district(tx.session, req.district_code)
+        if in_quiet_hours(tx.now, district):
+            # Settings may have changed since scheduling: wait for the morning, under a key of its own.
+            await jobs.schedule(
+                tx.session,
+                key=f"remind:{req.id}:{p['posted']}:late",
+                kind=REMIND,
+                due_at=quiet_end(tx.now, district),
+                payload=dict(p),
+            )
+            return
+        group = await people.district_group(tx.session, req.district_code)
+        if group is None:
+            return
+        resident = await tx.session.get(Resident, req.resident_id)
+        if not await _step(tx, req, status=OPEN, action="reminded"):
+            return
+        post = ui.group_post(
+            request_id=req.id,
+            category=req.category,
+            area=(resident.town if resident and resident.town else f"{district.name}地区"),
+            when_text=M.format_when(req.when_date, req.when_time, req.when_part),
+            summary=req.masked,
+            urgent=req.urgent,
+            secret=tx.services.secret,
+        )
+        tx.push(
+            group.group_id,
+            ui.text(M.group_reminder(req.id, _age_text(req.posted_at, tx.now))),
+            post,
+            purpose="reminder",
+            request_id=req.id,
+        )
+
+
+@job_handler(ALERT)
+async def alert(ctx: JobContext) -> None:
+    p = ctx.job.payload
+    async with ctx.tx() as tx:
+        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        if req is None or req.status != OPEN or epoch(req.posted_at) != p["posted"]:
+            return
+        assert req.id is not None
+        district = await people.get_district(tx.session, req.district_code)
+        if not await _step(tx, req, status=OPEN, action="alerted"):
+            return
+        text = M.coordinator_unclaimed(
+            district.name, req.id, req.category, _age_text(req.posted_at, tx.now), req.masked, dashboard_url(tx, req.id)
+        )
+        for g in await people.coordinator_groups(tx.session, req.district_code):
+            tx.push(g.group_id, ui.text(text), purpose="alert", request_id=req.id)
+
+
+@job_handler(STALE)
+async def stale(ctx: JobContext) -> None:
+    p = ctx.job.payload
+    async with ctx.tx() as tx:
+        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        if req is None or req.status != CLAIMED or epoch(req.claimed_at) != p["claimed"] or req.supporter_id is None:
+            return
+        assert req.id is not None
+        district = await people.get_district(tx.session, req.district_code)
+        if in_quiet_hours(tx.now, district):
+            await jobs.schedule(
+                tx.session,
+                key=f"stale:{req.id}:{p['claimed']}:late",
+                kind=STALE,
+                due_at=quiet_end(tx.now, district),
+                payload=dict(p),
+            )
+            return
+        sup = await tx.session.get(Supporter, req.supporter_id)
+        if sup is None or not await _step(tx, req, status=CLAIMED, action="stale_asked", note=sup.name):
+            return
+        tx.push(
+            sup.line_user_id,
+            ui.supporter_details(M.supporter_stale(req.id, req.category), req.id, tx.services.secret),
+            purpose="stale",
+            request_id=req.id,
+        )
+        await jobs.schedule(
+            tx.session,
+            key=f"stale_alert:{req.id}:{p['claimed']}",
+            kind=STALE_ALERT,
+            due_at=tx.now + STALE_GRACE,
+            payload=dict(p),
+        )
+
+
+@job_handler(STALE_ALERT)
+async def stale_alert(ctx: JobContext) -> None:
+    p = ctx.job.payload
+    async with ctx.tx() as tx:
+        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        if req is None or req.status != CLAIMED or epoch(req.claimed_at) != p["claimed"] or req.supporter_id is None:
+            return
+        assert req.id is not None
+        district = await people.get_district(tx.session, req.district_code)
+        sup = await tx.session.get(Supporter, req.supporter_id)
+        name = sup.name if sup else "?"
+        if not await _step(tx, req, status=CLAIMED, action="stale_alerted", note=name):
+            return
+        text = M.coordinator_stale(
+            district.name, req.id, req.category, name, _age_text(req.claimed_at, tx.now), dashboard_url(tx, req.id)
+        )
+        for g in await people.coordinator_groups(tx.session, req.district_code):
+            tx.push(g.group_id, ui.text(text), purpose="alert", request_id=req.id)
+
+
+async def unresolved_text(tx: Tx, group: LineGroup) -> str:
+    """「未解決」 in a group: the coordinators' group sees every district; a district's group sees its own
+    open requests, without emergencies or consultations (never for volunteers) and without names."""
+    coordinators = group.role == "coordinators"
+    scope = None if coordinators else frozenset({group.district_code or ""})
+    rows = await dashboard.unresolved(tx.session, scope=scope)
+    if not coordinators:
+        rows = [r for r in rows if r.req.category not in NEVER_TO_GROUP]
+    if not rows:
+        return M.UNRESOLVED_NONE
+    lines = [M.unresolved_header(len(rows))]
+    for r in rows[:UNRESOLVED_MAX_LINES]:
+        state = r.req.category if r.req.category in NEVER_TO_GROUP else r.req.status
+        lines.append(
+            M.unresolved_line(
+                r.req.id or 0,
+                r.district.name,
+                r.req.category,
+                M.UNRESOLVED_STATE[state],
+                M.age_text(tx.now - r.req.created_at),
+            )
+        )
+    if len(rows) > UNRESOLVED_MAX_LINES:
+        lines.append(M.unresolved_more(len(rows) - UNRESOLVED_MAX_LINES))
+    if coordinators:
+        lines.append(M.unresolved_footer(tx.services.settings.public_base_url.rstrip("/") + "/dashboard/"))
+    return "\n".join(lines)

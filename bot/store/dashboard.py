@@ -1,0 +1,368 @@
+"""Read queries for the coordinators' dashboard, always within the districts a coordinator may see."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import JST
+from bot.store.errors import NotFound
+from bot.store.models import (
+    CANCELLED,
+    CLAIMED,
+    DONE,
+    DRAFT,
+    OPEN,
+    District,
+    HelpRequest,
+    LineGroup,
+    OutboxMessage,
+    RequestEvent,
+    Resident,
+    Supporter,
+)
+
+Scope = frozenset[str] | None  # district codes a coordinator may see; None = all (admin)
+SENSITIVE = ("emergency", "consult")
+KINDS = ("attention", "open", "claimed", "escalated")
+
+
+def in_scope(scope: Scope, district_code: str | None) -> bool:
+    return scope is None or (district_code is not None and district_code in scope)
+
+
+def _scoped(q, scope: Scope, column):  # type: ignore[no-untyped-def]
+    return q if scope is None else q.where(col(column).in_(sorted(scope)))
+
+
+def kind_of(req: HelpRequest) -> str:
+    """What a coordinator must do about it: attention (emergency/consult), open (nobody took it), claimed."""
+    if req.category in SENSITIVE:
+        return "attention"
+    return "open" if req.status == OPEN else "claimed"
+
+
+@dataclass
+class Row:
+    req: HelpRequest
+    district: District
+    resident: Resident
+    supporter: Supporter | None
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.req)
+
+
+async def districts(session: AsyncSession, scope: Scope) -> list[District]:
+    q = _scoped(select(District), scope, District.code).order_by(col(District.code))
+    return list((await session.exec(q)).all())
+
+
+async def unresolved(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    district: str | None = None,
+    category: str | None = None,
+    kind: str | None = None,
+) -> list[Row]:
+    """Open and claimed requests (emergencies and consultations until a coordinator marks them handled), oldest first."""
+    q = (
+        select(HelpRequest, District, Resident, Supporter)
+        .join(District, col(HelpRequest.district_code) == District.code)
+        .join(Resident, col(HelpRequest.resident_id) == Resident.id)
+        .join(Supporter, col(HelpRequest.supporter_id) == Supporter.id, isouter=True)
+        .where(col(HelpRequest.status).in_((OPEN, CLAIMED)))
+        .order_by(col(HelpRequest.created_at), col(HelpRequest.id))
+    )
+    q = _scoped(q, scope, HelpRequest.district_code)
+    if district:
+        q = q.where(HelpRequest.district_code == district)
+    if category:
+        q = q.where(HelpRequest.category == category)
+    if kind == "attention":
+        q = q.where(col(HelpRequest.category).in_(SENSITIVE))
+    elif kind in ("open", "claimed"):
+        q = q.where(HelpRequest.status == kind, col(HelpRequest.category).not_in(SENSITIVE))
+    elif kind == "escalated":
+        q = q.where(col(HelpRequest.escalation_level) > 0)
+    rows = (await session.exec(q)).all()
+    return [Row(req=r, district=d, resident=res, supporter=s) for r, d, res, s in rows]
+
+
+@dataclass
+class DistrictCount:
+    district: District
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(v for k, v in self.counts.items() if k != "escalated")
+
+
+async def counts_by_district(session: AsyncSession, *, scope: Scope) -> list[DistrictCount]:
+    rows = await unresolved(session, scope=scope)
+    out = {d.code: DistrictCount(d, dict.fromkeys(KINDS, 0)) for d in await districts(session, scope)}
+    for r in rows:
+        c = out[r.district.code].counts
+        c[r.kind] += 1
+        if r.req.escalation_level > 0:
+            c["escalated"] += 1
+    return list(out.values())
+
+
+@dataclass
+class Detail:
+    req: HelpRequest
+    district: District
+    resident: Resident
+    supporter: Supporter | None
+    events: list[tuple[RequestEvent, str]]  # with the actor's name
+    deliveries: list[OutboxMessage]
+    candidates: list[Supporter]  # who a coordinator may assign it to
+
+
+async def detail(session: AsyncSession, *, request_id: int, scope: Scope) -> Detail:
+    req = await session.get(HelpRequest, request_id)
+    # Another district's request answers exactly like a missing one: its existence is not ours to tell.
+    if req is None or req.status == DRAFT or not in_scope(scope, req.district_code):
+        raise NotFound(f"request {request_id}")
+    district = await session.get(District, req.district_code)
+    resident = await session.get(Resident, req.resident_id)
+    assert district is not None and resident is not None
+    supporter = await session.get(Supporter, req.supporter_id) if req.supporter_id else None
+    events = list(
+        (
+            await session.exec(
+                select(RequestEvent)
+                .where(RequestEvent.request_id == request_id)
+                .order_by(col(RequestEvent.at), col(RequestEvent.id))
+            )
+        ).all()
+    )
+    ids = {e.actor_id for e in events if e.actor_id and e.actor_kind in ("supporter", "resident")}
+    names: dict[str, str] = {}
+    if ids:
+        for model in (Resident, Supporter):
+            for p in (await session.exec(select(model).where(col(model.line_user_id).in_(ids)))).all():
+                names[p.line_user_id] = p.name
+    named = [(e, names.get(e.actor_id or "", e.actor_id or "")) for e in events]
+    deliveries = list(
+        (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.request_id == request_id).order_by(col(OutboxMessage.id))
+            )
+        ).all()
+    )
+    candidates = list(
+        (
+            await session.exec(
+                select(Supporter)
+                .where(Supporter.district_code == req.district_code, col(Supporter.active))
+                .order_by(col(Supporter.name))
+            )
+        ).all()
+    )
+    return Detail(req, district, resident, supporter, named, deliveries, candidates)
+
+
+@dataclass
+class FailedDelivery:
+    row: OutboxMessage
+    who: str  # a person's name, or the group's role
+    district_code: str | None
+
+
+async def failed_deliveries(session: AsyncSession, *, scope: Scope, limit: int = 20) -> list[FailedDelivery]:
+    """Messages LINE refused for good (blocked, left the group): someone must reach these people another way."""
+    rows = (
+        await session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "failed")
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(500)
+        )
+    ).all()
+    tos = {r.to for r in rows}
+    req_ids = {r.request_id for r in rows if r.request_id}
+    who: dict[str, tuple[str, str | None]] = {}
+    for model in (Resident, Supporter):
+        for p in (await session.exec(select(model).where(col(model.line_user_id).in_(tos)))).all():
+            who[p.line_user_id] = (p.name, p.district_code)
+    for g in (await session.exec(select(LineGroup).where(col(LineGroup.group_id).in_(tos)))).all():
+        who[g.group_id] = ("地区グループ" if g.role == "district" else "コーディネーターグループ", g.district_code)
+    req_district: dict[int, str] = {}
+    if req_ids:
+        for rid, code in (
+            await session.exec(
+                select(HelpRequest.id, HelpRequest.district_code).where(col(HelpRequest.id).in_(req_ids))
+            )
+        ).all():
+            if rid is not None:
+                req_district[rid] = code
+    out = []
+    for r in rows:
+        name, code = who.get(r.to, ("不明", None))
+        if r.request_id and r.request_id in req_district:
+            code = req_district[r.request_id]
+        if not in_scope(scope, code):
+            continue
+        out.append(FailedDelivery(r, name, code))
+        if len(out) >= limit:
+            break
+    return out
+
+
+async def blocked_people(session: AsyncSession, *, scope: Scope) -> list[tuple[str, Resident | Supporter]]:
+    """("resident" | "supporter", person) for everyone active who blocked the bot: LINE cannot reach them."""
+    out: list[tuple[str, Resident | Supporter]] = []
+    for kind, model in (("resident", Resident), ("supporter", Supporter)):
+        q = _scoped(select(model), scope, model.district_code).where(
+            model.followed == False,  # noqa: E712
+            col(model.active),
+        )
+        out.extend((kind, p) for p in (await session.exec(q.order_by(col(model.blocked_at).desc()))).all())
+    return out
+
+
+async def people_of(
+    session: AsyncSession, *, scope: Scope, district: str | None = None
+) -> tuple[list[Resident], list[Supporter]]:
+    res_q = _scoped(select(Resident), scope, Resident.district_code)
+    sup_q = _scoped(select(Supporter), scope, Supporter.district_code)
+    if district:
+        res_q = res_q.where(Resident.district_code == district)
+        sup_q = sup_q.where(Supporter.district_code == district)
+    residents = (await session.exec(res_q.order_by(col(Resident.district_code), col(Resident.id)))).all()
+    supporters = (await session.exec(sup_q.order_by(col(Supporter.district_code), col(Supporter.id)))).all()
+    return list(residents), list(supporters)
+
+
+# --- Figures -----------------------------------------------------------------------------------------
+
+
+def month_of(when: datetime) -> str:
+    return when.astimezone(JST).strftime("%Y-%m")
+
+
+@dataclass
+class Cell:
+    """Figures of one group of requests (a month, a district, a category, or their combination)."""
+
+    requests: int = 0
+    claimed: int = 0
+    done: int = 0
+    unclaimed: int = 0  # closed, or still open, without anyone ever taking it
+    claim_minutes: list[float] = field(default_factory=list)
+    done_hours: list[float] = field(default_factory=list)
+    supporters: set[int] = field(default_factory=set)
+
+    def add(self, r: HelpRequest) -> None:
+        self.requests += 1
+        if r.supporter_id is not None:
+            self.supporters.add(r.supporter_id)
+        if r.claimed_at is not None or r.supporter_id is not None:
+            self.claimed += 1
+        elif r.category not in SENSITIVE:
+            self.unclaimed += 1
+        if r.status == DONE:
+            self.done += 1
+        if r.claimed_at and r.posted_at:
+            self.claim_minutes.append((r.claimed_at - r.posted_at).total_seconds() / 60)
+        if r.done_at and r.posted_at and r.category not in SENSITIVE:
+            self.done_hours.append((r.done_at - r.posted_at).total_seconds() / 3600)
+
+    @property
+    def median_claim_minutes(self) -> float | None:
+        return round(statistics.median(self.claim_minutes), 1) if self.claim_minutes else None
+
+    @property
+    def median_done_hours(self) -> float | None:
+        return round(statistics.median(self.done_hours), 1) if self.done_hours else None
+
+    @property
+    def unclaimed_share(self) -> float | None:
+        chores = self.claimed + self.unclaimed
+        return round(self.unclaimed / chores, 3) if chores else None
+
+    @property
+    def active_supporters(self) -> int:
+        return len(self.supporters)
+
+
+@dataclass
+class Figures:
+    months: list[str]
+    districts: list[District]
+    categories: list[str]
+    total: Cell
+    by_month: dict[str, Cell]
+    by_district: dict[str, Cell]
+    by_category: dict[str, Cell]
+    by_key: dict[tuple[str, str, str], Cell]  # (month, district, category)
+    by_month_district: dict[tuple[str, str], Cell]
+
+
+async def figures(
+    session: AsyncSession, *, scope: Scope, start: datetime, end: datetime, district: str | None = None
+) -> Figures:
+    """Requests posted (or raised as emergencies/consultations) between start and end, in local months."""
+    q = _scoped(select(HelpRequest), scope, HelpRequest.district_code).where(
+        col(HelpRequest.status) != DRAFT,
+        col(HelpRequest.created_at) >= start,
+        col(HelpRequest.created_at) < end,
+    )
+    if district:
+        q = q.where(HelpRequest.district_code == district)
+    reqs = [r for r in (await session.exec(q)).all() if not (r.status == CANCELLED and r.posted_at is None)]
+    ds = [d for d in await districts(session, scope) if not district or d.code == district]
+    total = Cell()
+    by_month: dict[str, Cell] = defaultdict(Cell)
+    by_district: dict[str, Cell] = defaultdict(Cell)
+    by_category: dict[str, Cell] = defaultdict(Cell)
+    by_key: dict[tuple[str, str, str], Cell] = defaultdict(Cell)
+    by_md: dict[tuple[str, str], Cell] = defaultdict(Cell)
+    for r in reqs:
+        m = month_of(r.created_at)
+        for cell in (
+            total,
+            by_month[m],
+            by_district[r.district_code],
+            by_category[r.category],
+            by_key[(m, r.district_code, r.category)],
+            by_md[(m, r.district_code)],
+        ):
+            cell.add(r)
+    months = _months(start, end)
+    categories = sorted(by_category, key=lambda c: -by_category[c].requests)
+    return Figures(months, ds, categories, total, by_month, by_district, by_category, by_key, by_md)
+
+
+def _months(start: datetime, end: datetime) -> list[str]:
+    """Local months from start's up to the one holding the last moment before end."""
+    s, e = start.astimezone(JST), (end - timedelta(microseconds=1)).astimezone(JST)
+    y, m = s.year, s.month
+    out = []
+    while (y, m) <= (e.year, e.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+async def open_count(session: AsyncSession, *, scope: Scope) -> int:
+    q = _scoped(select(func.count()).select_from(HelpRequest), scope, HelpRequest.district_code).where(
+        col(HelpRequest.status).in_((OPEN, CLAIMED))
+    )
+    return int((await session.exec(q)).one())
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
