@@ -210,8 +210,12 @@ class EmulatorState:
 
     def ensure_sender(self, user_id: str, group_id: str | None) -> None:
         """A user who writes exists; in a 1:1 chat they are a friend (only friends can write to the bot)."""
-        if user_id not in self.users:
+        user = self.users.get(user_id)
+        if user is None:
             self.add_user(user_id, friend=group_id is None)
+        elif group_id is None and not user.blocked:
+            # Known only as a group member so far: writing 1:1 means they have added the bot.
+            user.friend = True
         if group_id is not None:
             self.add_group(group_id, members=[user_id])
 

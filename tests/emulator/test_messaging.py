@@ -192,3 +192,13 @@ async def test_reply_token_expiry_follows_the_injected_clock(receiver: Receiver)
                     ReplyMessageRequest(reply_token=event["replyToken"], messages=_text("late"))
                 )
         assert err.value.status == 400
+
+
+async def test_a_group_member_who_writes_one_to_one_becomes_a_friend(
+    emu: EmulatorServer, line: AsyncMessagingApi
+) -> None:
+    emu.add_group(GROUP, "犀川地区", [BOB])
+    assert emu.state.users[BOB].friend is False
+    await emu.send_text(BOB, "こんにちは")
+    await line.push_message(PushMessageRequest(to=BOB, messages=_text("どうぞ")))
+    assert [m["text"] for m in emu.messages_to(BOB)] == ["どうぞ"]
