@@ -3,8 +3,12 @@ columns, with real signed webhooks through the emulator and the real bot on a re
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import signal
+import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -268,6 +272,23 @@ async def test_renders_quick_replies_templates_and_carousels_like_line(
     await expect(chips).to_have_count(0)
     await expect(resident.locator(".row.me .text-bubble").last).to_have_text("依頼の状況")
     await expect(resident.locator(".row.bot .text-bubble").last).to_have_text(M.NO_OPEN_REQUESTS, timeout=WAIT_MS)
+
+    # A voice message from the resident is a real audio event; the bot answers it.
+    bot_rows = await resident.locator(".row.bot").count()
+    await resident.locator(".extras-btn").click()
+    await resident.locator(".extras button[data-send=audio]").click()
+    await expect(resident.locator(".row.me .media").last).to_contain_text("音声")
+    await expect(resident.locator(".row.bot")).to_have_count(bot_rows + 1, timeout=WAIT_MS)
+    assert any(e.get("message", {}).get("type") == "audio" for c in emu.state.webhook_calls for e in c.events)
+
+    # Someone the cast does not name (e.g. a family member) gets a tab of their own in the third column.
+    family = "U" + "f" * 32
+    emu.add_user(family, "家族")
+    await push(emu, family, [{"type": "text", "text": "ご家族へのお知らせです"}])
+    tab = page.locator("#col-supporter .tabs button", has_text="ほかの方")
+    await expect(tab).to_contain_text("ffff", timeout=WAIT_MS)
+    await tab.click()
+    await expect(page.locator("#col-supporter .log:visible")).to_contain_text("ご家族へのお知らせです")
     await page.close()
 
 
@@ -295,3 +316,51 @@ def test_simulator_refuses_the_real_line_api(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="emulator"):
         create_app(settings)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_make_run_prints_the_story_then_serves_the_simulator_until_ctrl_c(tmp_path: Path) -> None:
+    bot_port, emu_port = _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "SASAEAI_DEMO_BOT_PORT": str(bot_port),
+        "SASAEAI_DEMO_EMULATOR_PORT": str(emu_port),
+        "SASAEAI_DEMO_DB": str(tmp_path / "demo.db"),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "demo", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(240):
+            while not lines or "ブラウザで試せます" not in lines[-1]:
+                line = (await proc.stdout.readline()).decode()
+                assert line, "demo ended early:\n" + "".join(lines[-40:])
+                lines.append(line)
+        story = "".join(lines)
+        assert "=== 6. 依頼の状況 ===" in story and "問題なし" in story
+        assert f"http://127.0.0.1:{bot_port}/simulator" in lines[-1]
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{bot_port}/simulator") as r:
+                assert r.status == 200 and "ささえあい シミュレーター" in await r.text()
+            async with http.get(f"http://127.0.0.1:{bot_port}/simulator/cast.json") as r:
+                cast = await r.json()
+            assert cast["emulator"] == f"http://127.0.0.1:{emu_port}" and cast["resident"]["name"] == "金沢花子"
+            async with http.get(f"http://127.0.0.1:{emu_port}/_emulator/richmenus") as r:
+                menus = await r.json()
+            assert menus["default"] and menus["richmenus"][0]["hasImage"]
+        proc.send_signal(signal.SIGINT)
+        rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
+        assert await proc.wait() == 0, rest
+        assert "Traceback" not in rest
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -22,6 +22,9 @@
     coordinators: "緊急のとき、専門の相談のとき、引き受け手がいないときに、ここに知らせが届きます。",
   };
 
+  // What the resident's own screen shows for what they sent without typing.
+  const EXTRA_SHOWN = { audio: "［音声メッセージ 0:05］", image: "［写真］", location: "［位置情報］金沢市" };
+
   const state = { cast: null, emu: "", since: 0, chats: {}, supporters: [], activeSupporter: null, lastActor: null };
 
   // --- Talking to the emulator ---------------------------------------------------------------------
@@ -84,7 +87,7 @@
   }
 
   function onDelivery(d) {
-    const chat = state.chats[d.to];
+    const chat = state.chats[d.to] || otherPerson(d.to);
     if (!chat) return;
     for (const m of d.messages) appendBot(chat, m, d);
     const last = d.messages[d.messages.length - 1];
@@ -532,6 +535,21 @@
     sync();
   }
 
+  // Someone the cast does not name (a family member acting for a resident, a supporters' lead...):
+  // their 1:1 chat gets its own tab in the third column, where the visitor can also speak as them.
+  function otherPerson(id) {
+    if (!id || !id.startsWith("U")) return null;
+    const person = { id, name: `ほかの方（…${id.slice(-4)}）`, other: true };
+    state.supporters.push(person);
+    const log = el("div", "log");
+    log.dataset.chat = `other:${id}`;
+    log.hidden = true;
+    $("#col-supporter .logs").append(log);
+    const chat = makeChat(id, "supporter", log, $("#col-supporter"), { userId: () => id, groupId: null });
+    renderTabs();
+    return chat;
+  }
+
   // --- Supporters' 1:1 tabs ---------------------------------------------------------------------------
 
   function renderTabs() {
@@ -539,7 +557,7 @@
     tabs.replaceChildren();
     for (const s of state.supporters) {
       const chat = state.chats[s.id];
-      const b = el("button", s.id === state.activeSupporter ? "active" : "", `${s.name}さん`);
+      const b = el("button", s.id === state.activeSupporter ? "active" : "", s.other ? s.name : `${s.name}さん`);
       b.type = "button";
       b.dataset.supporter = s.id;
       if (chat.unread) b.append(el("span", "badge", String(chat.unread)));
@@ -598,12 +616,18 @@
       const col = $("#col-resident");
       const chat = makeChat(cast.resident.id, "resident", $(".log", col), col, { userId: () => cast.resident.id, groupId: null });
       wireForm(col, () => chat);
-      $(".sticker-btn", col).addEventListener("click", () => {
-        state.lastActor = chat.userId();
-        appendMine(chat, el("div", "sticker", "☺"));
-        clearQuick(chat);
-        sendEvent("sticker", { user_id: chat.userId() });
-      });
+      const extras = $(".extras", col);
+      $(".extras-btn", col).addEventListener("click", () => (extras.hidden = !extras.hidden));
+      for (const b of $$("button[data-send]", extras)) {
+        b.addEventListener("click", () => {
+          extras.hidden = true;
+          state.lastActor = chat.userId();
+          const kind = b.dataset.send;
+          appendMine(chat, kind === "sticker" ? el("div", "sticker", "☺") : el("div", "media", EXTRA_SHOWN[kind]));
+          clearQuick(chat);
+          sendEvent(kind, { user_id: chat.userId() });
+        });
+      }
       loadRichMenu(chat);
     }
     const speaker = $("#col-group select[name=speaker]");
