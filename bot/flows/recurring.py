@@ -8,6 +8,8 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot import messages as M
 from bot import ui
 from bot.clock import JST
@@ -17,7 +19,7 @@ from bot.nlp.types import Analysis
 from bot.store import help_requests, jobs, people, proxies
 from bot.store import recurring as store
 from bot.store.errors import NotASupporter, WrongDistrict
-from bot.store.models import RECUR_ACTIVE, RecurringHelp, Resident, Supporter
+from bot.store.models import RECUR_ACTIVE, Proxy, RecurringHelp, Resident, Supporter
 from bot.workers.scheduler import JobContext, job_handler
 
 POST_JOB = "recur_post"  # posts an approved arrangement to the district group
@@ -86,11 +88,9 @@ async def decline(ctx: EventContext, resident: Resident, recurring_id: int) -> N
         tx.reply(ui.text(M.REQUEST_DECLINED))
 
 
-async def approved(session: object, rec: RecurringHelp, now: datetime) -> None:
+async def approved(session: AsyncSession, rec: RecurringHelp, now: datetime) -> None:
     """Called by the CLI after approval: the running server posts it to the group."""
-    from sqlmodel.ext.asyncio.session import AsyncSession
-
-    assert isinstance(session, AsyncSession) and rec.id is not None
+    assert rec.id is not None
     await jobs.schedule(
         session, key=f"{POST_JOB}:{rec.id}", kind=POST_JOB, due_at=now, payload={"recurring_id": rec.id}
     )
@@ -127,8 +127,6 @@ async def post(ctx: JobContext) -> None:
 async def _resident_chats(tx: Tx, rec: RecurringHelp, resident: Resident) -> list[str]:
     chats = [resident.line_user_id]
     if rec.proxy_id is not None:
-        from bot.store.models import Proxy
-
         proxy = await tx.session.get(Proxy, rec.proxy_id)
         if proxy is not None:
             chats.append(proxy.line_user_id)

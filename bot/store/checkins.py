@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,7 +39,7 @@ async def stop_plan(session: AsyncSession, *, resident_id: int, now: datetime) -
         .where(col(CheckinPlan.resident_id) == resident_id, col(CheckinPlan.active))
         .values(active=False, updated_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def create(session: AsyncSession, *, resident: Resident, now: datetime, deadline: datetime) -> Checkin:
@@ -75,7 +75,7 @@ async def answer(session: AsyncSession, *, checkin_id: int, by: str, now: dateti
         .where(col(Checkin.id) == checkin_id, col(Checkin.status) == before)
         .values(status=CHECKIN_ANSWERED, answered_at=now, answered_by=by)
     )
-    return before if result.rowcount else None  # type: ignore[attr-defined]
+    return before if result.rowcount else None
 
 
 async def mark_missed(session: AsyncSession, *, checkin_id: int, now: datetime, alerted_to: str | None) -> bool:
@@ -84,7 +84,7 @@ async def mark_missed(session: AsyncSession, *, checkin_id: int, now: datetime, 
         .where(col(Checkin.id) == checkin_id, col(Checkin.status) == CHECKIN_SENT)
         .values(status=CHECKIN_MISSED, missed_at=now, alerted_to=alerted_to)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def missed_checkins(
@@ -99,7 +99,7 @@ async def missed_checkins(
     By default only those still unanswered (status "missed"); with `include_answered_late`, also those
     answered after someone was told (status "answered" with `missed_at` set). `district_codes` None: all.
     """
-    cond = [col(Checkin.missed_at).is_not(None)]
+    cond: list[ColumnElement[bool]] = [col(Checkin.missed_at).is_not(None)]
     if not include_answered_late:
         cond.append(col(Checkin.status) == CHECKIN_MISSED)
     if district_codes is not None:

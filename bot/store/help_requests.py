@@ -322,4 +322,4 @@ async def mark_thanked(session: AsyncSession, *, request_id: int, now: datetime)
         .where(col(HelpRequest.id) == request_id, col(HelpRequest.thanked_at).is_(None))
         .values(thanked_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)

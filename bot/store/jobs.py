@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,7 +47,7 @@ async def schedule(
 async def cancel(session: AsyncSession, *, key: str, now: datetime | None = None) -> None:
     """Cancel a pending job. With `now`, a job being run right now (leased) is left alone: a job that
     cancels its own key (the merge window clearing its fragments) must still be able to finish."""
-    cond = [col(Job.key) == key, col(Job.status) == "pending"]
+    cond: list[ColumnElement[bool]] = [col(Job.key) == key, col(Job.status) == "pending"]
     if now is not None:
         cond.append(or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now))
     await session.exec(update(Job).where(*cond).values(status="cancelled"))

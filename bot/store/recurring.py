@@ -40,7 +40,7 @@ async def _move(session: AsyncSession, recurring_id: int, before: str, **values:
         .where(col(RecurringHelp.id) == recurring_id, col(RecurringHelp.status) == before)
         .values(**values)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def propose(
@@ -114,7 +114,7 @@ async def take(session: AsyncSession, *, recurring_id: int, supporter: Supporter
         )
         .values(supporter_id=supporter.id, taken_at=now)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not result.rowcount:
         await session.refresh(rec)
         if rec.status != RECUR_ACTIVE:
             raise RequestClosed()
