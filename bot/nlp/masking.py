@@ -57,7 +57,13 @@ _SELF_INTRO = {"です", "と申します", "申し", "でございます", "と
 _NOT_NAME = re.compile(
     r"^(?:大丈夫|本当|元気|心配|不安|一人|独り|テスト|了解|以上|結構|無理|平気|私|わたし|あたし|僕|俺|母|父|妻|夫|主人|家内"
     r"|今日|明日|雪|寒|暑|ありがとう|すみません|お願い|確認|了解|お世話|よろしく|ここ|そこ|どこ|これ|それ|何|なん|一人暮らし"
-    r"|お疲れ|年寄り|高齢|病気|留守|入院中|独居|足|腰|膝|目|耳|手)"
+    r"|お疲れ|年寄り|高齢|病気|留守|入院中|独居|足|腰|膝|目|耳|手|午前|午後|朝|昼|夜|夕方|今|以上|最近|毎日|本日"
+    r"|大変|無事|安心|残念|不便|必要|不要|雪|テスト|初めて|久しぶり|相変わらず)"
+)
+
+
+_INTRO_RE = re.compile(
+    r"(?:^|[。!?\s]|〉の|町の|丁目の)([\u4e00-\u9fff]{1,4}|[ァ-ヴー]{2,6})(?=です|と申します|といいます|でございます)"
 )
 
 
@@ -112,6 +118,10 @@ class Masker:
                         unsure.append(toks[k].idx)
         for end in unsure[:3]:
             spans.extend(self._ner_window(text, end))
+        # voice input splits 寺井です into 寺井|で|す足: a regex fallback for self-introductions
+        for m in _INTRO_RE.finditer(text):
+            if not _NOT_NAME.match(m.group(1)) and not _ROLE.search(m.group(1)):
+                spans.append(m.span(1))
         return _replace(text, spans, NAME)
 
     def _ner_window(self, text: str, end: int) -> list[tuple[int, int]]:

@@ -145,11 +145,15 @@ _CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("明日の午後2時に銀行に付き添ってほしい", "escort", w("2026-12-02", "14:00", None, "明日の午後2時")),
 ]
 
-# More hand-written messages, one "label<TAB>text" a line, no wanted date.
+# More hand-written messages, one "label<TAB>text[<TAB>date|time-or-part]" a line.
 _TSV = Path(__file__).resolve().parent / "handwritten.tsv"
 for _line in _TSV.read_text(encoding="utf-8").splitlines():
     if _line.strip() and not _line.startswith("#"):
-        _label, _text = _line.split("\t", 1)
-        _CASES.append((_text, _label, None))
+        _label, _text, *_rest = _line.split("\t")
+        _when = None
+        if _rest and _rest[0]:
+            _date, _tp = _rest[0].split("|")
+            _when = w(_date, _tp if ":" in _tp else None, _tp if _tp and ":" not in _tp else None)
+        _CASES.append((_text, _label, _when))
 
 HARD_CASES: list[tuple[str, str, dict[str, Any] | None, str]] = [(t, lab, wh, NOW) for t, lab, wh in _CASES]
