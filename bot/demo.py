@@ -17,6 +17,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.emulator import EmulatorServer
 from bot.services import SERVICES
+from bot.simulator.clock import SimulatorClock
 from bot.store import people
 
 SECRET = "demo-channel-secret-0123456789abcdef"  # noqa: S105 (the emulator's, not LINE's)
@@ -125,7 +126,8 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
             consult_phone=os.environ.get("CONSULT_PHONE", DEMO_CONSULT_PHONE),
         )
         print("起動中（日本語モデルを読み込んでいます）…")
-        app = create_app(settings, clock=SystemClock())
+        # The simulator's clock: the wall clock until a visitor presses 時間をすすめる.
+        app = create_app(settings, clock=SimulatorClock())
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", _port("SASAEAI_DEMO_BOT_PORT", 8080) if serve else 0)
@@ -204,6 +206,8 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
                 print(f"\nブラウザで試せます：http://127.0.0.1:{port}/simulator （Ctrl-C で終わります）")
                 await asyncio.Event().wait()
         finally:
+            if serve:
+                print("\n終了しています…（数秒かかります）")
             await runner.cleanup()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration, PushMessageRequest
 from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -24,7 +25,9 @@ from bot import richmenu
 from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.emulator import EmulatorServer
-from tests.conftest import ROOT, SECRET, TOKEN, Bot, build_world, make_settings, start_bot
+from bot.services import SERVICES
+from bot.simulator.clock import SimulatorClock
+from tests.conftest import ROOT, SECRET, TOKEN, Bot, build_world, make_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,10 +48,17 @@ async def sim_bot(emu: EmulatorServer, tmp_path: Path) -> AsyncIterator[Bot]:
     settings = make_settings(
         emu, f"sqlite+aiosqlite:///{tmp_path / 'sim.db'}", simulator=True, consult_phone="076-220-2111"
     )
-    b = await start_bot(emu, settings)
+    # As in the demo: the simulator's movable clock, so the page can bring reminders and check-ins forward.
+    app = create_app(settings, clock=SimulatorClock())
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    emu.webhook_url = f"http://127.0.0.1:{port}/callback"
     await richmenu.setup(settings)
-    yield b
-    await b.runner.cleanup()
+    yield Bot(url=f"http://127.0.0.1:{port}", services=app[SERVICES], runner=runner)
+    await runner.cleanup()
 
 
 @pytest.fixture
@@ -290,6 +300,48 @@ async def test_renders_quick_replies_templates_and_carousels_like_line(
     await tab.click()
     await expect(page.locator("#col-supporter .log:visible")).to_contain_text("ご家族へのお知らせです")
     await page.close()
+
+
+async def test_moving_the_clock_brings_the_unclaimed_reminder_forward(
+    sim_bot: Bot, emu: EmulatorServer, browser: Browser
+) -> None:
+    w = await build_world(sim_bot, emu)
+    page = await open_simulator(browser, sim_bot)
+    group = page.locator("#col-group")
+    await expect(page.locator("#clock")).to_be_visible()
+    before = await page.locator("#clock-now").inner_text()
+    await page.locator("[data-try]", has_text="台所の電球").click()
+    await page.locator("#col-resident button", has_text=M.YES_LABEL).click(timeout=WAIT_MS)
+    await expect(group.locator(".row.bot")).to_have_count(1, timeout=WAIT_MS)
+
+    await page.locator("#clock-step").select_option("180")
+    started = sim_bot.services.clock.now()
+    # Reminders wait for the end of the district's quiet hours (night), so a few presses may be needed.
+    presses = 0
+    while True:
+        presses += 1
+        assert presses <= 9, "no reminder to the group within a day of simulated time"
+        await page.locator("#clock-go").click()
+        await expect(page.locator("#toast")).to_contain_text("になりました")
+        try:
+            await expect(group.locator(".log")).to_contain_text("まだ引き受け手がいません", timeout=3000)
+            break
+        except AssertionError:
+            continue
+    moved = (sim_bot.services.clock.now() - started).total_seconds()
+    assert 3 * 3600 * presses <= moved < 3 * 3600 * presses + 600
+    assert await page.locator("#clock-now").inner_text() != before
+    assert w.resident_name not in await group.locator(".log").inner_text()
+    await page.close()
+
+
+async def test_the_clock_moves_only_forward(sim_bot: Bot) -> None:
+    async with aiohttp.ClientSession() as http:
+        for bad in ({"minutes": -5}, {"minutes": 0}, {"minutes": 60 * 24 * 30}, {"hours": 1}):
+            async with http.post(f"{sim_bot.url}/simulator/clock", json=bad) as r:
+                assert r.status == 400, bad
+        async with http.get(f"{sim_bot.url}/simulator/clock") as r:
+            assert (await r.json())["movable"] is True
 
 
 async def test_cast_is_whoever_the_database_knows(sim_bot: Bot, emu: EmulatorServer) -> None:

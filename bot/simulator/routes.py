@@ -1,4 +1,5 @@
-"""Routes of the simulator page (`/simulator`): the page, its static files, and who plays whom (`cast.json`).
+"""Routes of the simulator page (`/simulator`): the page, its static files, who plays whom (`cast.json`)
+and the bot's clock (`clock`: read it, or move it forward when the server runs on a SimulatorClock).
 
 The page talks to the LINE emulator directly (its control API has CORS on): it sends signed webhooks with
 `POST /_emulator/events` and long-polls `GET /_emulator/messages`. This server only tells it where the
@@ -8,14 +9,18 @@ emulator is and which resident, supporters and groups the database knows, so any
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlmodel import col, select
 
+from bot.clock import JST
 from bot.config import DEFAULT_LINE_API, ConfigError, Settings
+from bot.messages import format_date
 from bot.services import SERVICES
+from bot.simulator.clock import SimulatorClock
 from bot.store.models import LineGroup, Resident, Supporter
 
 log = logging.getLogger(__name__)
@@ -61,6 +66,33 @@ async def cast(request: web.Request) -> web.Response:
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
+async def get_clock(request: web.Request) -> web.Response:
+    clock = request.app[SERVICES].clock
+    movable = isinstance(clock, SimulatorClock)
+    return web.json_response(_clock_json(clock.now(), movable), headers={"Cache-Control": "no-store"})
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """Move the bot's time forward (`{"minutes": n}`) and let the scheduler look at once."""
+    services = request.app[SERVICES]
+    clock = services.clock
+    if not isinstance(clock, SimulatorClock):
+        return web.json_response({"error": "this server's clock cannot be moved"}, status=409)
+    try:
+        data = await request.json()
+        now = clock.advance(timedelta(minutes=float(data["minutes"])))
+    except (ValueError, KeyError, TypeError) as e:
+        return web.json_response({"error": str(e)}, status=400)
+    services.wake_scheduler()
+    return web.json_response(_clock_json(now, True))
+
+
+def _clock_json(now: datetime, movable: bool) -> dict[str, Any]:
+    local = now.astimezone(JST)
+    text = f"{format_date(local.date())} {local.hour}:{local.minute:02d}"
+    return {"now": now.isoformat(), "text": text, "movable": movable}
+
+
 def add_routes(app: web.Application, settings: Settings) -> None:
     """Serve the simulator; refused when the bot talks to the real LINE, where it would send real events."""
     if settings.line_api_base_url == DEFAULT_LINE_API:
@@ -69,4 +101,6 @@ def add_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/simulator", page)
     app.router.add_get("/simulator/", page)
     app.router.add_get("/simulator/cast.json", cast)
+    app.router.add_get("/simulator/clock", get_clock)
+    app.router.add_post("/simulator/clock", advance_clock)
     app.router.add_static("/simulator/static/", STATIC, append_version=False)

@@ -575,6 +575,38 @@
     scrollDown(state.chats[id]);
   }
 
+  // --- The bot's clock (the demo's can be moved forward) ----------------------------------------------
+
+  async function loadClock() {
+    try {
+      const r = await fetch("/simulator/clock", { cache: "no-store" });
+      showClock(await r.json());
+    } catch (e) {
+      /* no clock: the control stays hidden */
+    }
+  }
+
+  function showClock(c) {
+    $("#clock").hidden = !c.movable;
+    $("#clock-now").textContent = c.text;
+  }
+
+  async function advanceClock() {
+    const minutes = Number($("#clock-step").value);
+    const r = await fetch("/simulator/clock", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ minutes }),
+    });
+    const c = await r.json();
+    if (!r.ok) {
+      toast(`時間をすすめられませんでした：${c.error}`);
+      return;
+    }
+    showClock(c);
+    toast(`${c.text} になりました。予定されていたお知らせがあれば、届きます。`);
+  }
+
   // --- Start -------------------------------------------------------------------------------------------
 
   function wireForm(column, chatOf) {
@@ -663,6 +695,8 @@
     $("#guide-toggle").addEventListener("click", () => (guide.hidden = !guide.hidden));
     $("#guide-close").addEventListener("click", () => (guide.hidden = true));
     $("#reset").addEventListener("click", resetView);
+    $("#clock-go").addEventListener("click", advanceClock);
+    loadClock();
 
     // Start from now: what happened before this page opened (the printed story) is not replayed.
     const first = await emuFetch("/_emulator/messages?since=0");
