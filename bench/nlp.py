@@ -125,6 +125,7 @@ def main() -> None:
     res: dict[str, Any] = {
         "date": datetime.now(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus": os.cpu_count(),
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
         "python": sys.version.split()[0],
     }
     rss0 = _rss_mb()
@@ -172,6 +173,7 @@ def main() -> None:
     res["mask_only"] = {"p50_ms": round(_pct(lat, 50), 2), "p99_ms": round(_pct(lat, 99), 2)}
 
     res.update(asyncio.run(_bench_executors(analyzer, texts)))
+    res["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
     res["rss_end_mb"] = round(_rss_mb(), 1)
     res["uss_end_mb"] = round(psutil.Process().memory_full_info().uss / 2**20, 1)
     print(json.dumps(res, ensure_ascii=False, indent=2))
