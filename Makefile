@@ -30,7 +30,9 @@ run: install
 	$(VENV)/bin/sasaeai demo
 
 test: install
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not pg_restart"
+	# Restarting PostgreSQL would disturb tests running beside it: this one runs alone.
+	$(VENV)/bin/pytest -q -m pg_restart
 
 test-fast: install
 	$(VENV)/bin/pytest -q -x

@@ -18,7 +18,7 @@ from bot.gateway import LineGateway
 from bot.loopwatch import freeze_heap, unclaimed_count, watch_loop
 from bot.metrics import METRICS
 from bot.services import SERVICES, Services
-from bot.store import inbox, outbox
+from bot.store import inbox, jobs, outbox
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.webhook import callback, inbox_writer_ctx
@@ -49,6 +49,16 @@ async def metrics(request: web.Request) -> web.Response:
         log.warning("metrics: database unavailable")
     body = generate_latest(METRICS.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def _hand_back(services: Services) -> None:
+    try:
+        async with services.db.session() as s:
+            await inbox.release_owned(s, owner=services.owner)
+            await outbox.release_owned(s, owner=services.owner)
+            await jobs.release_owned(s, owner=services.owner)
+    except Exception:  # the database may be the reason we stop; leases then simply expire
+        log.warning("could not hand back leases at shutdown")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -89,6 +99,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
                 concurrency=settings.outbox_concurrency,
                 max_attempts=settings.outbox_max_attempts,
                 lease_seconds=settings.lease_seconds,
+                backoff_base=settings.outbox_backoff_seconds,
             )
             scheduler = Scheduler(services)
             services.wake_inbox = dispatcher.wake
@@ -114,6 +125,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
             for w in workers:
                 w.cancel()
             await asyncio.gather(*workers, *services.tasks, return_exceptions=True)
+            await _hand_back(services)
         finally:
             analysis.close()
             await gateway.close()

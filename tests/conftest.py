@@ -244,3 +244,27 @@ def all_text(message: dict[str, Any]) -> str:
 
     walk(message)
     return "\n".join(parts)
+
+
+async def confirmation(emu: EmulatorServer, w: World, words: str) -> dict[str, Any]:
+    """Send a request and return the bot's confirmation, answering 「いつでもいい」 if it asks when."""
+    n = len(emu.messages_to(w.resident))
+    await emu.send_text(w.resident, words)
+    msg = (await emu.wait_for_messages(w.resident, n + 1))[-1]
+    anytime = [a for a in actions(msg) if a.get("label") == "いつでもいい"]
+    if anytime:
+        await emu.send_postback(w.resident, anytime[0]["data"])
+        msg = (await emu.wait_for_messages(w.resident, n + 2))[-1]
+    return msg
+
+
+async def wait_text(emu: EmulatorServer, chat: str, part: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Wait until `chat` has received a message containing `part`; return it."""
+    import asyncio
+
+    for _ in range(int(timeout * 20)):
+        for m in emu.messages_to(chat):
+            if part in all_text(m):
+                return m
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{chat} never received {part!r}: {[all_text(m)[:80] for m in emu.messages_to(chat)]}")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -26,12 +27,19 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+_LINE_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
+
+
+def _line_id(value: object) -> str | None:
+    """LINE's ids are a letter and 32 hex digits; anything else is not a chat we could answer or store."""
+    return value if isinstance(value, str) and _LINE_ID.match(value) else None
+
+
 def _ids(raw: dict[str, Any]) -> tuple[str | None, str | None]:
-    src = raw.get("source") if isinstance(raw.get("source"), dict) else {}
-    assert isinstance(src, dict)
-    user = src.get("userId") if isinstance(src.get("userId"), str) else None
-    group = src.get("groupId") or src.get("roomId")
-    return user, group if isinstance(group, str) else None
+    src = raw.get("source")
+    if not isinstance(src, dict):
+        return None, None
+    return _line_id(src.get("userId")), _line_id(src.get("groupId")) or _line_id(src.get("roomId"))
 
 
 class Dispatcher:
