@@ -136,7 +136,10 @@ class InboxEvent(SQLModel, table=True):
     """A webhook event LINE delivered, stored before we answer 200 so it is never lost."""
 
     __tablename__ = "inbox_event"
-    __table_args__ = (sa.Index("ix_inbox_status_id", "status", "id"),)
+    __table_args__ = (
+        sa.Index("ix_inbox_status_id", "status", "id"),
+        sa.Index("ix_inbox_source", "source_key", "received_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     event_key: str = Field(unique=True, max_length=80)  # webhookEventId, or a content hash
     source_key: str = Field(max_length=140)  # events of one source are handled in order
@@ -163,6 +166,9 @@ class OutboxMessage(SQLModel, table=True):
     messages: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json_col())
     reply_token: str | None = Field(default=None, max_length=255)
     reply_deadline: datetime | None = None
+    # "" never tried; "inflight" a reply is (or was, if we crashed) on its way; "unsure" an earlier reply
+    # may have been delivered. Decides whether 'invalid reply token' later means 'already delivered'.
+    reply_state: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
     purpose: str = Field(default="", max_length=32)
     request_id: int | None = Field(default=None, index=True)
     status: str = Field(default="pending", max_length=16)  # pending | sent | failed
