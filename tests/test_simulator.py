@@ -159,6 +159,8 @@ async def test_a_request_from_words_to_done_in_the_browser(
     await call.click()
     await expect(page.locator("#toast")).to_contain_text("119")
     assert "ころんで" not in await group.locator(".log").inner_text()
+    await page.locator("#guide-close").click()  # more room for the chats in the second screenshot
+    await expect(page.locator("#guide")).to_be_hidden()
     await screenshot(page, "simulator.png", tmp_path)
 
     # 6. The rich menu: 困りごとを伝える is a message the resident sends; 電話で相談 shows the number.
@@ -244,6 +246,7 @@ async def test_renders_quick_replies_templates_and_carousels_like_line(
                     ],
                 },
             },
+            {"type": "text", "text": "確認：http://127.0.0.1:1/dashboard/requests/7 をご覧ください"},
             {
                 "type": "text",
                 "text": "どれにしますか？",
@@ -275,6 +278,10 @@ async def test_renders_quick_replies_templates_and_carousels_like_line(
     assert abs(widths[1] / widths[0] - 2) < 0.1
     await bubbles.nth(1).locator("button", has_text="電話").click()
     await expect(page.locator("#toast")).to_contain_text("0762202111")
+
+    link = resident.locator(".text-bubble a")
+    await expect(link).to_have_attribute("href", "http://127.0.0.1:1/dashboard/requests/7")
+    await expect(link.locator("xpath=..")).to_have_text("確認：http://127.0.0.1:1/dashboard/requests/7 をご覧ください")
 
     chips = resident.locator(".quick button")
     await expect(chips).to_have_text(["状況", "使いかた"])

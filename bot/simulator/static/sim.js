@@ -25,7 +25,8 @@
   // What the resident's own screen shows for what they sent without typing.
   const EXTRA_SHOWN = { audio: "［音声メッセージ 0:05］", image: "［写真］", location: "［位置情報］金沢市" };
 
-  const state = { cast: null, emu: "", since: 0, chats: {}, supporters: [], activeSupporter: null, lastActor: null };
+  const state = {
+    clockOffsetMs: 0, cast: null, emu: "", since: 0, chats: {}, supporters: [], activeSupporter: null, lastActor: null };
 
   // --- Talking to the emulator ---------------------------------------------------------------------
 
@@ -81,9 +82,10 @@
     chat.log.scrollTop = chat.log.scrollHeight;
   }
 
+  // Times as a resident in Kanazawa sees them, on the bot's clock (which the visitor may have moved).
+  const TIME = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", hour: "numeric", minute: "2-digit" });
   function timeOf(at) {
-    const d = at ? new Date(at * 1000) : new Date();
-    return `${d.getHours()}:${String(d.getMinutes()).padStart(2, "0")}`;
+    return TIME.format(new Date((at ? at * 1000 : Date.now()) + state.clockOffsetMs));
   }
 
   function onDelivery(d) {
@@ -235,7 +237,7 @@
   function renderMessage(m, chat) {
     switch (m.type) {
       case "text":
-        return el("div", "text-bubble", m.text);
+        return linkify(el("div", "text-bubble"), m.text);
       case "flex":
         return renderContainer(m.contents, chat);
       case "template":
@@ -249,6 +251,18 @@
       default:
         return el("div", "text-bubble", m.altText || `（${m.type} のメッセージ）`);
     }
+  }
+
+  // LINE turns web addresses in a text message into links (the coordinators' alerts carry dashboard links).
+  function linkify(node, text) {
+    const parts = String(text || "").split(/(https?:\/\/[^\s　、。」）]+)/);
+    parts.forEach((part, i) => {
+      if (i % 2 === 1) {
+        const a = Object.assign(el("a", null, part), { href: part, target: "_blank", rel: "noopener" });
+        node.append(a);
+      } else if (part) node.append(document.createTextNode(part));
+    });
+    return node;
   }
 
   const TEXT_SIZE = { xxs: 11, xs: 13, sm: 14, md: 16, lg: 19, xl: 22, xxl: 29, "3xl": 35, "4xl": 48, "5xl": 74 };
@@ -587,6 +601,8 @@
   }
 
   function showClock(c) {
+    state.clockOffsetMs = Date.parse(c.now) - Date.now();
+    if (Math.abs(state.clockOffsetMs) < 5000) state.clockOffsetMs = 0; // same clock: ignore the request's travel time
     $("#clock").hidden = !c.movable;
     $("#clock-now").textContent = c.text;
   }
