@@ -106,7 +106,7 @@ async def _step(tx: Tx, req: HelpRequest, *, status: str, action: str, note: str
             col(HelpRequest.escalation_level) == req.escalation_level,
         )
         .values(escalation_level=req.escalation_level + 1)
-    )  # type: ignore[call-overload]
+    )
     if not result.rowcount:
         return False
     help_requests.record(

@@ -39,7 +39,7 @@ async def _transition(tx: Tx, req: HelpRequest, *, from_states: tuple[str, ...],
             col(HelpRequest.version) == req.version,
         )
         .values(**values, version=req.version + 1)
-    )  # type: ignore[call-overload]
+    )
     if not result.rowcount:
         raise Refused("changed meanwhile")
     await tx.session.refresh(req)
@@ -69,13 +69,19 @@ async def act(
         resident = await s.get(Resident, req.resident_id)
         assert resident is not None
         before = await s.get(Supporter, req.supporter_id) if req.supporter_id else None
-        rec = {"request_id": req.id, "at": now, "actor_kind": "coordinator", "actor_id": login}
+
+        def record(action: str, note: str | None = None) -> None:
+            assert req is not None and req.id is not None
+            help_requests.record(
+                s, request_id=req.id, at=now, actor_kind="coordinator", actor_id=login, action=action, note=note
+            )
+
         match action:
             case "note":
                 note = form.get("note", "").strip()
                 if not note:
                     raise InvalidInput("empty note")
-                help_requests.record(s, **rec, action="note", note=note[:MAX_NOTE])
+                record(action="note", note=note[:MAX_NOTE])
                 result = "メモを残しました。"
             case "assign":
                 if req.category in SENSITIVE:
@@ -91,7 +97,7 @@ async def act(
                     from_states=(OPEN, CLAIMED),
                     values={"status": CLAIMED, "supporter_id": sup.id, "claimed_at": now},
                 )
-                help_requests.record(s, **rec, action="assigned", note=sup.name)
+                record(action="assigned", note=sup.name)
                 details = M.supporter_details(
                     req.id, req.category, when_text(req), resident.name, resident.address, resident.phone, req.text
                 )
@@ -129,7 +135,7 @@ async def act(
                     from_states=(CLAIMED,),
                     values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
                 )
-                help_requests.record(s, **rec, action="released", note=before.name if before else None)
+                record(action="released", note=before.name if before else None)
                 if before is not None:
                     tx.push(
                         before.line_user_id,
@@ -146,7 +152,7 @@ async def act(
                 if req.category in SENSITIVE:
                     raise Refused("never to volunteers")
                 await _transition(tx, req, from_states=(OPEN,), values={"posted_at": now, "escalation_level": 0})
-                help_requests.record(s, **rec, action="reposted")
+                record(action="reposted")
                 await post_to_group(tx, req, resident, tell_resident=False)
                 result = "グループにもう一度出しました。"
             case "done" | "cancel":
@@ -162,12 +168,7 @@ async def act(
                     },
                 )
                 sensitive = req.category in SENSITIVE
-                help_requests.record(
-                    s,
-                    **rec,
-                    action=("handled" if sensitive else "done") if done else "cancelled",
-                    note=form.get("note") or None,
-                )
+                record(("handled" if sensitive else "done") if done else "cancelled", form.get("note") or None)
                 if not sensitive:
                     # An emergency or consultation was handled by phone or in person: no LINE message is due.
                     if before is not None:

@@ -52,7 +52,7 @@ def columns(
         f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
         f'<line x1="{pad_l}" y1="{height - pad_b}" x2="{width - 10}" y2="{height - pad_b}" stroke="#888"/>'
     ]
-    lx = pad_l
+    lx = float(pad_l)
     for k, (name, _) in enumerate(series):
         parts.append(
             f'<rect x="{lx}" y="8" width="18" height="18" fill="{PALETTE[k % len(PALETTE)]}"/>'
@@ -61,7 +61,7 @@ def columns(
         lx += 40 + 20 * len(name)
     for i, month in enumerate(months):
         x = pad_l + i * slot + (slot - bar_w) / 2
-        y = height - pad_b
+        y = float(height - pad_b)
         for k, (_, values) in enumerate(series):
             v = values[i]
             h = plot_h * v / peak

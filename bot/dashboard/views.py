@@ -283,6 +283,7 @@ async def people_page(request: web.Request) -> web.Response:
     async with services(request).db.session() as s:
         residents, supporters = await dashboard.people_of(s, scope=w.scope, district=district or None)
         districts = await dashboard.districts(s, w.scope)
+    everyone: list[Resident | Supporter] = [*residents, *supporters]
     return await render(
         request,
         "people.html",
@@ -291,7 +292,7 @@ async def people_page(request: web.Request) -> web.Response:
             "supporters": supporters,
             "districts": districts,
             "district": district,
-            "not_friends": [p for p in [*residents, *supporters] if p.followed is not True and p.active],
+            "not_friends": [p for p in everyone if p.followed is not True and p.active],
             "nav": "people",
         },
     )
@@ -309,7 +310,7 @@ async def person_page(request: web.Request) -> web.Response:
     w = who(request)
     model = _kind_model(request.match_info["kind"])
     async with services(request).db.session() as s:
-        p = await s.get(model, int(request.match_info["id"]))
+        p: Resident | Supporter | None = await s.get(model, int(request.match_info["id"]))
         if p is None or not w.may_see(p.district_code):
             raise NotFound("person")
         districts = await dashboard.districts(s, w.scope)
@@ -369,7 +370,7 @@ async def person_update(request: web.Request) -> web.Response:
     svc = services(request)
     message = ""
     async with svc.db.session() as s:
-        p = await s.get(model, pid)
+        p: Resident | Supporter | None = await s.get(model, pid)
         if p is None or not w.may_see(p.district_code):
             raise NotFound("person")
         if op == "edit":

@@ -149,9 +149,9 @@ async def authenticate(
     session.add(c)
     # A success clears this login's failures (not the address's: one good password must not
     # reopen guessing at every other account from the same place).
-    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.login) == login))  # type: ignore[call-overload]
+    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.login) == login))
     return c
 
 
 async def forget_old_attempts(session: AsyncSession, *, now: datetime) -> None:
-    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < now - THROTTLE_WINDOW * 4))  # type: ignore[call-overload]
+    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < now - THROTTLE_WINDOW * 4))

@@ -151,9 +151,8 @@ async def detail(session: AsyncSession, *, request_id: int, scope: Scope) -> Det
     ids = {e.actor_id for e in events if e.actor_id and e.actor_kind in ("supporter", "resident")}
     names: dict[str, str] = {}
     if ids:
-        for model in (Resident, Supporter):
-            for p in (await session.exec(select(model).where(col(model.line_user_id).in_(ids)))).all():
-                names[p.line_user_id] = p.name
+        for p in await _people_by_line(session, ids):
+            names[p.line_user_id] = p.name
     named = [(e, names.get(e.actor_id or "", e.actor_id or "")) for e in events]
     deliveries = list(
         (
@@ -172,6 +171,12 @@ async def detail(session: AsyncSession, *, request_id: int, scope: Scope) -> Det
         ).all()
     )
     return Detail(req, district, resident, supporter, named, deliveries, candidates)
+
+
+async def _people_by_line(session: AsyncSession, ids: set[str]) -> list[Resident | Supporter]:
+    residents = (await session.exec(select(Resident).where(col(Resident.line_user_id).in_(ids)))).all()
+    supporters = (await session.exec(select(Supporter).where(col(Supporter.line_user_id).in_(ids)))).all()
+    return [*residents, *supporters]
 
 
 @dataclass
@@ -194,25 +199,23 @@ async def failed_deliveries(session: AsyncSession, *, scope: Scope, limit: int =
     tos = {r.to for r in rows}
     req_ids = {r.request_id for r in rows if r.request_id}
     who: dict[str, tuple[str, str | None]] = {}
-    for model in (Resident, Supporter):
-        for p in (await session.exec(select(model).where(col(model.line_user_id).in_(tos)))).all():
-            who[p.line_user_id] = (p.name, p.district_code)
+    for p in await _people_by_line(session, tos):
+        who[p.line_user_id] = (p.name, p.district_code)
     for g in (await session.exec(select(LineGroup).where(col(LineGroup.group_id).in_(tos)))).all():
         who[g.group_id] = ("地区グループ" if g.role == "district" else "コーディネーターグループ", g.district_code)
-    req_district: dict[int, str] = {}
+    req_district: dict[int, str | None] = {}
     if req_ids:
-        for rid, code in (
+        for rid, rcode in (
             await session.exec(
                 select(HelpRequest.id, HelpRequest.district_code).where(col(HelpRequest.id).in_(req_ids))
             )
         ).all():
             if rid is not None:
-                req_district[rid] = code
+                req_district[rid] = rcode
     out = []
     for r in rows:
         name, code = who.get(r.to, ("不明", None))
-        if r.request_id and r.request_id in req_district:
-            code = req_district[r.request_id]
+        code = req_district.get(r.request_id or 0, code)
         if not in_scope(scope, code):
             continue
         out.append(FailedDelivery(r, name, code))

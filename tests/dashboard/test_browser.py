@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 
 import aiohttp
+import pytest
 from playwright.async_api import Page, expect
 from sqlmodel import select
 
 from bot.store.models import HelpRequest, RequestEvent
 from tests.dashboard.conftest import PASSWORD, Dash, login
 from tests.test_escalation import confirm
+
+# The page flow runs on both databases; these checks are about the web layer, so SQLite is enough.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 async def ask(dash: Dash, words: str, *, resident: str | None = None, group: str | None = None) -> int:
@@ -79,6 +83,7 @@ async def test_log_in_see_filter_assign_close_and_timeline(dash: Dash, page: Pag
     await expect(rows.first).to_contain_text(f"#{other}")
 
 
+@SQLITE_ONLY
 async def test_district_a_is_refused_district_b(dash: Dash, page: Page) -> None:
     theirs = await ask(dash, "雪すかしお願いしたいがや", resident=dash.other_resident, group=dash.other_group)
     await login(page, dash, "nagamachi")
@@ -101,6 +106,7 @@ async def test_district_a_is_refused_district_b(dash: Dash, page: Page) -> None:
     await expect(page.locator("blockquote.words")).to_contain_text("雪すかし")
 
 
+@SQLITE_ONLY
 async def test_forms_without_csrf_are_refused_and_pages_need_login(dash: Dash, page: Page) -> None:
     rid = await ask(dash, "ゴミ出しを手伝ってほしい")
     async with aiohttp.ClientSession() as http:
@@ -134,6 +140,7 @@ async def test_login_is_throttled(dash: Dash, page: Page) -> None:
     await expect(page.get_by_role("heading", name=re.compile("未解決"))).to_be_visible()
 
 
+@SQLITE_ONLY
 async def test_a_script_in_a_message_is_shown_as_text(dash: Dash, page: Page) -> None:
     rid = await ask(dash, "<script>document.title='x'</script>ゴミ出しを手伝ってほしい<img src=x onerror=alert(1)>")
     await login(page, dash)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -21,14 +21,14 @@ def upgrade() -> None:
     op.create_table(
         "coordinator",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("login", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("login", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=100), nullable=False),
+        sa.Column("password_hash", AutoString(length=255), nullable=False),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("api_token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("last_login_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("api_token_hash", AutoString(length=64), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("last_login_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("login"),
     )
@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_table(
         "coordinator_district",
         sa.Column("coordinator_id", sa.Integer(), nullable=False),
-        sa.Column("district_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("district_code", AutoString(length=32), nullable=False),
         sa.ForeignKeyConstraint(["coordinator_id"], ["coordinator.id"]),
         sa.ForeignKeyConstraint(["district_code"], ["district.code"]),
         sa.PrimaryKeyConstraint("coordinator_id", "district_code"),
@@ -44,9 +44,9 @@ def upgrade() -> None:
     op.create_table(
         "login_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("login", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("ip", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("login", AutoString(length=64), nullable=False),
+        sa.Column("ip", AutoString(length=64), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_login_attempt_login_at", "login_attempt", ["login", "at"])
