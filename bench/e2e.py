@@ -1,0 +1,323 @@
+"""End-to-end burst: 1,000 residents of 54 districts ask for help within one minute (a snowstorm morning).
+
+`python bench/e2e.py [--db sqlite,postgresql] [--residents 1000] [--window 60] [--merge 8] [--workers 1]`
+
+The bot runs as its own process; the LINE emulator (answering in 30–80 ms, like LINE) runs here and plays
+every resident: it sends the help request, waits for the confirmation, presses 「はい」 and waits for the
+request to reach the district's group. Measured: message → confirmation (raw, and minus the merge window),
+「はい」 → group post, the server's event-loop lag during the burst, and its memory after load and after
+the burst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import (
+    SECRET,
+    TOKEN,
+    Proc,
+    bot_env,
+    fresh_database,
+    histogram_quantile,
+    load_average,
+    migrate,
+    scrape,
+    start_bot,
+    summary_ms,
+    table,
+)
+from bot.clock import SystemClock
+from bot.emulator import EmulatorServer
+from bot.store import people
+from bot.store.db import Database
+
+DISTRICTS = 54
+SUPPORTERS_PER_DISTRICT = 3
+# Requests a resident might write that morning, each with a time, so the bot can confirm in one step.
+WORDS = [
+    "明日の朝、雪すかしお願いしたいがや",
+    "玄関の前の雪かきを明日の朝お願いできんけ",
+    "台所の電球が切れてしもうた。明日の朝替えてもらえんけ",
+    "明日の午前中に買い物を手伝ってほしいです",
+    "あした ごみだしを てつだってほしい",
+    "屋根から落ちた雪で車が出せん。明日の朝手伝ってください",
+    "明日の朝、病院まで付き添ってもらえませんか",
+    "明後日、灯油を運んでほしいがやけど",
+]
+
+
+def uid(n: int) -> str:
+    return "U" + f"{n:032x}"
+
+
+def gid(n: int) -> str:
+    return "C" + f"{n:032x}"
+
+
+def ref(data: str) -> int:
+    """The request id inside a postback (`sa1:<action>:<ref>:<arg>:<mac>`)."""
+    return int(data.split(":")[2])
+
+
+def actions(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") in ("postback", "datetimepicker") and "data" in node:
+            found.append(node)
+        for v in node.values():
+            found += actions(v)
+    elif isinstance(node, list):
+        for v in node:
+            found += actions(v)
+    return found
+
+
+async def populate(url: str, emu: EmulatorServer, residents: int) -> tuple[list[str], list[str]]:
+    """54 districts, each with its supporters' group; residents spread over them; a coordinators' group."""
+    now = SystemClock().now()
+    db = Database(url)
+    groups, people_ids = [], []
+    try:
+        async with db.session() as s:
+            for d in range(1, DISTRICTS + 1):
+                code, group = f"K{d:02d}", gid(d)
+                await people.add_district(s, code=code, name=f"地区{d}", towns=[f"町{d}"], now=now)
+                await people.bind_group(s, group_id=group, district_code=code, now=now)
+                members = []
+                for i in range(SUPPORTERS_PER_DISTRICT):
+                    sid = uid(100_000 + d * 100 + i)
+                    await people.add_supporter(s, line_user_id=sid, district_code=code, name=f"支援{d}-{i}", now=now)
+                    emu.add_user(sid, f"支援{d}-{i}")
+                    members.append(sid)
+                emu.add_group(group, f"地区{d}サポーター", members=members)
+                groups.append(group)
+            await people.bind_group(s, group_id=gid(999), district_code=None, now=now)
+            emu.add_group(gid(999), "コーディネーター", members=[])
+            for r in range(residents):
+                d = r % DISTRICTS + 1
+                rid = uid(1 + r)
+                await people.add_resident(
+                    s,
+                    line_user_id=rid,
+                    district_code=f"K{d:02d}",
+                    name=f"住民{r}",
+                    town=f"町{d}",
+                    address=f"金沢市町{d} {r}",
+                    phone="076-000-0000",
+                    now=now,
+                )
+                emu.add_user(rid, f"住民{r}")
+                people_ids.append(rid)
+    finally:
+        await db.dispose()
+    return people_ids, groups
+
+
+class Resident:
+    def __init__(self, emu: EmulatorServer, user: str, words: str) -> None:
+        self.emu, self.user, self.words = emu, user, words
+        self.sent = self.confirmed = self.yes = 0.0
+        self.request_id: int | None = None
+        self.extra_steps = 0
+        self.error: str | None = None
+
+    async def ask(self, delay: float, timeout: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            self.sent = time.time()
+            status, _ = await self.emu.send_text(self.user, self.words)
+            assert status == 200, status
+            seen = 0
+            while True:
+                msgs = await self.emu.wait_for_messages(self.user, seen + 1, timeout=timeout)
+                seen = len(msgs)
+                if not self.confirmed:
+                    self.confirmed = msgs[0]["at"]
+                yes = [a for a in actions(msgs[-1]) if a.get("label", "").startswith("はい")]
+                if yes:
+                    break
+                # The bot asked something first (when? which kind?): answer with the first choice.
+                choice = actions(msgs[-1])
+                assert choice, f"no buttons in {msgs[-1]}"
+                self.extra_steps += 1
+                await self.emu.send_postback(self.user, choice[0]["data"])
+            self.request_id = ref(yes[0]["data"])
+            self.yes = time.time()
+            status, _ = await self.emu.send_postback(self.user, yes[0]["data"])
+            assert status == 200, status
+        except Exception as e:  # one resident's trouble is a figure in the report, not the end of the run
+            self.error = f"{type(e).__name__}: {str(e)[:200]}"
+
+
+def group_posts(emu: EmulatorServer, groups: set[str]) -> dict[int, float]:
+    """request id → when its post reached the group (the first message carrying its 引き受け button)."""
+    posted: dict[int, float] = {}
+    for d in emu.deliveries:
+        if d.to not in groups:
+            continue
+        for m in d.messages:
+            for a in actions(m):
+                if "引き受け" in a.get("label", ""):
+                    posted.setdefault(ref(a["data"]), d.at)
+    return posted
+
+
+async def watched(bot: Proc, work: Awaitable[Any]) -> None:
+    """Await `work`, but stop at once (with the server's last words) if the server process dies."""
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        await asyncio.wait([task], timeout=1.0)
+        if bot.popen.poll() is not None:
+            task.cancel()
+            raise RuntimeError(f"the bot exited with {bot.popen.returncode}: {bot.log.read_text()[-2000:]}")
+    task.result()
+
+
+async def run_one(db: str, *, residents: int, window: float, merge: float, workers: int) -> dict[str, Any]:
+    async with (
+        EmulatorServer(channel_secret=SECRET, access_token=TOKEN, validate=False) as emu,
+        fresh_database(db) as url,
+    ):
+        await migrate(url)
+        people_ids, groups = await populate(url, emu, residents)
+        env = bot_env(line_api=emu.url, database_url=url, MESSAGE_MERGE_SECONDS=str(merge))
+        if db == "postgresql":
+            env["DATABASE_URL"] = url
+        bot = await start_bot(env, workers=workers)
+        emu.webhook_url = f"{bot.url}/callback"
+        emu.set_latency(0.03, 0.08)
+        try:
+            await asyncio.sleep(2.0)  # let start-up settle before measuring memory
+            rss_loaded = bot.rss_mb()
+            before = await scrape(bot.url)
+            cpu_before = bot.cpu_seconds()
+            rng = random.Random(7)
+            crowd = [Resident(emu, u, rng.choice(WORDS)) for u in people_ids]
+            started = time.time()
+            timeout = window + merge + 240
+            asking = asyncio.gather(*(r.ask(rng.uniform(0, window), timeout) for r in crowd))
+            await watched(bot, asking)
+            expected = sum(1 for r in crowd if r.request_id is not None)
+            deadline = time.time() + 240
+            posted: dict[int, float] = {}
+            while time.time() < deadline:
+                posted = group_posts(emu, set(groups))
+                if len(posted) >= expected:
+                    break
+                await asyncio.sleep(0.5)
+            finished = time.time()
+            after = await scrape(bot.url)
+            rss_burst = bot.rss_mb()
+            cpu_used = bot.cpu_seconds() - cpu_before
+        finally:
+            bot.stop()
+    confirm = [r.confirmed - r.sent for r in crowd if r.confirmed]
+    to_group = [posted[r.request_id] - r.yes for r in crowd if r.request_id in posted]
+    lag = {
+        f"p{int(q * 100)}": round(histogram_quantile(before, after, "sasaeai_loop_lag_seconds", q) * 1000, 1)
+        for q in (0.5, 0.99)
+    }
+    nlp_p99 = histogram_quantile(before, after, "sasaeai_nlp_seconds", 0.99)
+    errors = [r.error for r in crowd if r.error]
+    return {
+        "residents": residents,
+        "window_s": window,
+        "merge_s": merge,
+        "workers": workers,
+        "burst_s": round(finished - started, 1),
+        "confirmation": summary_ms(confirm),
+        "confirmation_minus_merge": summary_ms([max(0.0, c - merge) for c in confirm]),
+        "yes_to_group": summary_ms(to_group),
+        "extra_steps": sum(r.extra_steps for r in crowd),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "posted": len(posted),
+        "loop_lag_ms": lag,
+        "nlp_p99_ms": round(nlp_p99 * 1000, 1),
+        "server_cpu_s": round(cpu_used, 1),
+        "rss_mb_after_load": rss_loaded,
+        "rss_mb_after_burst": rss_burst,
+        "load_average": load_average(),
+    }
+
+
+async def run(dbs: list[str], **kw: Any) -> dict[str, Any]:
+    out = {}
+    for db in dbs:
+        print(f"e2e on {db} …", file=sys.stderr)
+        out[db] = await run_one(db, **kw)
+        print(json.dumps(out[db]), file=sys.stderr)
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    rows = []
+    for db, r in results.items():
+        for name, key in (
+            ("message → confirmation (raw)", "confirmation"),
+            (f"message → confirmation minus the {r['merge_s']:g} s merge window", "confirmation_minus_merge"),
+            ("「はい」 → group post", "yes_to_group"),
+        ):
+            s = r[key]
+            rows.append([db, name, s["n"], s["p50"], s["p95"], s["max"]])
+    figures = table(["database", "interval", "n", "p50 ms", "p95 ms", "max ms"], rows)
+    other = table(
+        [
+            "database",
+            "burst took s",
+            "posted / residents",
+            "errors",
+            "server CPU s",
+            "loop lag p50 / p99 ms",
+            "NLP p99 ms",
+            "RSS after load MB",
+            "RSS after burst MB",
+            "load average",
+        ],
+        [
+            [
+                db,
+                r["burst_s"],
+                f"{r['posted']} / {r['residents']}",
+                r["errors"],
+                r["server_cpu_s"],
+                f"{r['loop_lag_ms']['p50']} / {r['loop_lag_ms']['p99']}",
+                r["nlp_p99_ms"],
+                ", ".join(str(v) for v in r["rss_mb_after_load"].values()),
+                ", ".join(str(v) for v in r["rss_mb_after_burst"].values()),
+                r["load_average"],
+            ]
+            for db, r in results.items()
+        ],
+    )
+    return f"{figures}\n\n{other}\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", default="sqlite,postgresql")
+    ap.add_argument("--residents", type=int, default=1000)
+    ap.add_argument("--window", type=float, default=60.0, help="the requests arrive spread over this many seconds")
+    ap.add_argument("--merge", type=float, default=8.0, help="MESSAGE_MERGE_SECONDS for the bot")
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args()
+    results = asyncio.run(
+        run(args.db.split(","), residents=args.residents, window=args.window, merge=args.merge, workers=args.workers)
+    )
+    print(json.dumps(results))
+    print(markdown(results), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
