@@ -146,7 +146,7 @@ _CASES: list[tuple[str, str, dict[str, Any] | None]] = [
 ]
 
 # More hand-written messages, one "label<TAB>text[<TAB>date|time-or-part]" a line.
-_TSV = Path(__file__).resolve().parent / "handwritten.tsv"
+_TSV = Path(__file__).resolve().parent / "handwritten.txt"
 for _line in _TSV.read_text(encoding="utf-8").splitlines():
     if _line.strip() and not _line.startswith("#"):
         _label, _text, *_rest = _line.split("\t")
