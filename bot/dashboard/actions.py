@@ -45,6 +45,27 @@ async def _transition(tx: Tx, req: HelpRequest, *, from_states: tuple[str, ...],
     await tx.session.refresh(req)
 
 
+class NotAFriend(Refused):
+    """The supporter has not added the bot: LINE would refuse the details sent to them 1:1."""
+
+
+async def _check_friend(services: Services, form: dict[str, str], now: datetime) -> None:
+    """Ask LINE, outside the transaction, whether the supporter can receive the details (as a claim does)."""
+    try:
+        supporter_id = int(form.get("supporter_id") or 0)
+    except ValueError as e:
+        raise InvalidInput("supporter") from e
+    async with services.db.session() as s:
+        sup = await s.get(Supporter, supporter_id)
+    if sup is None or sup.followed is True:
+        return  # an unknown one is refused inside the transaction, with the district check
+    profile = await services.gateway.profile(sup.line_user_id)
+    if profile is None:
+        raise NotAFriend(sup.name)
+    async with services.db.session() as s:
+        await people.set_followed(s, line_user_id=sup.line_user_id, followed=True, now=now)
+
+
 async def act(
     services: Services,
     *,
@@ -58,6 +79,8 @@ async def act(
     """Do `action` on the request; returns what to tell the coordinator. Raises NotFound outside the scope."""
     if action not in ACTIONS:
         raise NotFound(action)
+    if action == "assign":
+        await _check_friend(services, form, now)
     async with services.db.session() as s:
         tx = Tx(session=s, now=now, services=services)
         req = await s.get(HelpRequest, request_id)

@@ -15,7 +15,7 @@ from bot import messages as M
 from bot.clock import JST
 from bot.dashboard import actions, charts
 from bot.dashboard.security import CSRF_FIELD, WHO, Who, client_ip, csrf_token, services, who
-from bot.store import coordinators, dashboard, people
+from bot.store import checkins, coordinators, dashboard, people
 from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from bot.store.models import District, Resident, Supporter
 
@@ -196,6 +196,8 @@ async def home(request: web.Request) -> web.Response:
         failed = await dashboard.failed_deliveries(s, scope=w.scope)
         blocked = await dashboard.blocked_people(s, scope=w.scope)
         districts = await dashboard.districts(s, w.scope)
+        # 見守り: residents who did not answer their check-in; a person should call or visit.
+        missed = await checkins.missed_checkins(s, district_codes=None if w.scope is None else sorted(w.scope))
     attention = [r for r in rows if r.kind == "attention"]
     return await render(
         request,
@@ -206,6 +208,7 @@ async def home(request: web.Request) -> web.Response:
             "counts": counts,
             "failed": failed,
             "blocked": blocked,
+            "missed": missed,
             "districts": districts,
             "filters": f,
             "status_filters": STATUS_FILTERS,
@@ -262,6 +265,10 @@ async def request_action(request: web.Request) -> web.Response:
             action=request.match_info["action"],
             form=fields,
             now=now(request),
+        )
+    except actions.NotAFriend as e:
+        return await flash_redirect(
+            request, here, f"{e}さんはボットを友だち追加していないため、LINEでお願いできません。", error=True
         )
     except actions.Refused:
         return await flash_redirect(
@@ -397,8 +404,10 @@ async def person_update(request: web.Request) -> web.Response:
     if op == "verify":
         # Ask LINE whether this person has added the bot (a profile answers only for friends).
         profile = await svc.gateway.profile(line_id)
-        async with svc.db.session() as s:
-            await people.set_followed(s, line_user_id=line_id, followed=profile is not None, now=now(request))
+        # Found: a friend. Not found: never added (stays 未追加) or, if we thought they were a friend, blocked.
+        if profile is not None or p.followed is True:
+            async with svc.db.session() as s:
+                await people.set_followed(s, line_user_id=line_id, followed=profile is not None, now=now(request))
         message = (
             f"LINEで確認できました（表示名：{profile.display_name}）。"
             if profile is not None

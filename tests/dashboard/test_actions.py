@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
+import pytest
 from sqlmodel import col, select
 
-from bot.store import coordinators
-from bot.store.models import District, HelpRequest, Job, RequestEvent, Supporter
-from tests.conftest import all_text, find_action, uid
+from bot.app import create_app
+from bot.config import ConfigError, Settings
+from bot.store import coordinators, people
+from bot.store.models import Checkin, District, HelpRequest, Job, OutboxMessage, RequestEvent, Resident, Supporter
+from tests.conftest import SECRET, TOKEN, all_text, find_action, uid
 from tests.dashboard.conftest import Client, Dash
 from tests.test_escalation import confirm
+
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 async def ask(dash: Dash, words: str = "ゴミ出しを手伝ってほしい") -> int:
@@ -212,3 +218,117 @@ async def test_figures_page_charts_and_csv(dash: Dash, client: Client) -> None:
     rows = {line.split(",")[3]: line.split(",") for line in lines[1:]}
     assert rows["garbage"][5:9] == ["1", "1", "1", "0"] and rows["shopping"][5:9] == ["1", "0", "0", "1"]
     assert rid
+
+
+async def test_home_shows_failed_deliveries_blocked_people_and_missed_checkins(dash: Dash, client: Client) -> None:
+    w, emu = dash.world, dash.emu
+    post = await confirm(emu, w.resident, "ゴミ出しを手伝ってほしい", w.group)
+    # The resident blocks the bot before a supporter takes the request: 「山田さんが来ます」 cannot arrive.
+    emu.state.users[w.resident].blocked = True
+    await emu.send_postback(w.supporters[0], find_action([post], "引き受け")["data"], group_id=w.group)
+    await emu.wait_for_messages(w.supporters[0], 1)
+    await emu.send_unfollow(w.supporters[1])  # a supporter blocks the bot
+    now = datetime.now(UTC)
+    async with dash.bot.db.session() as s:
+        for _ in range(100):
+            failed = (await s.exec(select(OutboxMessage).where(OutboxMessage.status == "failed"))).all()
+            if failed:
+                break
+            await asyncio.sleep(0.05)
+            await s.rollback()
+        res = (await s.exec(select(Resident).where(Resident.line_user_id == w.resident))).one()
+        s.add(
+            Checkin(
+                resident_id=res.id or 0,
+                district_code="K01",
+                sent_at=now - timedelta(hours=5),
+                deadline_at=now - timedelta(hours=2),
+                status="missed",
+                missed_at=now - timedelta(hours=2),
+            )
+        )
+    await client.login()
+    await asyncio.sleep(0.3)
+    _, home = await client.page("/dashboard/")
+    failed_part = home.split("LINEで届かなかったお知らせ")[1].split("</table>")[0]
+    assert w.resident_name in failed_part and "本人へのお知らせ" in failed_part
+    blocked_part = home.split("ボットをブロックしている人")[1]
+    assert w.supporter_names[1] in blocked_part
+    assert "見守り：お返事のない方 1人" in home and "5時間前に送りました" in home
+    # The coordinator of the other district sees none of it.
+    other = Client(dash)
+    try:
+        await other.login("kikugawa")
+        _, theirs = await other.page("/dashboard/")
+        for secret in (w.resident_name, w.supporter_names[1], "見守り", "届かなかった"):
+            assert secret not in theirs
+    finally:
+        await other.close()
+
+
+async def test_unresolved_in_a_district_group_lists_its_own_and_never_emergencies(dash: Dash) -> None:
+    w, emu = dash.world, dash.emu
+    await confirm(emu, w.resident, "ゴミ出しを手伝ってほしい", w.group)
+    await confirm(emu, dash.other_resident, "雪すかしお願いしたいがや", dash.other_group)
+    await emu.send_text(w.resident, "ころんでたてない　たすけて")
+    await emu.wait_for_messages(w.coordinators, 1)
+    before = len(emu.messages_to(w.group))
+    await emu.send_text(w.supporters[0], "未解決", group_id=w.group)
+    listing = all_text((await emu.wait_for_messages(w.group, before + 1))[-1])
+    assert "未解決 1件" in listing and "ゴミ出し" in listing
+    for not_here in ("雪", "緊急", w.resident_name, "dashboard"):
+        assert not_here not in listing
+    await emu.send_text(w.supporters[0], "未解決", group_id=w.coordinators)
+    everything = all_text((await emu.wait_for_messages(w.coordinators, 2))[-1])
+    assert "未解決 3件" in everything and "緊急・要対応" in everything and "菊川" in everything
+
+
+@SQLITE_ONLY
+async def test_guessing_from_one_address_is_throttled_across_logins(dash: Dash, client: Client) -> None:
+    async with dash.bot.db.session() as s:
+        for n in range(20):
+            await coordinators.add(
+                s,
+                login=f"c{n}",
+                name=f"c{n}",
+                password="another-password-1",
+                districts=["K01"],
+                is_admin=False,
+                now=datetime.now(UTC),
+            )
+    for n in range(20):  # one wrong guess at each of twenty accounts
+        status, _ = await client.login(f"c{n}", "wrong-password-1")
+        assert status == 401
+    status, body = await client.login("nagamachi")
+    assert status == 429 and "しばらく受け付けません" in body
+
+
+def test_dashboard_secret_key_placeholders_are_refused() -> None:
+    base = {"line_channel_secret": SECRET, "line_channel_access_token": TOKEN}
+    for bad in ("changeme", "secret", "xxxxxxxxxxxxxxxxxxxx", "short-key"):
+        with pytest.raises(ConfigError, match="DASHBOARD_SECRET_KEY"):
+            create_app(Settings(**base, dashboard_secret_key=bad))
+    with pytest.raises(ConfigError, match="DASHBOARD_SECRET_KEY"):
+        create_app(Settings(**base, public_base_url="https://sasaeai.example.jp"))
+    create_app(Settings(**base, dashboard_secret_key="a-long-random-value-0123456789abcdef"))
+
+
+async def test_assigning_to_someone_who_has_not_added_the_bot_is_refused(dash: Dash, client: Client) -> None:
+    rid = await ask(dash)
+    stranger = uid(260)
+    dash.emu.add_user(stranger, "未登録さん", friend=False)
+    async with dash.bot.db.session() as s:
+        await people.add_supporter(
+            s, line_user_id=stranger, district_code="K01", name="未登録さん", now=datetime.now(UTC)
+        )
+    async with dash.bot.db.session() as s:
+        sup = (await s.exec(select(Supporter).where(Supporter.line_user_id == stranger))).one()
+    await client.login()
+    await client.page(f"/dashboard/requests/{rid}")
+    _, body = await client.post(f"/dashboard/requests/{rid}/assign", supporter_id=str(sup.id))
+    assert "友だち追加していないため" in body
+    async with dash.bot.db.session() as s:
+        req = await s.get(HelpRequest, rid)
+        sup = (await s.exec(select(Supporter).where(Supporter.line_user_id == stranger))).one()
+    assert req is not None and req.status == "open" and sup.followed is None
+    assert dash.emu.messages_to(stranger) == []
