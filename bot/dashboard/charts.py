@@ -14,7 +14,9 @@ PALETTE = ("#1E6B52", "#D9822B", "#3B6EA8", "#A23B72", "#6B8E23", "#8C6D46", "#5
 
 def bars(items: list[tuple[str, float]], *, title: str, unit: str = "件", width: int = 640) -> Markup:
     """Horizontal bars: one per label, value written at the end (people read the number, bars show the shape)."""
-    row_h, label_w, pad = 40, 210, 12
+    row_h, pad = 40, 12
+    # Room for the longest label (20px type, about one em per Japanese character), within reason.
+    label_w = min(380, 30 + 20 * max((len(label) for label, _ in items), default=4))
     height = pad * 2 + row_h * max(1, len(items))
     peak = max((v for _, v in items), default=0) or 1
     span = width - label_w - 90

@@ -14,7 +14,7 @@ from aiohttp_session import get_session, new_session
 from bot import messages as M
 from bot.clock import JST
 from bot.dashboard import actions, charts
-from bot.dashboard.security import CSRF_FIELD, WHO, Who, client_ip, csrf_token, services, who
+from bot.dashboard.security import CSRF_FIELD, WHO, Who, client_ip, csrf_token, load_who, services, who
 from bot.store import checkins, coordinators, dashboard, people
 from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from bot.store.models import District, Resident, Supporter
@@ -64,6 +64,12 @@ PURPOSE_LABELS = {
     "emergency": "緊急の通知",
     "consult": "相談の通知",
     "reply": "返信",
+}
+JOB_LABELS = {
+    "esc_remind": "グループに催促",
+    "esc_alert": "コーディネーターに通知",
+    "esc_stale": "サポーターに進み具合を確認",
+    "esc_stale_alert": "コーディネーターに通知（未完了）",
 }
 DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
 
@@ -127,6 +133,8 @@ def _safe_next(value: str | None) -> str:
 
 
 async def login_page(request: web.Request) -> web.Response:
+    if await load_who(request, (await get_session(request)).get("cid")) is not None:
+        raise web.HTTPFound(_safe_next(request.query.get("next")))  # already signed in
     return await render(request, "login.html", {"next": _safe_next(request.query.get("next")), "error": None})
 
 
@@ -244,6 +252,7 @@ async def request_page(request: web.Request) -> web.Response:
             "actor_labels": ACTOR_LABELS,
             "purpose_labels": PURPOSE_LABELS,
             "delivery_status": DELIVERY_STATUS,
+            "job_labels": JOB_LABELS,
             "when": M.format_when(d.req.when_date, d.req.when_time, d.req.when_part),
             "nav": "home",
         },
@@ -300,6 +309,7 @@ async def people_page(request: web.Request) -> web.Response:
             "districts": districts,
             "district": district,
             "not_friends": [p for p in everyone if p.followed is not True and p.active],
+            "names": {d.code: d.name for d in districts},
             "nav": "people",
         },
     )
@@ -484,6 +494,7 @@ async def figures_page(request: web.Request) -> web.Response:
             "monthly": monthly,
             "by_category": by_category,
             "by_district": by_district,
+            "district_names": {d.code: d.name for d in f.districts},
             "query": request.query_string,
             "nav": "figures",
         },

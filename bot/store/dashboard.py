@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +22,7 @@ from bot.store.models import (
     OPEN,
     District,
     HelpRequest,
+    Job,
     LineGroup,
     OutboxMessage,
     RequestEvent,
@@ -128,6 +129,7 @@ class Detail:
     events: list[tuple[RequestEvent, str]]  # with the actor's name
     deliveries: list[OutboxMessage]
     candidates: list[Supporter]  # who a coordinator may assign it to
+    upcoming: list[Job]  # the escalation steps still ahead, soonest first
 
 
 async def detail(session: AsyncSession, *, request_id: int, scope: Scope) -> Detail:
@@ -170,7 +172,23 @@ async def detail(session: AsyncSession, *, request_id: int, scope: Scope) -> Det
             )
         ).all()
     )
-    return Detail(req, district, resident, supporter, named, deliveries, candidates)
+    return Detail(req, district, resident, supporter, named, deliveries, candidates, await _upcoming(session, req))
+
+
+async def _upcoming(session: AsyncSession, req: HelpRequest) -> list[Job]:
+    """Pending escalation jobs of this request's current posting or claim (an older chain will do nothing)."""
+    if req.status not in (OPEN, CLAIMED):
+        return []
+    keys = [col(Job.key).like(f"{k}:{req.id}:%") for k in ("remind", "alert", "stale", "stale_alert")]
+    jobs = (await session.exec(select(Job).where(Job.status == "pending", or_(*keys)).order_by(col(Job.due_at)))).all()
+    posted = int(req.posted_at.timestamp()) if req.posted_at else 0
+    claimed = int(req.claimed_at.timestamp()) if req.claimed_at else 0
+    return [
+        j
+        for j in jobs
+        if (req.status == OPEN and j.payload.get("posted") == posted)
+        or (req.status == CLAIMED and j.payload.get("claimed") == claimed)
+    ]
 
 
 async def _people_by_line(session: AsyncSession, ids: set[str]) -> list[Resident | Supporter]:

@@ -55,6 +55,9 @@ async def test_release_repost_and_cancel_tell_the_people_concerned(dash: Dash, c
         assert req is not None and req.status == "open" and req.supporter_id is None
         keys = [j.key for j in (await s.exec(select(Job).where(col(Job.key).like(f"remind:{rid}:%")))).all()]
     assert len(keys) == 2  # the first posting's chain and the new one (the old one finds itself outdated)
+    _, page = await client.page(f"/dashboard/requests/{rid}")
+    upcoming = page.split("この先の予定：")[1].split("</p>")[0]
+    assert upcoming.count("グループに催促") == 1 and "コーディネーターに通知" in upcoming
 
     status, body = await client.post(f"/dashboard/requests/{rid}/repost")
     assert status == 200 and "もう一度出しました" in body
