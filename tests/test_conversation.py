@@ -149,6 +149,7 @@ async def test_a_location_is_where_help_is_needed_for_the_supporter_only(
     await emu.send_postback(w.supporters[0], find_action([post], "引き受け")["data"], group_id=w.group)
     details = all_text((await emu.wait_for_messages(w.supporters[0], 1))[0])
     assert "https://www.google.com/maps/search/?api=1&query=36.565100,136.649800" in details
+    assert "石川県金沢市長町2丁目" in details
     # A second location after the claim goes straight to the supporter.
     await emu.send_location(w.resident, latitude=36.5700, longitude=136.6500)
     pushed = all_text((await emu.wait_for_messages(w.supporters[0], 2))[-1])

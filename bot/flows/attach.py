@@ -76,7 +76,8 @@ async def details_for_supporter(session: AsyncSession, req: HelpRequest, residen
         if proxy is not None:
             extra.append(M.proxy_lines(proxy.relation, proxy.name, proxy.phone))
     if req.location_lat is not None and req.location_lng is not None:
-        extra.append(f"{M.MAP_LABEL}：{ui.map_url(req.location_lat, req.location_lng)}")
+        place = f"{req.location_label}\n" if req.location_label else ""
+        extra.append(f"{M.MAP_LABEL}：{place}{ui.map_url(req.location_lat, req.location_lng)}")
     if extra:
         head, _, tail = text.rpartition("\n")
         text = "\n".join([head, *extra, tail])

@@ -88,6 +88,10 @@ async def send(ctx: JobContext) -> None:
         resident = await tx.session.get(Resident, resident_id)
         if resident is None or not resident.active:
             return
+        if not resident.followed:
+            # Blocked the bot: LINE would refuse the push, and the silence would be a false alarm.
+            await _schedule_next(tx, plan, ctx.now)
+            return
         district = await people.get_district(tx.session, resident.district_code)
         hours = district.checkin_alert_hours or DEFAULT_ALERT_HOURS
         c = await checkins.create(tx.session, resident=resident, now=ctx.now, deadline=ctx.now + timedelta(hours=hours))
