@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
+from jsonschema_path import SchemaPath
 from multidict import CIMultiDict
 from openapi_core import OpenAPI
 from openapi_core.configurations import Config
@@ -27,7 +28,9 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
     SecurityValidationError,
 )
+from openapi_core.validation.schemas.datatypes import FormatValidatorsDict
 from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 from openapi_schema_validator import OAS30WriteValidator
 
 SPEC_DIR = Path(__file__).parent / "spec"
@@ -67,6 +70,45 @@ def _discriminator(
 _Validator = extend(OAS30WriteValidator, {"discriminator": _discriminator})
 
 
+class _CachedValidators(SchemaValidatorsFactory):
+    """openapi-core builds a validator (deep-copying a format checker) for every schema of every request;
+    the spec never changes, so one validator per schema location serves the whole process."""
+
+    def __init__(self) -> None:
+        super().__init__(_Validator)
+        self._cache: dict[tuple[Any, ...], SchemaValidator] = {}
+
+    def create(
+        self,
+        spec: SchemaPath,
+        schema: SchemaPath,
+        format_validators: FormatValidatorsDict | None = None,
+        extra_format_validators: FormatValidatorsDict | None = None,
+        forbid_unspecified_additional_properties: bool = False,
+        enforce_properties_required: bool = False,
+    ) -> SchemaValidator:
+        if format_validators is not None or extra_format_validators is not None:
+            return super().create(
+                spec,
+                schema,
+                format_validators,
+                extra_format_validators,
+                forbid_unspecified_additional_properties,
+                enforce_properties_required,
+            )
+        key = (tuple(schema.parts), forbid_unspecified_additional_properties, enforce_properties_required)
+        found = self._cache.get(key)
+        if found is None:
+            found = super().create(
+                spec,
+                schema,
+                forbid_unspecified_additional_properties=forbid_unspecified_additional_properties,
+                enforce_properties_required=enforce_properties_required,
+            )
+            self._cache[key] = found
+        return found
+
+
 def _split_bases(spec: dict[str, Any]) -> dict[str, Any]:
     """Copy each discriminated base schema without its discriminator; point its subtypes' allOf at the copy.
 
@@ -93,7 +135,7 @@ def _split_bases(spec: dict[str, Any]) -> dict[str, Any]:
 def _load(path: Path) -> OpenAPI:
     with path.open(encoding="utf-8") as f:
         raw = yaml.safe_load(f)
-    config = Config(schema_validators_factory=SchemaValidatorsFactory(_Validator))
+    config = Config(schema_validators_factory=_CachedValidators())
     return OpenAPI.from_dict(_split_bases(copy.deepcopy(raw)), config=config)
 
 
