@@ -23,7 +23,7 @@ ADDRESS = "〈住所〉"
 EMAIL = "〈メール〉"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_SEP = r"[-‐‑–—−ー―~ ]"
+_SEP = r"[-‐‑–—−ー―~ .]"
 _PHONE = re.compile(
     r"(?<![\d])(?:"
     r"\(0\d{1,4}\)\s?\d{1,4}" + _SEP + r"?\d{3,4}"  # (076)231-4567
@@ -62,6 +62,7 @@ _NOT_NAME = re.compile(
 )
 
 
+_NAME_ENDINGS = set("子江美代枝恵乃郎男夫雄助吉蔵衛門治次")
 _INTRO_RE = re.compile(
     r"(?:^|[。!?\s]|〉の|町の|丁目の)([\u4e00-\u9fff]{1,4}|[ァ-ヴー]{2,6})(?=です|と申します|といいます|でございます)"
 )
@@ -103,7 +104,11 @@ class Masker:
         for i, tok in enumerate(toks):
             tag = tok.tag_
             if _is_name_tag(tag):
-                spans.append((tok.idx, tok.idx + len(tok.text)))
+                end = tok.idx + len(tok.text)
+                # ヨシ|子, 花|江: a one-character name ending SudachiPy splits off
+                if i + 1 < len(toks) and toks[i + 1].text in _NAME_ENDINGS:
+                    end = toks[i + 1].idx + 1
+                spans.append((tok.idx, end))
             elif tok.text in _HONORIFIC and i > 0:
                 found = list(self._before_honorific(toks, i))
                 spans.extend(found)
