@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import cli_conversation
 from bot.clock import SystemClock
@@ -153,7 +153,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
         case ("group", "list"):
 
             async def list_groups(s: Any) -> str:
-                rows = (await s.exec(select(LineGroup).order_by(LineGroup.bound_at))).all()
+                rows = (await s.exec(select(LineGroup).order_by(col(LineGroup.bound_at)))).all()
                 return "\n".join(
                     f"{g.group_id}\t{g.role}\t{g.district_code or '-'}\t{'active' if g.active else 'unbound'}"
                     for g in rows
@@ -195,7 +195,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
         case ("supporter", "list"):
 
             async def list_supporters(s: Any) -> str:
-                rows = (await s.exec(select(Supporter).order_by(Supporter.district_code, Supporter.id))).all()
+                rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
                 return "\n".join(
                     f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
                     f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
@@ -222,7 +222,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
         case ("resident", "list"):
 
             async def list_residents(s: Any) -> str:
-                rows = (await s.exec(select(Resident).order_by(Resident.district_code, Resident.id))).all()
+                rows = (await s.exec(select(Resident).order_by(col(Resident.district_code), col(Resident.id)))).all()
                 return "\n".join(
                     f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}"
                     for x in rows

@@ -57,7 +57,9 @@ class FlowContext(Protocol):
 
     services: Services
     now: datetime
-    user_id: str | None
+
+    @property
+    def user_id(self) -> str | None: ...
 
     def read(self) -> AbstractAsyncContextManager[AsyncSession]: ...
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.app import create_app
 from bot.clock import SystemClock
@@ -117,8 +118,8 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
     emu_port = _port("SASAEAI_DEMO_EMULATOR_PORT", 8089) if serve else 0
     async with EmulatorServer(channel_secret=SECRET, access_token=TOKEN, port=emu_port) as emu:
         settings = Settings(
-            line_channel_secret=SECRET,
-            line_channel_access_token=TOKEN,
+            line_channel_secret=SecretStr(SECRET),
+            line_channel_access_token=SecretStr(TOKEN),
             line_api_base_url=emu.url,
             database_url=f"sqlite+aiosqlite:///{db_path}",
             message_merge_seconds=0,

@@ -32,6 +32,6 @@ async def left(ctx: EventContext) -> None:
             return
         await tx.session.exec(
             update(Supporter)
-            .where(col(Supporter.line_user_id).in_(user_ids), Supporter.district_code == group.district_code)
+            .where(col(Supporter.line_user_id).in_(user_ids), col(Supporter.district_code) == group.district_code)
             .values(active=False)
         )

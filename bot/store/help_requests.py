@@ -82,10 +82,8 @@ async def _transition(
     cond = [col(HelpRequest.id) == request_id, col(HelpRequest.status).in_(from_states)]
     if extra is not None:
         cond.append(extra)
-    result = await session.exec(
-        update(HelpRequest).where(*cond).values(**values, version=HelpRequest.version + 1)  # type: ignore[arg-type]
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = await session.exec(update(HelpRequest).where(*cond).values(**values, version=col(HelpRequest.version) + 1))
+    return bool(result.rowcount)
 
 
 async def confirm(session: AsyncSession, *, request_id: int, resident: Resident, now: datetime) -> HelpRequest:
@@ -227,8 +225,8 @@ async def open_for_resident(session: AsyncSession, resident_id: int) -> list[tup
     rows = (
         await session.exec(
             select(HelpRequest, Supporter)
-            .join(Supporter, col(HelpRequest.supporter_id) == Supporter.id, isouter=True)
-            .where(HelpRequest.resident_id == resident_id, col(HelpRequest.status).in_((OPEN, CLAIMED)))
+            .join(Supporter, col(HelpRequest.supporter_id) == col(Supporter.id), isouter=True)
+            .where(col(HelpRequest.resident_id) == resident_id, col(HelpRequest.status).in_((OPEN, CLAIMED)))
             .order_by(col(HelpRequest.created_at))
         )
     ).all()
@@ -239,7 +237,7 @@ async def pending_draft(session: AsyncSession, resident_id: int) -> HelpRequest 
     return (
         await session.exec(
             select(HelpRequest)
-            .where(HelpRequest.resident_id == resident_id, HelpRequest.status == DRAFT)
+            .where(col(HelpRequest.resident_id) == resident_id, col(HelpRequest.status) == DRAFT)
             .order_by(col(HelpRequest.id).desc())
         )
     ).first()
@@ -248,7 +246,9 @@ async def pending_draft(session: AsyncSession, resident_id: int) -> HelpRequest 
 async def supporter_counts(session: AsyncSession, supporter_id: int, month_start: datetime) -> tuple[int, int]:
     done = (
         await session.exec(
-            select(HelpRequest.done_at).where(HelpRequest.supporter_id == supporter_id, HelpRequest.status == DONE)
+            select(col(HelpRequest.done_at)).where(
+                col(HelpRequest.supporter_id) == supporter_id, col(HelpRequest.status) == DONE
+            )
         )
     ).all()
     return sum(1 for d in done if d is not None and d >= month_start), len(done)
@@ -273,9 +273,7 @@ async def set_when(
     return req
 
 
-async def set_location(
-    session: AsyncSession, *, request_id: int, lat: float, lng: float, label: str | None
-) -> None:
+async def set_location(session: AsyncSession, *, request_id: int, lat: float, lng: float, label: str | None) -> None:
     await session.exec(
         update(HelpRequest)
         .where(col(HelpRequest.id) == request_id)
@@ -289,7 +287,7 @@ async def latest_active(session: AsyncSession, resident_id: int, since: datetime
         await session.exec(
             select(HelpRequest)
             .where(
-                HelpRequest.resident_id == resident_id,
+                col(HelpRequest.resident_id) == resident_id,
                 col(HelpRequest.status).in_((DRAFT, OPEN, CLAIMED)),
                 col(HelpRequest.created_at) >= since,
             )
@@ -304,8 +302,8 @@ async def recently_done_unthanked(session: AsyncSession, resident_id: int, since
         await session.exec(
             select(HelpRequest)
             .where(
-                HelpRequest.resident_id == resident_id,
-                HelpRequest.status == DONE,
+                col(HelpRequest.resident_id) == resident_id,
+                col(HelpRequest.status) == DONE,
                 col(HelpRequest.done_at) >= since,
                 col(HelpRequest.thanked_at).is_(None),
                 col(HelpRequest.supporter_id).is_not(None),

@@ -20,7 +20,7 @@ async def insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxEvent)
     stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"])
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    result = await session.exec(stmt)
     return int(result.rowcount or 0)
 
 
@@ -32,7 +32,7 @@ async def insert_returning_keys(session: AsyncSession, rows: list[dict[str, Any]
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxEvent)
     stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"]).returning(col(InboxEvent.event_key))
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    result = await session.exec(stmt)
     return {str(k) for k in result.scalars().all()}
 
 
@@ -44,19 +44,19 @@ async def claim_heads(
     head = (
         ~select(earlier.c.id)
         .where(
-            earlier.c.source_key == InboxEvent.source_key,
+            earlier.c.source_key == col(InboxEvent.source_key),
             earlier.c.status == "pending",
-            earlier.c.id < InboxEvent.id,
+            earlier.c.id < col(InboxEvent.id),
         )
         .exists()
     )
-    free = or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now)  # type: ignore[union-attr,operator]
-    due = or_(InboxEvent.next_attempt_at.is_(None), InboxEvent.next_attempt_at <= now)  # type: ignore[union-attr,operator]
+    free = or_(col(InboxEvent.lease_until).is_(None), col(InboxEvent.lease_until) < now)
+    due = or_(col(InboxEvent.next_attempt_at).is_(None), col(InboxEvent.next_attempt_at) <= now)
     ids = (
         await session.exec(
-            select(InboxEvent.id)
-            .where(InboxEvent.status == "pending", free, due, head)
-            .order_by(InboxEvent.id)  # type: ignore[arg-type]
+            select(col(InboxEvent.id))
+            .where(col(InboxEvent.status) == "pending", free, due, head)
+            .order_by(col(InboxEvent.id))
             .limit(limit)
         )
     ).all()
@@ -65,17 +65,17 @@ async def claim_heads(
     until = now + lease
     await session.exec(
         update(InboxEvent)
-        .where(and_(InboxEvent.id.in_(ids), InboxEvent.status == "pending", free))  # type: ignore[union-attr]
+        .where(and_(col(InboxEvent.id).in_(ids), col(InboxEvent.status) == "pending", free))
         .values(lease_owner=owner, lease_until=until)
     )
     rows = await session.exec(
         select(InboxEvent)
         .where(
-            InboxEvent.id.in_(ids),  # type: ignore[union-attr]
-            InboxEvent.lease_owner == owner,
-            InboxEvent.lease_until == until,
+            col(InboxEvent.id).in_(ids),
+            col(InboxEvent.lease_owner) == owner,
+            col(InboxEvent.lease_until) == until,
         )
-        .order_by(InboxEvent.id)  # type: ignore[arg-type]
+        .order_by(col(InboxEvent.id))
     )
     return list(rows.all())
 
@@ -89,10 +89,12 @@ async def finish(
 ) -> None:
     result = await session.exec(
         update(InboxEvent)
-        .where(InboxEvent.id == event_id, InboxEvent.lease_owner == owner, InboxEvent.status == "pending")  # type: ignore[arg-type]
+        .where(
+            col(InboxEvent.id) == event_id, col(InboxEvent.lease_owner) == owner, col(InboxEvent.status) == "pending"
+        )
         .values(status=status, handled_at=now, lease_owner=None, lease_until=None, error=error)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise LeaseLost(event_id)
 
 
@@ -101,7 +103,7 @@ async def retry_later(
 ) -> None:
     await session.exec(
         update(InboxEvent)
-        .where(InboxEvent.id == event_id, InboxEvent.lease_owner == owner)  # type: ignore[arg-type]
+        .where(col(InboxEvent.id) == event_id, col(InboxEvent.lease_owner) == owner)
         .values(attempts=attempts, next_attempt_at=at, lease_owner=None, lease_until=None, error=error[:500])
     )
 
@@ -109,23 +111,23 @@ async def retry_later(
 async def next_due(session: AsyncSession) -> datetime | None:
     return (
         await session.exec(
-            select(func.min(InboxEvent.next_attempt_at)).where(
-                InboxEvent.status == "pending",
-                InboxEvent.next_attempt_at.is_not(None),  # type: ignore[union-attr]
+            select(func.min(col(InboxEvent.next_attempt_at))).where(
+                col(InboxEvent.status) == "pending",
+                col(InboxEvent.next_attempt_at).is_not(None),
             )
         )
     ).one()
 
 
 async def pending_count(session: AsyncSession) -> int:
-    return int((await session.exec(select(func.count()).where(InboxEvent.status == "pending"))).one())
+    return int((await session.exec(select(func.count()).where(col(InboxEvent.status) == "pending"))).one())
 
 
 async def release_owned(session: AsyncSession, *, owner: str) -> None:
     """Hand back what this process leased but did not finish (graceful shutdown): others take it at once."""
     await session.exec(
         update(InboxEvent)
-        .where(InboxEvent.lease_owner == owner, InboxEvent.status == "pending")  # type: ignore[arg-type]
+        .where(col(InboxEvent.lease_owner) == owner, col(InboxEvent.status) == "pending")
         .values(lease_owner=None, lease_until=None)
     )
 
@@ -136,8 +138,10 @@ async def recent_from(session: AsyncSession, *, source_key: str, since: datetime
         (
             await session.exec(
                 select(func.count()).where(
-                    InboxEvent.source_key == source_key, InboxEvent.received_at >= since, InboxEvent.id <= up_to_id
-                )  # type: ignore[arg-type]
+                    col(InboxEvent.source_key) == source_key,
+                    col(InboxEvent.received_at) >= since,
+                    col(InboxEvent.id) <= up_to_id,
+                )
             )
         ).one()
     )

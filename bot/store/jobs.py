@@ -41,7 +41,7 @@ async def schedule(
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
-    await session.exec(stmt)  # type: ignore[call-overload]
+    await session.exec(stmt)
 
 
 async def cancel(session: AsyncSession, *, key: str, now: datetime | None = None) -> None:
@@ -57,8 +57,8 @@ async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: 
     free = or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now)
     ids = (
         await session.exec(
-            select(Job.id)
-            .where(Job.status == "pending", col(Job.due_at) <= now, free)
+            select(col(Job.id))
+            .where(col(Job.status) == "pending", col(Job.due_at) <= now, free)
             .order_by(col(Job.due_at))
             .limit(limit)
         )
@@ -69,11 +69,11 @@ async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: 
     await session.exec(
         update(Job)
         .where(and_(col(Job.id).in_(ids), col(Job.status) == "pending", free))
-        .values(lease_owner=owner, lease_until=until, attempts=Job.attempts + 1)
+        .values(lease_owner=owner, lease_until=until, attempts=col(Job.attempts) + 1)
     )
     rows = await session.exec(
         select(Job)
-        .where(col(Job.id).in_(ids), Job.lease_owner == owner, Job.lease_until == until)
+        .where(col(Job.id).in_(ids), col(Job.lease_owner) == owner, col(Job.lease_until) == until)
         .order_by(col(Job.due_at))
     )
     return list(rows.all())
@@ -87,23 +87,28 @@ async def finish(session: AsyncSession, *, job_id: int, owner: str, now: datetim
     """Mark done — unless the job was rescheduled meanwhile (its due time moved), then leave it pending."""
     result = await session.exec(
         update(Job)
-        .where(col(Job.id) == job_id, Job.lease_owner == owner, Job.status == "pending", Job.due_at == due_at)
+        .where(
+            col(Job.id) == job_id,
+            col(Job.lease_owner) == owner,
+            col(Job.status) == "pending",
+            col(Job.due_at) == due_at,
+        )
         .values(status="done", done_at=now, lease_owner=None, lease_until=None)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise JobLeaseLost(job_id)
 
 
 async def release(session: AsyncSession, *, job_id: int, owner: str, retry_at: datetime) -> None:
     await session.exec(
         update(Job)
-        .where(col(Job.id) == job_id, Job.lease_owner == owner)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner)
         .values(lease_owner=None, lease_until=None, due_at=retry_at)
     )
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
-    return (await session.exec(select(func.min(Job.due_at)).where(Job.status == "pending"))).one()
+    return (await session.exec(select(func.min(col(Job.due_at))).where(col(Job.status) == "pending"))).one()
 
 
 async def release_owned(session: AsyncSession, *, owner: str) -> None:

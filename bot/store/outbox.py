@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.models import OutboxMessage
@@ -59,18 +59,18 @@ async def claim_heads(
     head = (
         ~select(earlier.c.id)
         .where(
-            earlier.c.to == OutboxMessage.to,
+            earlier.c.to == col(OutboxMessage.to),
             earlier.c.status == "pending",
-            earlier.c.id < OutboxMessage.id,
+            earlier.c.id < col(OutboxMessage.id),
         )
         .exists()
     )
-    free = or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now)  # type: ignore[union-attr,operator]
+    free = or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now)
     ids = (
         await session.exec(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, free, head)
-            .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+            select(col(OutboxMessage.id))
+            .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now, free, head)
+            .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
     ).all()
@@ -79,14 +79,14 @@ async def claim_heads(
     until = now + lease
     await session.exec(
         update(OutboxMessage)
-        .where(and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free))  # type: ignore[union-attr]
+        .where(and_(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == "pending", free))
         .values(lease_owner=owner, lease_until=until)
     )
     rows = await session.exec(
         select(OutboxMessage).where(
-            OutboxMessage.id.in_(ids),  # type: ignore[union-attr]
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.lease_until == until,
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.lease_owner) == owner,
+            col(OutboxMessage.lease_until) == until,
         )
     )
     return list(rows.all())
@@ -94,17 +94,19 @@ async def claim_heads(
 
 async def next_due(session: AsyncSession) -> datetime | None:
     return (
-        await session.exec(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending"))
+        await session.exec(
+            select(func.min(col(OutboxMessage.next_attempt_at))).where(col(OutboxMessage.status) == "pending")
+        )
     ).one()
 
 
 async def depth(session: AsyncSession) -> int:
-    return int((await session.exec(select(func.count()).where(OutboxMessage.status == "pending"))).one())
+    return int((await session.exec(select(func.count()).where(col(OutboxMessage.status) == "pending"))).one())
 
 
 async def release_owned(session: AsyncSession, *, owner: str) -> None:
     await session.exec(
         update(OutboxMessage)
-        .where(OutboxMessage.lease_owner == owner, OutboxMessage.status == "pending")  # type: ignore[arg-type]
+        .where(col(OutboxMessage.lease_owner) == owner, col(OutboxMessage.status) == "pending")
         .values(lease_owner=None, lease_until=None)
     )

@@ -57,8 +57,8 @@ async def get_district(session: AsyncSession, code: str) -> District:
 
 
 async def list_districts(session: AsyncSession) -> list[tuple[District, list[str]]]:
-    districts = (await session.exec(select(District).order_by(District.code))).all()
-    towns = (await session.exec(select(Town).order_by(Town.id))).all()
+    districts = (await session.exec(select(District).order_by(col(District.code)))).all()
+    towns = (await session.exec(select(Town).order_by(col(Town.id)))).all()
     by = {d.code: [t.name for t in towns if t.district_code == d.code] for d in districts}
     return [(d, by[d.code]) for d in districts]
 
@@ -105,14 +105,14 @@ async def unbind_group(session: AsyncSession, *, group_id: str, now: datetime) -
         .where(col(LineGroup.group_id) == group_id, col(LineGroup.active))
         .values(active=False, unbound_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def district_group(session: AsyncSession, district_code: str) -> LineGroup | None:
     return (
         await session.exec(
             select(LineGroup).where(
-                LineGroup.district_code == district_code, LineGroup.role == "district", col(LineGroup.active)
+                col(LineGroup.district_code) == district_code, col(LineGroup.role) == "district", col(LineGroup.active)
             )
         )
     ).first()
@@ -121,7 +121,9 @@ async def district_group(session: AsyncSession, district_code: str) -> LineGroup
 async def coordinator_groups(session: AsyncSession, district_code: str | None = None) -> list[LineGroup]:
     """Groups that receive coordinator alerts (global ones; district-specific ones may come later)."""
     return list(
-        (await session.exec(select(LineGroup).where(LineGroup.role == "coordinators", col(LineGroup.active)))).all()
+        (
+            await session.exec(select(LineGroup).where(col(LineGroup.role) == "coordinators", col(LineGroup.active)))
+        ).all()
     )
 
 
@@ -130,7 +132,7 @@ async def add_supporter(
 ) -> Supporter:
     uid = _line_id(line_user_id, "U")
     await get_district(session, district_code)
-    if (await session.exec(select(Supporter).where(Supporter.line_user_id == uid))).first():
+    if (await session.exec(select(Supporter).where(col(Supporter.line_user_id) == uid))).first():
         raise AlreadyExists(f"supporter {uid} is already registered")
     s = Supporter(line_user_id=uid, district_code=district_code, name=_clean(name, "name", 100), created_at=now)
     session.add(s)
@@ -150,7 +152,7 @@ async def add_resident(
 ) -> Resident:
     uid = _line_id(line_user_id, "U")
     await get_district(session, district_code)
-    if (await session.exec(select(Resident).where(Resident.line_user_id == uid))).first():
+    if (await session.exec(select(Resident).where(col(Resident.line_user_id) == uid))).first():
         raise AlreadyExists(f"resident {uid} is already registered")
     if phone is not None:
         phone = _clean(phone, "phone", 32)
@@ -170,11 +172,11 @@ async def add_resident(
 
 
 async def resident_by_line(session: AsyncSession, line_user_id: str) -> Resident | None:
-    return (await session.exec(select(Resident).where(Resident.line_user_id == line_user_id))).first()
+    return (await session.exec(select(Resident).where(col(Resident.line_user_id) == line_user_id))).first()
 
 
 async def supporter_by_line(session: AsyncSession, line_user_id: str) -> Supporter | None:
-    return (await session.exec(select(Supporter).where(Supporter.line_user_id == line_user_id))).first()
+    return (await session.exec(select(Supporter).where(col(Supporter.line_user_id) == line_user_id))).first()
 
 
 async def set_followed(session: AsyncSession, *, line_user_id: str, followed: bool, now: datetime) -> None:

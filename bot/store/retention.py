@@ -29,7 +29,7 @@ async def purge(session: AsyncSession, *, before: datetime) -> PurgeReport:
     webhook events and sent messages (which carry names, addresses and words) are deleted."""
     finished = (
         await session.exec(
-            select(HelpRequest.id).where(
+            select(col(HelpRequest.id)).where(
                 col(HelpRequest.status).in_((DONE, CANCELLED)),
                 col(HelpRequest.closed_at) < before,
                 col(HelpRequest.text) != PURGED_TEXT,
@@ -49,7 +49,7 @@ async def purge(session: AsyncSession, *, before: datetime) -> PurgeReport:
             .where(col(RequestEvent.request_id).in_(ids), col(RequestEvent.note).is_not(None))
             .values(note=None)
         )
-        notes = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        notes = int(result.rowcount or 0)
     out = await session.exec(
         delete(OutboxMessage).where(col(OutboxMessage.status) != "pending", col(OutboxMessage.created_at) < before)
     )
@@ -60,7 +60,7 @@ async def purge(session: AsyncSession, *, before: datetime) -> PurgeReport:
     return PurgeReport(
         requests=len(ids),
         notes=notes,
-        outbox=int(out.rowcount or 0),  # type: ignore[attr-defined]
-        inbox=int(inb.rowcount or 0),  # type: ignore[attr-defined]
-        conversations=int(conv.rowcount or 0),  # type: ignore[attr-defined]
+        outbox=int(out.rowcount or 0),
+        inbox=int(inb.rowcount or 0),
+        conversations=int(conv.rowcount or 0),
     )

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def backoff_seconds(attempts: int, base: float = 1.0) -> float:
     """base × 1, 2, 4 … capped at 5 minutes, with jitter so many senders do not retry in step."""
-    delay = min(300.0, base * 2 ** max(0, attempts - 1))
+    delay = min(300.0, base * 2.0 ** max(0, attempts - 1))
     return delay * (0.75 + random.random() / 2)
 
 
