@@ -205,6 +205,13 @@ _PAST_MENTION = re.compile(
     r"(?:転|落ち|滑|倒れ|胸|火事|ガス|煙|泥棒|救急車|入院)"
 )
 
+# A feared or supposed event (倒れたらどうしよう, 転んでも誰も気づかん): the classifier alone must not call it
+# an emergency either.
+_HYPO_MENTION = re.compile(
+    r"(?:倒れ|たおれ|転ん|ころん|転倒|転ば|ころば|火事|かじ|ガス|がす|泥棒|どろぼう)[^。!?]{0,4}?"
+    r"(?:たら|ても|ないか|ないよう|んよう|と思うと|とおもうと|かもしれ|が心配|がしんぱい|のが怖|のがこわ)"
+)
+
 WRITTEN = _Rules(
     _compile(EMERGENCY), _compile(CONSULT), _FINE, _PAST, _NOW_ONLY, _AFTER_NEG, _BEFORE_NEG, _ALARM, _PAST_MENTION
 )
@@ -366,6 +373,8 @@ def _scan(rules: _Rules, text: str, em: list[str], co: list[str], dropped: list[
                 co.append(tag)
         if rules.past_mention.search(sentence):
             dropped.append("past")
+        if _HYPO_MENTION.search(sentence):
+            dropped.append("hypothetical")
 
 
 def _joined(text: str) -> str:

@@ -23,6 +23,7 @@ from bot.nlp.normalize import width
         "080 1234 5678",
         "0762314567",
         "070ー1234ー5678",
+        "080.1234.5678",
     ],
 )
 def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
@@ -44,6 +45,8 @@ def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
         ("寺町5丁目12番3号に住んどる吉田と申します", ["吉田", "12番", "3号"]),
         ("泉野町3-14-2 コーポ泉野201号室", ["3-14-2", "201"]),
         ("連絡はtanaka.h@example.jpまで", ["tanaka", "example"]),
+        ("長町の佐々木ヨシ子と申します", ["佐々木", "ヨシ", "子"]),
+        ("〈住所〉の寺井です足が弱くなって", ["寺井"]),
     ],
 )
 def test_personal_data_is_masked(analyzer: Analyzer, text: str, gone: list[str]) -> None:

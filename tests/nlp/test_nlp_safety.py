@@ -37,6 +37,22 @@ def test_emergency(analyzer: Analyzer, now: datetime, text: str, cue: str) -> No
     assert analyzer.safety(text) is not None
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["妻が倒れたらどうしようと心配で夜も眠れない", "夫が倒れて救急車で運ばれた後、入院中の着替えを届けてほしい"],
+)
+def test_hypothetical_or_handled_collapse_is_not_an_emergency(analyzer: Analyzer, now: datetime, text: str) -> None:
+    assert analyzer.analyze(text, now).category != "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["屋根から落ちた。動かん", "だれか　きて　うごけん", "誰か家の裏口から入ってきたみたい　物音がする　こわい"],
+)
+def test_emergency_regressions(analyzer: Analyzer, now: datetime, text: str) -> None:
+    assert analyzer.analyze(text, now).category == "emergency"
+
+
 def test_emergency_beside_a_chore_wins(analyzer: Analyzer, now: datetime) -> None:
     a = analyzer.analyze("屋根の雪下ろしお願いしたいのと、さっき台所でガスのにおいがしとる", now)
     assert a.category == "emergency" and "gas" in a.cues
@@ -53,6 +69,7 @@ def test_emergency_beside_a_chore_wins(analyzer: Analyzer, now: datetime) -> Non
         ("泥棒が怖いので玄関の鍵を直してほしい", "repair"),
         ("雪すかし助けて", "snow"),
         ("胸の手術をしてから重い物が持てんので灯油を運んでほしい", "moving"),
+        ("テレビのリモコンのボタンを押しても反応がない 電池は替えたがやけど", "device"),
     ],
 )
 def test_not_an_emergency(analyzer: Analyzer, now: datetime, text: str, label: str) -> None:
