@@ -43,6 +43,7 @@ def test_weekdays_are_read_from_plain_words() -> None:
     assert weekdays("毎週月曜と木曜の燃えるごみ") == [0, 3]
     assert weekdays("まいしゅう かようびに ごみだしを") == [1]
     assert weekdays("毎週月・木に買い物を") == [0, 3]
+    assert weekdays("毎週土日に犬の散歩を") == [5, 6]
     assert weekdays("月曜にごみを出してほしい") == []  # once, not every week
     assert weekdays("毎週お願いしたい") == []
 

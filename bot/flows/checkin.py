@@ -4,6 +4,7 @@ coordinators' group when there is no lead — never the district group. Any answ
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from bot import messages as M
@@ -14,6 +15,8 @@ from bot.store import checkins, jobs, outbox, people, proxies
 from bot.store.errors import StaleButton
 from bot.store.models import CHECKIN_MISSED, Checkin, CheckinPlan, Resident
 from bot.workers.scheduler import JobContext, job_handler
+
+log = logging.getLogger(__name__)
 
 SEND_JOB = "checkin"
 MISSED_JOB = "checkin_miss"
@@ -140,6 +143,11 @@ async def missed(ctx: JobContext) -> None:
             return
         for to in targets:
             tx.push(to, ui.text(text), purpose="checkin_missed")
+    if not targets:
+        # Nobody to tell: the dashboard still lists it (status "missed"); make it loud in the logs too.
+        log.error(
+            "check-in %s missed but district %s has no lead and no coordinators group", checkin_id, c.district_code
+        )
 
 
 async def _closed(tx: Tx, resident: Resident, c: Checkin, by: str) -> None:
