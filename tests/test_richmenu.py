@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlmodel import select
 
 from bot import messages as M
 from bot import richmenu
 from bot.emulator import EmulatorServer
-from tests.conftest import SECRET, TOKEN, Bot, World, all_text
+from bot.store.models import Resident
+from tests.conftest import SECRET, TOKEN, Bot, World, all_text, find_action, uid
 
 
 def _env(emu: EmulatorServer, **extra: str) -> dict[str, str]:
@@ -132,3 +134,25 @@ async def test_menu_texts_get_an_answer(bot: Bot, emu: EmulatorServer, world: Wo
     await emu.send_text(world.resident, M.MENU_STATUS_LABEL)
     reply = (await emu.wait_for_messages(world.resident, 3))[2]
     assert reply["text"] == M.NO_OPEN_REQUESTS
+
+
+async def test_menu_buttons_halfway_through_registration_are_not_a_town_or_a_name(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    newcomer = uid(300)
+    emu.add_user(newcomer, "はじめての人")
+    await emu.send_follow(newcomer)
+    await emu.wait_for_messages(newcomer, 1)
+    await emu.send_text(newcomer, M.MENU_HELP_LABEL)
+    assert (await emu.wait_for_messages(newcomer, 2))[1]["text"] == M.REGISTER_FIRST_TOWN
+    await emu.send_text(newcomer, "長町")
+    confirm = (await emu.wait_for_messages(newcomer, 3))[2]
+    await emu.send_postback(newcomer, find_action([confirm], "はい")["data"])
+    assert (await emu.wait_for_messages(newcomer, 4))[3]["text"] == M.ASK_NAME
+    await emu.send_text(newcomer, M.MENU_REQUEST_LABEL)
+    assert (await emu.wait_for_messages(newcomer, 5))[4]["text"] == M.REGISTER_FIRST_NAME
+    await emu.send_text(newcomer, "犀川よし子です")
+    await emu.wait_for_messages(newcomer, 6)
+    async with bot.db.session() as s:
+        resident = (await s.exec(select(Resident).where(Resident.line_user_id == newcomer))).one()
+    assert "犀川" in resident.name and "困りごと" not in resident.name

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from bot import messages as M
 from bot import ui
+from bot.commands import Command, match
 from bot.context import EventContext
 from bot.store import conversations, people
 from bot.store.models import Town
 
 REG_TOWN, REG_NAME = "reg_town", "reg_name"
+MENU_COMMANDS = frozenset({Command.ASK, Command.STATUS, Command.HELP})  # the rich menu's message buttons
 
 
 async def start(ctx: EventContext, *, welcome: str = M.WELCOME_NEW) -> None:
@@ -20,6 +22,11 @@ async def start(ctx: EventContext, *, welcome: str = M.WELCOME_NEW) -> None:
 
 async def on_text(ctx: EventContext, text: str, state: str | None, data: dict[str, object]) -> None:
     assert ctx.user_id
+    if state in (REG_TOWN, REG_NAME) and match(text) in MENU_COMMANDS:
+        # A rich-menu button pressed halfway through: it is neither a town nor a name.
+        async with ctx.tx() as tx:
+            tx.reply(ui.text(M.REGISTER_FIRST_NAME if state == REG_NAME else M.REGISTER_FIRST_TOWN))
+        return
     if state == REG_NAME:
         await _name(ctx, text, data)
         return
