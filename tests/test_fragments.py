@@ -132,3 +132,25 @@ async def test_an_emergency_fragment_acts_at_once_with_what_came_before(
     await asyncio.sleep(0.3)
     assert len(emu.messages_to(w.resident)) == 1  # nothing more: the fragments were not read twice
     assert emu.messages_to(w.group) == []
+
+
+async def test_a_proxys_fragments_are_merged_for_their_resident(
+    mbot: Bot, emu: EmulatorServer, mworld: World, clock: ManualClock
+) -> None:
+    from tests.conftest import uid
+    from tests.test_conversation import cli
+
+    w = mworld
+    proxy = uid(301)
+    await cli(mbot, "proxy", "add", proxy, "--resident", w.resident, "--relation", "民生委員", "--name", "北村")
+    emu.add_user(proxy, "きたむら")
+    await emu.send_text(proxy, "金沢さんの家の")
+    await emu.send_text(proxy, "草むしりをおねがいしたい")
+    await settled(mbot, 2)
+    await move(mbot, clock, 9)
+    ask = all_text((await emu.wait_for_messages(proxy, 1))[0])
+    assert "草むしり" in ask and "いつごろ" in ask
+    async with mbot.db.session() as s:
+        req = (await s.exec(select(HelpRequest))).one()
+    assert req.text == "金沢さんの家の\n草むしりをおねがいしたい" and req.proxy_id is not None
+    assert emu.messages_to(w.resident) == []

@@ -54,7 +54,9 @@ async def test_a_family_member_asks_for_the_resident(bot: Bot, emu: EmulatorServ
 async def test_a_proxy_sees_the_resident_status(bot: Bot, emu: EmulatorServer, world: World) -> None:
     await cli(bot, "proxy", "add", PROXY, "--resident", world.resident, "--relation", "民生委員", "--name", "北村")
     emu.add_user(PROXY, "きたむら")
-    confirm = (await say(emu, PROXY, "明日、買い物をお願いしたい"))[0]
+    ask = (await say(emu, PROXY, "買い物をお願いしたい"))[0]
+    confirm = (await press(emu, PROXY, find_action([ask], "いつでもいい")))[0]
+    assert f"{world.resident_name}さんの" in all_text(confirm)
     await press(emu, PROXY, find_action([confirm], "はい"))
     await emu.wait_for_messages(world.group, 1)
     status = await say(emu, PROXY, "依頼の状況")
