@@ -409,6 +409,8 @@ MENU_PHONE_HINT = "担当の窓口につながります"
 MENU_HELP_LABEL = "使いかた"
 MENU_HELP_HINT = "はじめての方へ"
 ASK_TROUBLE = "どんなことでお困りですか？ふだんの言葉で書いてください。\n（例：「台所の電球が切れてしもうた」）"
+REGISTER_FIRST_TOWN = "はじめに、かんたんな登録をお願いします。お住まいの町の名前を教えてください。（例：長町）"
+REGISTER_FIRST_NAME = "はじめに、かんたんな登録をお願いします。お名前を教えてください。"
 
 
 # --- Conversation: when, locations, thanks, proxies, recurring help ----------------------------------
@@ -566,18 +568,3 @@ def checkin_missed(
 
 def checkin_answered_late(name: str) -> str:
     return f"【見守り】{name}さんから、お返事がありました。ご安心ください。"
-
-# --- Rich menu (the four big buttons under the resident's chat) ------------------------------------
-
-MENU_CHAT_BAR = "メニュー"
-MENU_REQUEST_LABEL = "困りごとを伝える"
-MENU_REQUEST_HINT = "ふだんの言葉で書けます"
-MENU_STATUS_LABEL = "依頼の状況"
-MENU_STATUS_HINT = "お願いの確認・取りやめ"
-MENU_PHONE_LABEL = "電話で相談"
-MENU_PHONE_HINT = "担当の窓口につながります"
-MENU_HELP_LABEL = "使いかた"
-MENU_HELP_HINT = "はじめての方へ"
-ASK_TROUBLE = "どんなことでお困りですか？ふだんの言葉で書いてください。\n（例：「台所の電球が切れてしもうた」）"
-REGISTER_FIRST_TOWN = "はじめに、かんたんな登録をお願いします。お住まいの町の名前を教えてください。（例：長町）"
-REGISTER_FIRST_NAME = "はじめに、かんたんな登録をお願いします。お名前を教えてください。"
