@@ -97,7 +97,7 @@ def add_routes(app: web.Application, settings: Settings) -> None:
     """Serve the simulator; refused when the bot talks to the real LINE, where it would send real events."""
     if settings.line_api_base_url == DEFAULT_LINE_API:
         raise ConfigError("SIMULATOR=1 works only with the LINE emulator (LINE_API_BASE_URL pointing at it)")
-    log.warning("simulator enabled at /simulator: for demonstrations only, never on a public server")
+    log.info("simulator enabled at /simulator: for demonstrations only, never on a public server")
     app.router.add_get("/simulator", page)
     app.router.add_get("/simulator/", page)
     app.router.add_get("/simulator/cast.json", cast)
