@@ -165,3 +165,22 @@ async def test_stopping_ends_the_questions(cbot: Bot, emu: EmulatorServer, cworl
     assert await texts_to(emu, w.resident, "。お元気ですか？") == []
     async with cbot.db.session() as s:
         assert (await s.exec(select(Checkin))).all() == []
+
+
+async def test_pressing_any_other_button_is_an_answer_too(
+    cbot: Bot, emu: EmulatorServer, cworld: World, clock: ManualClock
+) -> None:
+    w = cworld
+    await opt_in(emu, w)
+    await go(cbot, clock, EIGHT_JST + timedelta(seconds=1))
+    await wait_for(emu, w.resident, "。お元気ですか？")
+    # An older quick reply (「毎日」 from opting in) pressed now: the resident is there.
+    freq = await wait_for(emu, w.resident, "間隔")
+    await emu.send_postback(w.resident, find_action([freq], "毎日")["data"])
+    await wait_for(emu, w.resident, "何時ごろ", count=2)
+    async with cbot.db.session() as s:
+        c = (await s.exec(select(Checkin))).one()
+    assert c.status == "answered" and c.answered_by == "postback"
+    await go(cbot, clock, EIGHT_JST + timedelta(hours=4))
+    await asyncio.sleep(0.3)
+    assert emu.messages_to(w.coordinators) == []

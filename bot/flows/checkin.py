@@ -168,8 +168,8 @@ async def answer_button(ctx: EventContext, resident: Resident, checkin_id: int) 
         tx.reply(ui.text(M.CHECKIN_THANKS))
 
 
-async def close_on_message(ctx: EventContext) -> None:
-    """Any message from the resident answers their open check-ins.
+async def close_on_message(ctx: EventContext, by: str = "message") -> None:
+    """Any message (or button) from the resident answers their open check-ins.
 
     This is its own small transaction before the message is handled (the handlers have many paths,
     each with its one transaction): closing is a conditional update, so if the event is handled again
@@ -187,7 +187,7 @@ async def close_on_message(ctx: EventContext) -> None:
     async with ctx.services.db.session() as s:
         for c in open_:
             assert c.id is not None
-            before = await checkins.answer(s, checkin_id=c.id, by="message", now=ctx.now)
+            before = await checkins.answer(s, checkin_id=c.id, by=by, now=ctx.now)
             if before == CHECKIN_MISSED and c.alerted_to:
                 outbox.add(
                     s,

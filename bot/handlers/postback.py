@@ -39,6 +39,8 @@ async def handle(ctx: EventContext) -> None:
         await registration.on_town_rejected(ctx)
         return
     res = await _resident(ctx)
+    if pb.action is not Action.CHECKIN_OK:
+        await checkin.close_on_message(ctx, by="postback")  # pressing any button is an answer too
     if pb.action is Action.CONFIRM:
         await resident.confirm(ctx, res, pb.ref)
     elif pb.action is Action.DECLINE:
