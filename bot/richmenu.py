@@ -91,14 +91,17 @@ def draw_image() -> bytes:
     """The menu image: four large, high-contrast buttons with a pictogram, a big label and a short hint."""
     img = Image.new("RGB", (WIDTH, HEIGHT), WHITE)
     draw = ImageDraw.Draw(img)
+    # One size for all labels and one for all hints (the longest decides), so no button looks lesser.
+    label_font = min((_fit(b.label, CELL_W - 110, 156) for b in BUTTONS), key=lambda f: f.size)
+    hint_font = min((_fit(b.hint, CELL_W - 130, 84) for b in BUTTONS), key=lambda f: f.size)
     for i, b in enumerate(BUTTONS):
         x0, y0 = (i % 2) * CELL_W, (i // 2) * CELL_H
         box = (x0 + GAP // 2, y0 + GAP // 2, x0 + CELL_W - GAP // 2 - 1, y0 + CELL_H - GAP // 2 - 1)
         draw.rectangle(box, fill=b.color)
         cx = x0 + CELL_W // 2
         _icon(draw, b.icon, cx, y0 + 215, b.color)
-        draw.text((cx, y0 + 540), b.label, font=_fit(b.label, CELL_W - 110, 150), fill=WHITE, anchor="mm")
-        draw.text((cx, y0 + 705), b.hint, font=_fit(b.hint, CELL_W - 160, 76), fill=WHITE, anchor="mm")
+        draw.text((cx, y0 + 540), b.label, font=label_font, fill=WHITE, anchor="mm")
+        draw.text((cx, y0 + 710), b.hint, font=hint_font, fill=WHITE, anchor="mm")
     out = io.BytesIO()
     # A palette PNG of a few flat colours stays far below LINE's 1 MB limit and keeps edges crisp.
     img.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(out, format="PNG", optimize=True)
