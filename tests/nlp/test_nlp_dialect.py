@@ -18,7 +18,7 @@ from bot.nlp.normalize import standard
         ("でんきゅうがきれた　こうかんたのめんけ", "repair"),
         ("あんやと、きのどくなことでした", "not_request"),
         ("だんない だんない", "not_request"),
-        ("灯油が重くて運べんがや 持ってきてくれまっし", "moving"),
+        ("灯油が重くて運べんがや ストーブまで運んでくれまっし", "moving"),
         ("びょういんに　つきそってほしい", "escort"),
         ("てがみがよめん", "paperwork"),
         ("てれびがうつらん", "device"),
