@@ -103,6 +103,17 @@ async def test_a_typed_answer_counts_and_this_week_is_kept_as_words(
     assert len(reqs) == 1 and reqs[0].when_text == "今週中" and reqs[0].category == "garden"
 
 
+async def test_a_short_typed_day_and_part_answer_the_question(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    w = world
+    await say(emu, w.resident, "ゴミ出しを手伝ってほしい")
+    confirm = (await say(emu, w.resident, "あさっての朝"))[0]
+    day = (local_today() + timedelta(days=2)).date()
+    assert M.format_date(day) in all_text(confirm) and "朝" in all_text(confirm) and find_action([confirm], "はい")
+    async with bot.db.session() as s:
+        reqs = (await s.exec(select(HelpRequest))).all()
+    assert len(reqs) == 1 and reqs[0].when_date == day.isoformat() and reqs[0].when_part == "morning"
+
+
 async def test_a_request_with_a_day_is_not_asked_again(bot: Bot, emu: EmulatorServer, world: World) -> None:
     confirm = (await say(emu, world.resident, "明日の朝、電球を替えてほしい"))[0]
     assert "いつごろ" not in all_text(confirm) and find_action([confirm], "はい")

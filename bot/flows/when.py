@@ -13,10 +13,11 @@ from bot.clock import JST
 from bot.commands import normalize
 from bot.context import EventContext, Tx
 from bot.store import conversations, help_requests
-from bot.store.models import HelpRequest, Proxy, Resident
+from bot.store.models import DRAFT, HelpRequest, Proxy, Resident
 
 ASK_WHEN = "ask_when"
 PICK_DAYS = 90  # how far ahead the date picker reaches
+SHORT_ANSWER = 15  # a typed answer to 「いつごろ」 is a few words
 
 # What residents type instead of pressing a quick reply.
 TYPED: dict[str, str] = {
@@ -62,16 +63,45 @@ async def ask(tx: Tx, req: HelpRequest, user_id: str) -> None:
 
 
 async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
-    """A typed 「明日」 while we wait for the answer counts as pressing the button."""
+    """A typed 「明日」 (or a short 「あさっての昼」) while we wait for the answer counts as pressing a button."""
     assert ctx.user_id
-    arg = TYPED.get(normalize(text))
-    if arg is None:
-        return False
+    norm = normalize(text)
+    arg = TYPED.get(norm)
+    if arg is None and len(norm) > SHORT_ANSWER:
+        return False  # a longer message is a message of its own
     async with ctx.read() as s:
         conv = await conversations.get(s, ctx.user_id)
-    if conv is None or conv.state != ASK_WHEN:
+        if conv is None or conv.state != ASK_WHEN:
+            return False
+        req = await s.get(HelpRequest, int(conv.data.get("request_id", 0)))
+    if req is None or req.id is None or req.status != DRAFT:
         return False
-    await answer(ctx, resident, int(conv.data.get("request_id", 0)), arg, None)
+    if arg is not None:
+        await answer(ctx, resident, req.id, arg, None)
+        return True
+    analysis = await ctx.services.analysis.analyze(text, ctx.now)
+    today = ctx.now.astimezone(JST).date()
+    when = analysis.when
+    if when is None or analysis.category in ("emergency", "consult"):
+        return False  # not a day, or something that must not wait: the usual way handles it
+    if analysis.category not in ("not_request", req.category) and (
+        analysis.confidence >= ctx.services.settings.confirm_threshold
+    ):
+        return False  # 「明日の雪すかし」 is a new request, not an answer
+    if not today <= date.fromisoformat(when.date) <= today + timedelta(days=PICK_DAYS):
+        return False
+    async with ctx.tx() as tx:
+        req = await help_requests.set_when(
+            tx.session,
+            request_id=req.id,
+            resident=resident,
+            when_date=when.date,
+            when_text=None,
+            when_time=when.time,
+            when_part=when.part,
+        )
+        await conversations.clear(tx.session, ctx.user_id)
+        tx.reply(await confirmation(tx.session, req, resident, ctx.services.secret))
     return True
 
 

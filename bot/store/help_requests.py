@@ -261,12 +261,14 @@ async def set_when(
     resident: Resident,
     when_date: str | None,
     when_text: str | None,
+    when_time: str | None = None,
+    when_part: str | None = None,
 ) -> HelpRequest:
     """The resident's answer to 「いつごろ」 on a draft."""
     req = await get(session, request_id)
     if req.resident_id != resident.id:
         raise NotYours()
-    values = {"when_date": when_date, "when_time": None, "when_part": None, "when_text": when_text}
+    values = {"when_date": when_date, "when_time": when_time, "when_part": when_part, "when_text": when_text}
     if not await _transition(session, request_id, from_states=(DRAFT,), values=values):
         raise StaleButton()
     await session.refresh(req)
