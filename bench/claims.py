@@ -24,10 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import (
     SECRET,
     TOKEN,
+    Deliveries,
+    boosted_backends,
     bot_env,
     fresh_database,
     load_average,
     migrate,
+    prioritise,
     start_bot,
     summary_ms,
     table,
@@ -84,8 +87,8 @@ async def post_request(emu: EmulatorServer, resident: str) -> str:
     return next(a["data"] for a in actions(post) if "引き受け" in a.get("label", ""))
 
 
-async def storm(emu: EmulatorServer, bot_url: str, sups: list[str], claim: str) -> dict[str, Any]:
-    seen = {s: len(emu.messages_to(s)) for s in sups}
+async def storm(emu: EmulatorServer, watch: Deliveries, bot_url: str, sups: list[str], claim: str) -> dict[str, Any]:
+    seen = {s: len(watch.messages_to(s)) for s in sups}
     answers: list[float] = []
     told: list[float] = []
     connector = aiohttp.TCPConnector(limit=0)
@@ -104,14 +107,14 @@ async def storm(emu: EmulatorServer, bot_url: str, sups: list[str], claim: str) 
                 await r.read()
                 assert r.status == 200, r.status
             answers.append(time.time() - t0)
-            msgs = await emu.wait_for_messages(s, seen[s] + 1, timeout=120)
+            msgs = await watch.wait(s, seen[s] + 1, timeout=120)
             told.append(msgs[seen[s]]["at"] - t0)
 
         tasks = [asyncio.create_task(press(*b)) for b in bodies]
         await asyncio.sleep(0.2)  # every press is ready: release them together
         start.set()
         await asyncio.gather(*tasks)
-    new = {s: emu.messages_to(s)[seen[s] :] for s in sups}
+    new = {s: watch.messages_to(s)[seen[s] :] for s in sups}
     winners = [s for s, m in new.items() if any("引き受けてくださり" in json.dumps(x, ensure_ascii=False) for x in m)]
     return {"answer": answers, "told": told, "winners": len(winners)}
 
@@ -120,6 +123,7 @@ async def run_one(db: str, *, supporters: int, rounds: int, workers: int) -> dic
     async with (
         EmulatorServer(channel_secret=SECRET, access_token=TOKEN, validate=False) as emu,
         fresh_database(db) as url,
+        boosted_backends(url),
     ):
         await migrate(url)
         sups, residents = await populate(url, emu, supporters, rounds)
@@ -132,7 +136,8 @@ async def run_one(db: str, *, supporters: int, rounds: int, workers: int) -> dic
         try:
             for r in residents:
                 claim = await post_request(emu, r)
-                result = await storm(emu, bot.url, sups, claim)
+                async with Deliveries(emu) as watch:
+                    result = await storm(emu, watch, bot.url, sups, claim)
                 answers += result["answer"]
                 told += result["told"]
                 winners.append(result["winners"])
@@ -204,6 +209,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    prioritise()
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--supporters", type=int, default=100)

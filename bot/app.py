@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.analysis import AnalysisService
 from bot.clock import Clock, clock_from_setting
@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.dashboard import setup as setup_dashboard
 from bot.gateway import LineGateway
 from bot.loopwatch import freeze_heap, unclaimed_count, watch_loop
-from bot.metrics import METRICS
+from bot.metrics import METRICS, exposition
 from bot.services import SERVICES, Services
 from bot.store import inbox, jobs, outbox
 from bot.store.db import Database
@@ -47,7 +47,7 @@ async def metrics(request: web.Request) -> web.Response:
             METRICS.unclaimed.set(await unclaimed_count(s))
     except Exception:  # metrics must answer even when the database does not
         log.warning("metrics: database unavailable")
-    body = generate_latest(METRICS.registry)
+    body = exposition()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

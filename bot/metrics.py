@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 
 class Metrics:
@@ -30,16 +33,36 @@ class Metrics:
         self.outbox_sent = Counter("sasaeai_outbox_sent", "Messages delivered to LINE", ["via"], registry=r)
         self.outbox_retries = Counter("sasaeai_outbox_retries", "Send attempts to retry later", registry=r)
         self.outbox_failed = Counter("sasaeai_outbox_failed", "Messages LINE will never accept", registry=r)
-        self.outbox_depth = Gauge("sasaeai_outbox_depth", "Messages waiting to be sent", registry=r)
-        self.unclaimed = Gauge("sasaeai_unclaimed_requests", "Open requests nobody has taken", registry=r)
+        # Read from the database at each scrape: with several worker processes the latest reading is the truth.
+        self.outbox_depth = Gauge(
+            "sasaeai_outbox_depth", "Messages waiting to be sent", registry=r, multiprocess_mode="mostrecent"
+        )
+        self.unclaimed = Gauge(
+            "sasaeai_unclaimed_requests", "Open requests nobody has taken", registry=r, multiprocess_mode="mostrecent"
+        )
         # Scale and load (bench/, deploy/): read from the database at each scrape, or probed in-process.
-        self.inbox_depth = Gauge("sasaeai_inbox_depth", "Webhook events stored and not yet handled", registry=r)
+        self.inbox_depth = Gauge(
+            "sasaeai_inbox_depth",
+            "Webhook events stored and not yet handled",
+            registry=r,
+            multiprocess_mode="mostrecent",
+        )
         self.loop_lag = Histogram(
             "sasaeai_loop_lag_seconds",
             "How late the event loop wakes a timer (time every webhook would have waited)",
             buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1),
             registry=r,
         )
+
+
+def exposition() -> bytes:
+    """The text Prometheus scrapes. Under `serve --workers N` (PROMETHEUS_MULTIPROC_DIR set by the
+    supervisor) every worker writes its figures to files there, and any worker answers with the sum."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(registry))
+    return bytes(generate_latest(METRICS.registry))
 
 
 METRICS = Metrics()

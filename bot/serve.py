@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from types import FrameType
 
@@ -72,6 +75,18 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        # Prometheus: each worker writes its figures to files in one directory and any of them answers a
+        # scrape with the sum (bot.metrics.exposition); a scrape through the shared port reaches one worker.
+        own_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+        if own_dir:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sasaeai-metrics-")
+        try:
+            return self._supervise()
+        finally:
+            if own_dir:
+                shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)
+
+    def _supervise(self) -> int:
         procs = [self._spawn() for _ in range(self._n)]
         log.info("started %d workers: %s", self._n, [p.pid for p in procs])
         status = 0

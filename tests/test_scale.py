@@ -285,6 +285,11 @@ async def test_workers_share_one_port(pg: str, emu: EmulatorServer, servers: lis
         del http
     for r in residents[:6]:
         await emu.wait_for_messages(r, 1, timeout=30)
+    # Whichever worker answers /metrics, it reports the figures of both.
+    async with aiohttp.ClientSession() as http, http.get(f"{servers[0].url}/metrics") as r:
+        text = await r.text()
+    received = [line for line in text.splitlines() if line.startswith("sasaeai_events_received_total ")]
+    assert received and float(received[0].split()[1]) == 6, received
     servers[0].proc.terminate()
     assert servers[0].proc.wait(30) == 0
     assert all(not w.is_running() or w.status() == psutil.STATUS_ZOMBIE for w in workers)
