@@ -36,18 +36,6 @@ async def insert_returning_keys(session: AsyncSession, rows: list[dict[str, Any]
     return {str(k) for k in result.scalars().all()}
 
 
-async def insert_returning_keys(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
-    """Like `insert`, for a batch gathered from several webhook requests: returns the event keys that were new,
-    so each request learns which of its own events were stored now and which were already there."""
-    if not rows:
-        return set()
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxEvent)
-    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"]).returning(col(InboxEvent.event_key))
-    result = await session.exec(stmt)  # type: ignore[call-overload]
-    return {str(k) for k in result.scalars().all()}
-
-
 async def claim_heads(
     session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[InboxEvent]:
