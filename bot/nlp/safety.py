@@ -206,6 +206,10 @@ _PAST_MENTION = re.compile(
     r"(?:転|落ち|滑|倒れ|胸|火事|ガス|煙|泥棒|救急車|入院)"
 )
 
+_PREVENT = re.compile(
+    r"^[^。!?]{0,8}?(?:が怖い(?:ので|から|さけ)|がこわい(?:ので|から|さけ)|対策|たいさく|に(?:あわ|遭わ)ない(?:よう|ため)"
+    r"|に気をつけ|にきをつけ|防止|ぼうし|よけ)"
+)
 # A feared or supposed event (倒れたらどうしよう, 転んでも誰も気づかん): the classifier alone must not call it
 # an emergency either.
 _HYPO_MENTION = re.compile(
@@ -371,6 +375,8 @@ def _scan(rules: _Rules, text: str, em: list[str], co: list[str], dropped: list[
         for tag, pat in rules.consult.items():
             c = pat.search(sentence)
             if c and tag not in co and not rules.fine.search(sentence[c.end() :]):
+                if tag == "scam" and _PREVENT.match(sentence[c.end() :]):
+                    continue  # 詐欺の電話が怖いので迷惑電話の設定を: prevention is a chore
                 co.append(tag)
         if rules.past_mention.search(sentence):
             dropped.append("past")
