@@ -68,8 +68,6 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = 1.0  # first retry delay; doubles up to 5 minutes
     lease_seconds: float = 60.0
     scheduler_interval_seconds: float = 5.0
-    # Event-loop lag probe (sasaeai_loop_lag_seconds): one timer every this many seconds; 0 turns it off.
-    loop_probe_seconds: float = 0.05
     job_concurrency: int = 8  # scheduled jobs run side by side (those of one person or request in turn)
     # Event-loop lag probe (sasaeai_loop_lag_seconds): one timer every this many seconds; 0 turns it off.
     loop_probe_seconds: float = 0.05
