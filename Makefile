@@ -46,5 +46,9 @@ format: install
 	$(VENV)/bin/ruff check --fix bot tests bench
 	$(VENV)/bin/ruff format bot tests bench
 
+# Every benchmark, both databases, written into docs/benchmarks.md (about 20 minutes; PostgreSQL at SASAEAI_TEST_PG).
+bench: install
+	$(PY) bench/run.py all
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

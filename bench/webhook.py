@@ -91,7 +91,7 @@ async def ramp(proc: Proc, duration: float, *, ours: bool) -> list[dict[str, Any
         if ours:
             after = await scrape(proc.url)
             r["loop_lag_p99_ms"] = round(histogram_quantile(before, after, "sasaeai_loop_lag_seconds", 0.99) * 1000, 1)
-            r["drain_s"] = round(await wait_drained(proc, 60.0), 1)
+            r["drain_s"] = round(await wait_drained(proc, 30.0), 1)
         else:
             await asyncio.sleep(1.0)
         # CPU the server spent per 1,000 events, answering and (ours) handling them: unlike latency, other
