@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.leases import lease_heads
 from bot.store.models import InboxEvent
 
 
@@ -40,44 +41,10 @@ async def claim_heads(
     session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[InboxEvent]:
     """Lease the oldest waiting event of each source; later events of that source wait their turn."""
-    earlier = InboxEvent.__table__.alias("earlier")  # type: ignore[attr-defined]
-    head = (
-        ~select(earlier.c.id)
-        .where(
-            earlier.c.source_key == col(InboxEvent.source_key),
-            earlier.c.status == "pending",
-            earlier.c.id < col(InboxEvent.id),
-        )
-        .exists()
-    )
-    free = or_(col(InboxEvent.lease_until).is_(None), col(InboxEvent.lease_until) < now)
     due = or_(col(InboxEvent.next_attempt_at).is_(None), col(InboxEvent.next_attempt_at) <= now)
-    ids = (
-        await session.exec(
-            select(col(InboxEvent.id))
-            .where(col(InboxEvent.status) == "pending", free, due, head)
-            .order_by(col(InboxEvent.id))
-            .limit(limit)
-        )
-    ).all()
-    if not ids:
-        return []
-    until = now + lease
-    await session.exec(
-        update(InboxEvent)
-        .where(and_(col(InboxEvent.id).in_(ids), col(InboxEvent.status) == "pending", free))
-        .values(lease_owner=owner, lease_until=until)
+    return await lease_heads(
+        session, InboxEvent, queue=col(InboxEvent.source_key), due=due, owner=owner, now=now, lease=lease, limit=limit
     )
-    rows = await session.exec(
-        select(InboxEvent)
-        .where(
-            col(InboxEvent.id).in_(ids),
-            col(InboxEvent.lease_owner) == owner,
-            col(InboxEvent.lease_until) == until,
-        )
-        .order_by(col(InboxEvent.id))
-    )
-    return list(rows.all())
 
 
 class LeaseLost(Exception):

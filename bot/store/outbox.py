@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.leases import lease_heads
 from bot.store.models import OutboxMessage
 
 MAX_MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
@@ -51,45 +52,11 @@ def add(
 async def claim_heads(
     session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:
-    """Lease the oldest due message of each recipient (messages to one chat keep their order).
-
-    The conditional UPDATE makes each row go to one sender even when processes race.
-    """
-    earlier = OutboxMessage.__table__.alias("earlier")  # type: ignore[attr-defined]
-    head = (
-        ~select(earlier.c.id)
-        .where(
-            earlier.c.to == col(OutboxMessage.to),
-            earlier.c.status == "pending",
-            earlier.c.id < col(OutboxMessage.id),
-        )
-        .exists()
+    """Lease the oldest due message of each recipient (messages to one chat keep their order)."""
+    due = col(OutboxMessage.next_attempt_at) <= now
+    return await lease_heads(
+        session, OutboxMessage, queue=col(OutboxMessage.to), due=due, owner=owner, now=now, lease=lease, limit=limit
     )
-    free = or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now)
-    ids = (
-        await session.exec(
-            select(col(OutboxMessage.id))
-            .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now, free, head)
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        )
-    ).all()
-    if not ids:
-        return []
-    until = now + lease
-    await session.exec(
-        update(OutboxMessage)
-        .where(and_(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == "pending", free))
-        .values(lease_owner=owner, lease_until=until)
-    )
-    rows = await session.exec(
-        select(OutboxMessage).where(
-            col(OutboxMessage.id).in_(ids),
-            col(OutboxMessage.lease_owner) == owner,
-            col(OutboxMessage.lease_until) == until,
-        )
-    )
-    return list(rows.all())
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
