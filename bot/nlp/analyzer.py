@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -148,8 +148,4 @@ def analyze(text: str, now: datetime) -> Analysis:
     return default_analyzer().analyze(text, now)
 
 
-def analyze_texts(texts: Iterable[str], now: datetime) -> list[Analysis]:
-    return default_analyzer().analyze_many(list(texts), now)
-
-
-__all__ = ["Analyzer", "analyze", "default_analyzer", "width"]
+__all__ = ["Analyzer", "analyze", "default_analyzer"]
