@@ -92,7 +92,10 @@ def from_schema(schema: Schema, forced: dict[str, str] | None = None) -> st.Sear
     if kind == "string":
         return _string(schema)
     if kind == "integer":
-        return st.integers(min_value=schema.get("minimum", 0), max_value=schema.get("maximum", 2**53))
+        # int32 fields (mention index/length...) are checked against their format; int64 ones stay within
+        # what JavaScript and JSON parsers read exactly.
+        high = 2**31 - 1 if schema.get("format") == "int32" else 2**53
+        return st.integers(min_value=schema.get("minimum", 0), max_value=schema.get("maximum", high))
     if kind == "number":
         return st.floats(min_value=-180, max_value=180, allow_nan=False)
     if kind == "boolean":
