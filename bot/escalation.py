@@ -30,7 +30,8 @@ UNRESOLVED_MAX_LINES = 20  # a LINE message people read on a phone; the dashboar
 
 
 def epoch(when: datetime | None) -> int:
-    return int(when.timestamp()) if when is not None else 0
+    """Milliseconds: a re-post in the same second as the first posting must still start a chain of its own."""
+    return int(when.timestamp() * 1000) if when is not None else 0
 
 
 def in_quiet_hours(now: datetime, district: District) -> bool:

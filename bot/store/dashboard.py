@@ -181,8 +181,8 @@ async def _upcoming(session: AsyncSession, req: HelpRequest) -> list[Job]:
         return []
     keys = [col(Job.key).like(f"{k}:{req.id}:%") for k in ("remind", "alert", "stale", "stale_alert")]
     jobs = (await session.exec(select(Job).where(Job.status == "pending", or_(*keys)).order_by(col(Job.due_at)))).all()
-    posted = int(req.posted_at.timestamp()) if req.posted_at else 0
-    claimed = int(req.claimed_at.timestamp()) if req.claimed_at else 0
+    posted = int(req.posted_at.timestamp() * 1000) if req.posted_at else 0  # as bot.escalation.epoch
+    claimed = int(req.claimed_at.timestamp() * 1000) if req.claimed_at else 0
     return [
         j
         for j in jobs

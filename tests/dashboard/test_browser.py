@@ -34,6 +34,7 @@ async def test_log_in_see_filter_assign_close_and_timeline(dash: Dash, page: Pag
     other = await ask(dash, "ゴミ出しを手伝ってほしい")
     # Signed in with the keyboard alone: the login field has the focus, Tab moves on, Enter sends.
     await page.goto(dash.url)
+    await expect(page.get_by_label("ログイン名")).to_be_focused()
     await page.keyboard.type("nagamachi")
     await page.keyboard.press("Tab")
     await page.keyboard.type(PASSWORD)
