@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,36 +26,7 @@ def create_engine(url: str) -> AsyncEngine:
     # pool_size: the dispatcher, sender and scheduler (8 each by default), the inbox writer and the pollers
     # run side by side; with 10 kept, a burst opened and closed overflow connections all the time (a new
     # PostgreSQL backend each), seen as time lost in connect() under bench/e2e.py.
-    engine = create_async_engine(url, pool_size=24, max_overflow=16, pool_recycle=1800)
-    _ping_when_idle(engine)
-    return engine
-
-
-PING_AFTER_IDLE_SECONDS = 1.0
-
-
-def _ping_when_idle(engine: AsyncEngine) -> None:
-    """pool_pre_ping, but only for a connection that sat idle: after a PostgreSQL restart the pool holds dead
-    connections, and testing them before use lets the bot reconnect by itself. A connection used within the
-    last second needs no test (a restart takes longer than that), and pinging every checkout was one extra
-    round trip per transaction, a third of them under load. Should a fresh-but-dead connection still fail,
-    SQLAlchemy sees the disconnect, invalidates the whole pool, and the operation fails once (the webhook
-    answers 503, LINE redelivers; a worker retries)."""
-    pool = engine.sync_engine.pool
-
-    @event.listens_for(pool, "checkin")
-    def _checkin(_dbapi_conn: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(pool, "checkout")
-    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.get("idle_since")
-        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_conn)
-        except Exception as e:  # the pool discards this connection and checks out (or opens) another
-            raise DisconnectionError() from e
+    return create_async_engine(url, pool_pre_ping=True, pool_size=24, max_overflow=16, pool_recycle=1800)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
