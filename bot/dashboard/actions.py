@@ -49,7 +49,7 @@ class NotAFriend(Refused):
     """The supporter has not added the bot: LINE would refuse the details sent to them 1:1."""
 
 
-async def _check_friend(services: Services, form: dict[str, str], now: datetime) -> None:
+async def _check_friend(services: Services, form: dict[str, str], scope: Scope, now: datetime) -> None:
     """Ask LINE, outside the transaction, whether the supporter can receive the details (as a claim does)."""
     try:
         supporter_id = int(form.get("supporter_id") or 0)
@@ -57,8 +57,8 @@ async def _check_friend(services: Services, form: dict[str, str], now: datetime)
         raise InvalidInput("supporter") from e
     async with services.db.session() as s:
         sup = await s.get(Supporter, supporter_id)
-    if sup is None or sup.followed is True:
-        return  # an unknown one is refused inside the transaction, with the district check
+    if sup is None or sup.followed is True or not in_scope(scope, sup.district_code):
+        return  # unknown or another district's: refused inside the transaction, naming no one
     profile = await services.gateway.profile(sup.line_user_id)
     if profile is None:
         raise NotAFriend(sup.name)
@@ -80,7 +80,7 @@ async def act(
     if action not in ACTIONS:
         raise NotFound(action)
     if action == "assign":
-        await _check_friend(services, form, now)
+        await _check_friend(services, form, scope, now)
     async with services.db.session() as s:
         tx = Tx(session=s, now=now, services=services)
         req = await s.get(HelpRequest, request_id)

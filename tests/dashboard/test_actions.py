@@ -337,3 +337,20 @@ async def test_assigning_to_someone_who_has_not_added_the_bot_is_refused(dash: D
         sup = (await s.exec(select(Supporter).where(Supporter.line_user_id == stranger))).one()
     assert req is not None and req.status == "open" and sup.followed is None
     assert dash.emu.messages_to(stranger) == []
+
+
+async def test_assigning_another_districts_supporter_is_refused_without_naming_them(dash: Dash, client: Client) -> None:
+    rid = await ask(dash)
+    async with dash.bot.db.session() as s:
+        await people.add_supporter(
+            s, line_user_id=uid(270), district_code="K02", name="菊川の人", now=datetime.now(UTC)
+        )
+    async with dash.bot.db.session() as s:
+        theirs = (await s.exec(select(Supporter).where(Supporter.line_user_id == uid(270)))).one()
+    await client.login()
+    await client.page(f"/dashboard/requests/{rid}")
+    _, body = await client.post(f"/dashboard/requests/{rid}/assign", supporter_id=str(theirs.id))
+    assert "入力を確かめてください" in body and "菊川の人" not in body
+    async with dash.bot.db.session() as s:
+        req = await s.get(HelpRequest, rid)
+    assert req is not None and req.status == "open"
