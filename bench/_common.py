@@ -237,6 +237,13 @@ async def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeo
     raise RuntimeError(f"{url} not healthy after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+def _die_with_parent() -> None:
+    """The server gets SIGTERM if the benchmark dies (prctl PR_SET_PDEATHSIG): no servers left behind."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 async def start_process(
     argv: list[str], env: dict[str, str], port: int, name: str, workdir: Path | None = None
 ) -> Proc:
@@ -244,7 +251,7 @@ async def start_process(
     cwd = workdir or Path(tempfile.mkdtemp(prefix=f"sasaeai-{name}-"))
     log = cwd / f"{name}.log"
     fh = log.open("wb")
-    popen = subprocess.Popen(argv, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT)
+    popen = subprocess.Popen(argv, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     fh.close()
     url = f"http://127.0.0.1:{port}"
     try:

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from types import FrameType
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 RESTARTS_PER_MINUTE = 5  # a worker that keeps dying is a bug or a broken setup: stop instead of looping
 STOP_GRACE_SECONDS = 20.0
+SUPERVISOR_ENV = "SASAEAI_SUPERVISOR_PID"  # set for each worker: it stops when this process is gone
 
 
 def serve(settings: Settings, host: str, port: int, *, workers: int = 1, reuse_port: bool = False) -> None:
@@ -35,6 +37,8 @@ def serve(settings: Settings, host: str, port: int, *, workers: int = 1, reuse_p
     from bot.app import create_app
 
     logs.setup(settings.log_level, settings.log_format)
+    if os.environ.get(SUPERVISOR_ENV):
+        _exit_with_supervisor(int(os.environ[SUPERVISOR_ENV]))
     if workers <= 1:
         app = create_app(settings)
         web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10, reuse_port=reuse_port or None)
@@ -47,6 +51,18 @@ def serve(settings: Settings, host: str, port: int, *, workers: int = 1, reuse_p
     # Migrate once, before any worker starts: workers migrating side by side would race to create tables.
     asyncio.run(_migrate(settings.database_url))
     sys.exit(Supervisor(host, port, workers).run())
+
+
+def _exit_with_supervisor(supervisor: int) -> None:
+    """A worker whose supervisor is gone (killed with SIGKILL, say) stops too, gracefully, instead of
+    serving on as an orphan nobody will stop."""
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
 
 
 async def _migrate(url: str) -> None:
@@ -67,7 +83,8 @@ class Supervisor:
         self._deaths: list[float] = []
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(self._argv)  # noqa: S603 — our own interpreter and module; inherits the environment, stdout and stderr (logs)
+        env = {**os.environ, SUPERVISOR_ENV: str(os.getpid())}
+        return subprocess.Popen(self._argv, env=env)  # noqa: S603 — our own interpreter and module; inherits the environment, stdout and stderr (logs)
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._stopping = True

@@ -13,7 +13,7 @@ import aiohttp
 
 from bot.emulator import EmulatorServer
 from tests.conftest import SECRET, TOKEN, Bot, World, find_action
-from tests.test_scale import free_port
+from tests.test_scale import die_with_parent, free_port
 
 
 async def scrape(url: str) -> dict[str, float]:
@@ -81,6 +81,7 @@ async def test_json_logs_are_one_object_a_line_without_personal_data(tmp_path: P
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=die_with_parent,
     )
     try:
         url = f"http://127.0.0.1:{port}"

@@ -54,6 +54,15 @@ async def pg() -> AsyncIterator[str]:
         await conn.close()
 
 
+def die_with_parent() -> None:
+    """preexec_fn: the server gets SIGTERM if this test process dies, so a killed test run leaves no server
+    behind (Linux prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def free_port() -> int:
     import socket
 
@@ -91,12 +100,22 @@ async def start_server(env: dict[str, str], tmp: Path, name: str, *extra_args: s
             [sys.executable, "-m", "bot", "serve", "--port", str(port), *extra_args],
             env=env,
             cwd=tmp,  # no stray .env
+            preexec_fn=die_with_parent,
             stdout=fh,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    try:
+        return await _healthy(proc, url, log, name)
+    except BaseException:
+        proc.kill()  # not left running behind a failed test
+        proc.wait()
+        raise
+
+
+async def _healthy(proc: subprocess.Popen[bytes], url: str, log: Path, name: str) -> Server:
     async with aiohttp.ClientSession() as http:
-        for _ in range(600):
+        for _ in range(1200):  # model loading takes a few seconds, much longer on a busy machine
             assert proc.poll() is None, f"{name} exited: {log.read_text()[-2000:]}"
             try:
                 async with http.get(f"{url}/healthz") as r:
