@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.emulator import EmulatorServer
 from bot.store.models import HelpRequest, InboxEvent, LineGroup, RequestEvent, Resident, Supporter
-from tests.conftest import Bot, World, actions, all_text, build_world, find_action, gid, uid
+from tests.conftest import Bot, World, actions, all_text, build_world, find_action, gid, uid, wait_text
 
 
 async def ask_and_confirm(emu: EmulatorServer, w: World, words: str) -> dict:
@@ -246,3 +246,14 @@ async def test_unfollow_marks_the_resident_blocked(bot: Bot, emu: EmulatorServer
             break
         await asyncio.sleep(0.1)
     assert r.followed is False and r.blocked_at is not None
+
+
+async def test_status_does_not_offer_to_cancel_an_emergency(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    """Regression: the status list showed an emergency as 「サポーターさんを探しています」 with a cancel button."""
+    await emu.send_text(world.resident, "ころんでたてない　たすけて")
+    await emu.wait_for_messages(world.coordinators, 1)
+    await wait_text(emu, world.resident, "119")
+    n = len(emu.messages_to(world.resident))
+    await emu.send_text(world.resident, "依頼の状況")
+    reply = all_text((await emu.wait_for_messages(world.resident, n + 1))[-1])
+    assert "お願い中のことはありません" in reply and "緊急" not in reply

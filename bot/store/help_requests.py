@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.nlp.types import Analysis
+from bot.nlp.types import SAFETY_LABELS, Analysis
 from bot.store.errors import AlreadyTaken, NotFound, NotYours, RequestClosed, StaleButton
 from bot.store.models import CANCELLED, CLAIMED, DONE, DRAFT, OPEN, HelpRequest, RequestEvent, Resident, Supporter
 
@@ -222,11 +222,17 @@ async def cancel_by_resident(
 
 
 async def open_for_resident(session: AsyncSession, resident_id: int) -> list[tuple[HelpRequest, Supporter | None]]:
+    """The resident's open help requests. Emergencies and consultations are the coordinators' to follow
+    up: they are not "looking for a supporter" and must not be cancellable as if they were."""
     rows = (
         await session.exec(
             select(HelpRequest, Supporter)
             .join(Supporter, col(HelpRequest.supporter_id) == col(Supporter.id), isouter=True)
-            .where(col(HelpRequest.resident_id) == resident_id, col(HelpRequest.status).in_((OPEN, CLAIMED)))
+            .where(
+                col(HelpRequest.resident_id) == resident_id,
+                col(HelpRequest.status).in_((OPEN, CLAIMED)),
+                col(HelpRequest.category).not_in(SAFETY_LABELS),
+            )
             .order_by(col(HelpRequest.created_at))
         )
     ).all()
