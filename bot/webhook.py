@@ -137,6 +137,10 @@ async def callback(request: web.Request) -> web.Response:
 # every request in it (503), so "answered 200" still means "stored".
 
 
+# A statement carries 7 parameters a row; PostgreSQL takes at most 32,767 parameters a statement.
+ROWS_PER_STATEMENT = 1000
+
+
 class InboxWriter:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -167,8 +171,11 @@ class InboxWriter:
 
     async def _write(self, batch: list[tuple[list[dict[str, Any]], asyncio.Future[int]]]) -> None:
         try:
-            async with self._db.session() as s:
-                new_keys = await inbox.insert_returning_keys(s, [r for rows, _ in batch for r in rows])
+            everything = [r for rows, _ in batch for r in rows]
+            new_keys: set[str] = set()
+            async with self._db.session() as s:  # one transaction, in statements of bounded size
+                for i in range(0, len(everything), ROWS_PER_STATEMENT):
+                    new_keys |= await inbox.insert_returning_keys(s, everything[i : i + ROWS_PER_STATEMENT])
         except BaseException as e:
             for _, future in batch:
                 if not future.done():

@@ -25,7 +25,7 @@ from bot.emulator.webhook import envelope
 from bot.store import people
 from bot.store.db import Database
 from bot.store.models import HelpRequest, InboxEvent, Job, OutboxMessage
-from tests.conftest import PG_ADMIN, SECRET, TOKEN, _pg_template, all_text, find_action, gid, pg_url, uid
+from tests.conftest import PG_ADMIN, SECRET, TOKEN, Bot, _pg_template, all_text, find_action, gid, pg_url, uid
 
 DISTRICTS = 3
 SUPPORTERS = 3  # per district
@@ -331,3 +331,26 @@ def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
     )
     assert out.returncode == 2
     assert "--workers > 1 needs PostgreSQL" in out.stderr
+
+
+async def test_group_commit_stores_a_huge_body_and_concurrent_duplicates_once(bot: Bot, emu: EmulatorServer) -> None:
+    """The inbox writer batches concurrent webhook requests into one transaction: a body larger than one
+    INSERT may carry, and the same events arriving twice in one batch, are each stored exactly once."""
+    group = gid(7)
+
+    def chatter(n: int) -> list[dict[str, Any]]:
+        return [emu.events.text(uid(8000 + i % 50), "おはようございます", group_id=group) for i in range(n)]
+
+    async with aiohttp.ClientSession() as http:
+        huge = chatter(1500)
+        assert await post(http, emu, bot.url, huge) == 200
+        bodies = [chatter(3) for _ in range(40)]
+        statuses = await asyncio.gather(
+            *(post(http, emu, bot.url, b) for b in bodies), *(post(http, emu, bot.url, b) for b in bodies)
+        )
+    assert set(statuses) == {200}
+    async with bot.db.session() as s:
+        keys = (await s.exec(select(InboxEvent.event_key))).all()
+    sent = {e["webhookEventId"] for e in huge} | {e["webhookEventId"] for b in bodies for e in b}
+    assert len(keys) == len(set(keys)) == len(sent) == 1620
+    assert set(keys) == sent
