@@ -354,3 +354,18 @@ async def test_assigning_another_districts_supporter_is_refused_without_naming_t
     async with dash.bot.db.session() as s:
         req = await s.get(HelpRequest, rid)
     assert req is not None and req.status == "open"
+
+
+async def test_acting_on_another_districts_request_is_a_404_and_changes_nothing(dash: Dash, client: Client) -> None:
+    await confirm(dash.emu, dash.other_resident, "雪すかしお願いしたいがや", dash.other_group)
+    async with dash.bot.db.session() as s:
+        theirs = (await s.exec(select(HelpRequest))).one()
+    await client.login()
+    await client.page("/dashboard/")
+    for action in ("cancel", "done", "repost", "note", "release"):
+        status, body = await client.post(f"/dashboard/requests/{theirs.id}/{action}", note="x")
+        assert status == 404 and "菊川太郎" not in body and "雪" not in body
+    async with dash.bot.db.session() as s:
+        after = await s.get(HelpRequest, theirs.id)
+        events = (await s.exec(select(RequestEvent).where(RequestEvent.actor_kind == "coordinator"))).all()
+    assert after is not None and after.status == "open" and after.version == theirs.version and events == []
