@@ -208,7 +208,8 @@ _COMPILED = tuple((re.compile(p), r) for p, r in _LEXICON)
 
 def standard(text: str) -> str:
     """Width-normalised text with hiragana and dialect spellings rewritten for the classifier and rules."""
-    text = width(text)
+    # an ellipsis is a pause, not a word (NFKC turns … into ...)
+    text = re.sub(r"\.{2,}|…+|‥+", "。", width(text))
     for pattern, repl in _COMPILED:
         text = pattern.sub(repl, text)
     return _KANJI_NUM.sub(_kanji_number, text)
