@@ -112,6 +112,14 @@ async def test_a_short_typed_day_and_part_answer_the_question(bot: Bot, emu: Emu
     async with bot.db.session() as s:
         reqs = (await s.exec(select(HelpRequest))).all()
     assert len(reqs) == 1 and reqs[0].when_date == day.isoformat() and reqs[0].when_part == "morning"
+    # A new request typed in place of an answer is read as the new request.
+    ask = (await say(emu, w.resident, "買い物をお願いしたい"))[0]
+    assert "いつごろ" in all_text(ask)
+    again = (await say(emu, w.resident, "明日の雪すかしをお願い"))[0]
+    assert "雪" in all_text(again)
+    async with bot.db.session() as s:
+        snow = (await s.exec(select(HelpRequest).where(HelpRequest.category == "snow"))).one()
+    assert snow.status == "draft" and snow.when_date is not None
 
 
 async def test_a_request_with_a_day_is_not_asked_again(bot: Bot, emu: EmulatorServer, world: World) -> None:

@@ -84,10 +84,11 @@ async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
     when = analysis.when
     if when is None or analysis.category in ("emergency", "consult"):
         return False  # not a day, or something that must not wait: the usual way handles it
-    if analysis.category not in ("not_request", req.category) and (
+    # A bare day reads as 'no request' or the vague 'other_help'; 「明日の雪すかし」 is a new request.
+    if analysis.category not in ("not_request", "other_help", req.category) and (
         analysis.confidence >= ctx.services.settings.confirm_threshold
     ):
-        return False  # 「明日の雪すかし」 is a new request, not an answer
+        return False
     if not today <= date.fromisoformat(when.date) <= today + timedelta(days=PICK_DAYS):
         return False
     async with ctx.tx() as tx:
