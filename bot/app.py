@@ -119,6 +119,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
             # Graceful shutdown: stop taking work, let in-flight events finish, send what is due.
             dispatcher.stop()
             scheduler.stop()
+            # The loops must have stopped claiming before we wait for what they started.
+            loops = [w for w in workers if w.get_name() in ("dispatcher", "scheduler")]
+            await asyncio.wait(loops, timeout=SHUTDOWN_GRACE_SECONDS)
             await dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
             sender.stop()
             await sender.drain(services.clock.now() + timedelta(seconds=2))

@@ -96,7 +96,8 @@ class LineGateway:
                 ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds),
                 _request_timeout=min(self._timeout, 3.0),
             )
-        except (ApiException, TimeoutError, aiohttp.ClientError, OSError) as e:
+        except (ApiException, TimeoutError, aiohttp.ClientError, OSError, RuntimeError) as e:
+            # RuntimeError: the client session closed under us at shutdown.
             log.info("loading animation not shown: %s", type(e).__name__)
 
     async def profile(self, user_id: str) -> Profile | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import uuid
@@ -42,10 +43,17 @@ class Services:
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(_quiet)
 
     @property
     def secret(self) -> bytes:
         return self.settings.line_channel_secret.get_secret_value().encode()
+
+
+def _quiet(task: asyncio.Task[Any]) -> None:
+    """Side tasks are courtesies: their failure is logged quietly, never left 'never retrieved'."""
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger(__name__).info("side task failed: %s", type(task.exception()).__name__)
 
 
 SERVICES = web.AppKey("services", Services)

@@ -72,6 +72,8 @@ class Dispatcher:
                     log.exception("inbox claim failed; retrying")
                     await asyncio.sleep(1.0)
                     continue
+            if self._stopping:
+                return  # claimed while shutting down: not started; the leases are handed back
             for row in rows:
                 task = asyncio.create_task(self._one(row))
                 self._inflight.add(task)
@@ -89,11 +91,14 @@ class Dispatcher:
     async def drain(self, grace: float) -> None:
         """At shutdown: let in-flight events finish; what does not finish in time is cancelled (its
         transaction rolls back) and its lease handed back, so another process or the next start takes it."""
-        if self._inflight:
-            _, pending = await asyncio.wait(set(self._inflight), timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self._inflight and loop.time() < deadline:
+            await asyncio.wait(set(self._inflight), timeout=deadline - loop.time())
+        pending = set(self._inflight)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _one(self, row: InboxEvent) -> None:
         assert row.id is not None
