@@ -395,7 +395,9 @@ def group_assigned(request_id: int) -> str:
 
 
 REQUEST_DONE_BY_COORDINATOR = "お願いのお手伝いは、終わりました。ご利用ありがとうございました。"
-REQUEST_CANCELLED_BY_COORDINATOR = "お願いは、地区の担当者が取りやめにしました。ご不明な点は、地区の担当者におたずねください。"
+REQUEST_CANCELLED_BY_COORDINATOR = (
+    "お願いは、地区の担当者が取りやめにしました。ご不明な点は、地区の担当者におたずねください。"
+)
 
 # --- Rich menu (the four big buttons under the resident's chat) ------------------------------------
 
@@ -414,6 +416,7 @@ REGISTER_FIRST_NAME = "はじめに、かんたんな登録をお願いします
 
 
 # --- Conversation: when, locations, thanks, proxies, recurring help ----------------------------------
+
 
 def ask_when(category: str) -> str:
     return f"{CATEGORY_NAMES[category]}のお手伝いですね。\nいつごろがよろしいですか？下のボタンから選んでください。"
@@ -515,7 +518,9 @@ def supporter_recurring_details(
 
 
 def resident_recurring_taken(supporter: str, category: str, days: list[int]) -> str:
-    return f"毎週{weekdays_text(days)}の{CATEGORY_NAMES[category]}は、サポーターの{supporter}さんが引き受けてくれました。"
+    return (
+        f"毎週{weekdays_text(days)}の{CATEGORY_NAMES[category]}は、サポーターの{supporter}さんが引き受けてくれました。"
+    )
 
 
 def resident_occurrence(supporter: str, category: str, when: str) -> str:

@@ -223,9 +223,7 @@ def recurring_confirm(t: str, recurring_id: int, secret: bytes) -> Msg:
     return flex(t, _bubble([_para(t)], buttons))
 
 
-def group_recurring_post(
-    *, recurring_id: int, category: str, area: str, days: str, summary: str, secret: bytes
-) -> Msg:
+def group_recurring_post(*, recurring_id: int, category: str, area: str, days: str, summary: str, secret: bytes) -> Msg:
     title = f"{M.RECURRING_POST_TITLE} #R{recurring_id}"
     body = [
         _row("内容", M.CATEGORY_NAMES[category]),

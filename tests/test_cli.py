@@ -31,8 +31,20 @@ def test_setup_commands_and_listing(db_url: str) -> None:
     assert run(db_url, "group", "bind", gid(5), "--district", "NAGA").returncode == 0
     assert run(db_url, "group", "bind", gid(6), "--coordinators").returncode == 0
     assert run(db_url, "supporter", "add", uid(7), "--district", "NAGA", "--name", "山田太郎").returncode == 0
-    r = run(db_url, "resident", "add", uid(8), "--district", "NAGA", "--name", "金沢花子", "--address", "長町1-2-3",
-            "--phone", "076-111-2222")
+    r = run(
+        db_url,
+        "resident",
+        "add",
+        uid(8),
+        "--district",
+        "NAGA",
+        "--name",
+        "金沢花子",
+        "--address",
+        "長町1-2-3",
+        "--phone",
+        "076-111-2222",
+    )
     assert r.returncode == 0, r.stderr
     listing = run(db_url, "district", "list").stdout
     assert "NAGA" in listing and "長土塀" in listing
@@ -73,6 +85,8 @@ def test_duplicate_district_with_towns_is_refused_whole(sqlite_db: str) -> None:
 
 @pytest.mark.parametrize("secret", ["", "changeme", "<your channel secret>", "xxxxxxxx"])
 def test_serve_refuses_missing_or_placeholder_secret(sqlite_db: str, secret: str) -> None:
-    r = run(sqlite_db, "serve", "--port", "0", env={"LINE_CHANNEL_SECRET": secret, "LINE_CHANNEL_ACCESS_TOKEN": "t" * 40})
+    r = run(
+        sqlite_db, "serve", "--port", "0", env={"LINE_CHANNEL_SECRET": secret, "LINE_CHANNEL_ACCESS_TOKEN": "t" * 40}
+    )
     assert r.returncode != 0
     assert "LINE_CHANNEL_SECRET" in r.stderr and "Traceback" not in r.stderr

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot import escalation
+from bot import escalation, ui
 from bot import messages as M
-from bot import ui
 from bot.commands import Command, match
 from bot.context import EventContext, FlowContext, Tx
 from bot.flows import attach, checkin, fragments, recurring, safety, thanks, when
