@@ -206,6 +206,8 @@ async def home(request: web.Request) -> web.Response:
         districts = await dashboard.districts(s, w.scope)
         # 見守り: residents who did not answer their check-in; a person should call or visit.
         missed = await checkins.missed_checkins(s, district_codes=None if w.scope is None else sorted(w.scope))
+        # 見守り too: nothing heard from a resident since their request, which is still not done.
+        silent = await dashboard.silent_after_request(s, scope=w.scope, now=services(request).clock.now())
     attention = [r for r in rows if r.kind == "attention"]
     return await render(
         request,
@@ -217,6 +219,7 @@ async def home(request: web.Request) -> web.Response:
             "failed": failed,
             "blocked": blocked,
             "missed": missed,
+            "silent": silent,
             "districts": districts,
             "filters": f,
             "status_filters": STATUS_FILTERS,

@@ -387,3 +387,41 @@ async def open_count(session: AsyncSession, *, scope: Scope) -> int:
 
 def unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
+
+
+SILENCE_HOURS = 24
+
+
+async def silent_after_request(
+    session: AsyncSession, *, scope: Scope, now: datetime, hours: int = SILENCE_HOURS
+) -> list[tuple[HelpRequest, Resident]]:
+    """Residents who asked for help more than `hours` ago, whose request is still open or under way, and
+    who have not written or pressed anything since: someone should call or visit (見守り)."""
+    from bot.store.models import InboxEvent
+
+    rows = (
+        await session.exec(
+            _scoped(
+                select(HelpRequest, Resident).join(Resident, col(HelpRequest.resident_id) == col(Resident.id)),
+                scope,
+                HelpRequest.district_code,
+            )
+            .where(
+                col(HelpRequest.status).in_((OPEN, CLAIMED)),
+                col(HelpRequest.category).not_in(SENSITIVE),
+                col(HelpRequest.posted_at) < now - timedelta(hours=hours),
+                col(Resident.active),
+            )
+            .order_by(col(HelpRequest.posted_at))
+        )
+    ).all()
+    out: list[tuple[HelpRequest, Resident]] = []
+    for req, res in rows:
+        heard = (
+            await session.exec(
+                select(func.max(col(InboxEvent.received_at))).where(col(InboxEvent.source_key) == res.line_user_id)
+            )
+        ).one()
+        if req.posted_at is not None and (heard is None or heard <= req.posted_at):
+            out.append((req, res))
+    return out
