@@ -156,43 +156,42 @@ async def _by_claimer(session: AsyncSession, request_id: int, supporter: Support
     return req
 
 
-async def complete(session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime) -> HelpRequest:
+async def _by_claimer_transition(
+    session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime, values: dict[str, Any], action: str
+) -> HelpRequest:
+    """A change only the supporter who took the request may make, recorded on its timeline."""
     req = await _by_claimer(session, request_id, supporter)
     if not await _transition(
-        session,
-        request_id,
-        from_states=(CLAIMED,),
-        values={"status": DONE, "done_at": now, "closed_at": now},
-        extra=col(HelpRequest.supporter_id) == supporter.id,
+        session, request_id, from_states=(CLAIMED,), values=values, extra=col(HelpRequest.supporter_id) == supporter.id
     ):
         raise RequestClosed()
     record(
-        session, request_id=request_id, at=now, actor_kind="supporter", actor_id=supporter.line_user_id, action="done"
+        session, request_id=request_id, at=now, actor_kind="supporter", actor_id=supporter.line_user_id, action=action
     )
     await session.refresh(req)
     return req
+
+
+async def complete(session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime) -> HelpRequest:
+    return await _by_claimer_transition(
+        session,
+        request_id=request_id,
+        supporter=supporter,
+        now=now,
+        values={"status": DONE, "done_at": now, "closed_at": now},
+        action="done",
+    )
 
 
 async def release(session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime) -> HelpRequest:
-    req = await _by_claimer(session, request_id, supporter)
-    if not await _transition(
-        session,
-        request_id,
-        from_states=(CLAIMED,),
-        values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
-        extra=col(HelpRequest.supporter_id) == supporter.id,
-    ):
-        raise RequestClosed()
-    record(
+    return await _by_claimer_transition(
         session,
         request_id=request_id,
-        at=now,
-        actor_kind="supporter",
-        actor_id=supporter.line_user_id,
+        supporter=supporter,
+        now=now,
+        values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
         action="released",
     )
-    await session.refresh(req)
-    return req
 
 
 async def cancel_by_resident(
