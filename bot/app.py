@@ -124,6 +124,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
             await asyncio.wait(loops, timeout=SHUTDOWN_GRACE_SECONDS)
             await dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
             sender.stop()
+            # Let the sender finish the round it is in: cancelling it mid-send would strand a
+            # database connection half-closed. Then send what is due, briefly.
+            await asyncio.wait([w for w in workers if w.get_name() == "sender"], timeout=SHUTDOWN_GRACE_SECONDS)
             await sender.drain(services.clock.now() + timedelta(seconds=2))
             for w in workers:
                 w.cancel()
