@@ -145,14 +145,8 @@ async def remind(ctx: JobContext) -> None:
         resident = await tx.session.get(Resident, req.resident_id)
         if not await _step(tx, req, status=OPEN, action="reminded"):
             return
-        post = ui.group_post(
-            request_id=req.id,
-            category=req.category,
-            area=(resident.town if resident and resident.town else f"{district.name}地区"),
-            when_text=M.format_when(req.when_date, req.when_time, req.when_part),
-            summary=req.masked,
-            urgent=req.urgent,
-            secret=tx.services.secret,
+        post = ui.request_post(
+            req, town=resident.town if resident else None, district_name=district.name, secret=tx.services.secret
         )
         tx.push(
             group.group_id,

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import messages as M
 from bot.postback import Action, Postback, encode
+from bot.store.models import HelpRequest
 
 Msg = dict[str, Any]
 
@@ -103,6 +104,20 @@ def group_post(
     button = _button(postback_action(M.CLAIM_LABEL, Postback(Action.CLAIM, request_id), secret), "primary")
     alt = f"{title}：{M.CATEGORY_NAMES[category]}（{area}）"
     return flex(alt, _bubble(body, [button], header=title))
+
+
+def request_post(req: HelpRequest, *, town: str | None, district_name: str, secret: bytes) -> Msg:
+    """The group's view of a request (first post, re-post and reminder alike): town-level area, masked words."""
+    assert req.id is not None
+    return group_post(
+        request_id=req.id,
+        category=req.category,
+        area=town or f"{district_name}地区",
+        when_text=M.format_when(req.when_date, req.when_time, req.when_part),
+        summary=req.masked,
+        urgent=req.urgent,
+        secret=secret,
+    )
 
 
 def supporter_details(t: str, request_id: int, secret: bytes) -> Msg:
