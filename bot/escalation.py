@@ -17,6 +17,7 @@ from bot import messages as M
 from bot import ui
 from bot.clock import JST
 from bot.context import Tx
+from bot.flows.when import when_text
 from bot.store import dashboard, help_requests, jobs, people
 from bot.store.models import CLAIMED, OPEN, District, HelpRequest, LineGroup, Resident, Supporter
 from bot.workers.scheduler import JobContext, job_handler
@@ -146,7 +147,11 @@ async def remind(ctx: JobContext) -> None:
         if not await _step(tx, req, status=OPEN, action="reminded"):
             return
         post = ui.request_post(
-            req, town=resident.town if resident else None, district_name=district.name, secret=tx.services.secret
+            req,
+            when=when_text(req),
+            town=resident.town if resident else None,
+            district_name=district.name,
+            secret=tx.services.secret,
         )
         tx.push(
             group.group_id,

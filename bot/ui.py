@@ -106,14 +106,14 @@ def group_post(
     return flex(alt, _bubble(body, [button], header=title))
 
 
-def request_post(req: HelpRequest, *, town: str | None, district_name: str, secret: bytes) -> Msg:
+def request_post(req: HelpRequest, *, when: str, town: str | None, district_name: str, secret: bytes) -> Msg:
     """The group's view of a request (first post, re-post and reminder alike): town-level area, masked words."""
     assert req.id is not None
     return group_post(
         request_id=req.id,
         category=req.category,
         area=town or f"{district_name}地区",
-        when_text=M.format_when(req.when_date, req.when_time, req.when_part),
+        when_text=when,
         summary=req.masked,
         urgent=req.urgent,
         secret=secret,

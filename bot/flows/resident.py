@@ -168,7 +168,9 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
         if tell_resident:
             tx.reply(ui.text(M.REQUEST_NO_GROUP))
         return
-    post = ui.request_post(req, town=resident.town, district_name=district.name, secret=tx.services.secret)
+    post = ui.request_post(
+        req, when=when_text(req), town=resident.town, district_name=district.name, secret=tx.services.secret
+    )
     tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
     # Reminders, then an alert to coordinators, if nobody takes it (restarted by each re-post).
     await escalation.schedule_for_post(tx, req)
