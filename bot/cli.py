@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot import cli_conversation
-from bot.clock import SystemClock
+from bot.clock import clock_from_setting
 from bot.config import ConfigError, Settings
 from bot.store import people, retention
 from bot.store.db import Database
@@ -121,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
-    now = SystemClock().now()
+    # The server's clock (SASAEAI_CLOCK), so a job the CLI schedules "now" is due by the server's own time
+    # (the demo and tests move a clock of their own).
+    now = clock_from_setting(settings.clock).now()
     if cli_conversation.handles(args):
         return await cli_conversation.run(args, settings, now, _with_db)
     match (args.cmd, getattr(args, "sub", None)):
