@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -18,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.commands import is_group_command
 from bot.metrics import METRICS
-from bot.services import SERVICES
+from bot.services import SERVICES, Services
 from bot.store import inbox
-from bot.store.db import Database
+from bot.store.batch import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,13 @@ def _error(status: int, message: str) -> web.Response:
 
 
 async def callback(request: web.Request) -> web.Response:
-    started = time.perf_counter()
     services = request.app[SERVICES]
+    with services.edge.request():
+        return await _callback(request, services)
+
+
+async def _callback(request: web.Request, services: Services) -> web.Response:
+    started = time.perf_counter()
     settings = services.settings
     if request.content_length is not None and request.content_length > settings.webhook_max_body_bytes:
         return _error(413, "body too large")
@@ -114,7 +118,7 @@ async def callback(request: web.Request) -> web.Response:
         try:
             writer = request.app.get(INBOX_WRITER)
             if writer is not None:
-                new = await writer.insert(rows)
+                new = await writer.submit(rows)
             else:
                 async with services.db.session() as s:
                     new = await inbox.insert(s, rows)
@@ -130,82 +134,19 @@ async def callback(request: web.Request) -> web.Response:
 
 
 # --- Group commit of inbox writes ----------------------------------------------------------------------
-# Under a burst, many webhook requests are in flight at once. Each used to pay for its own transaction
-# (pool checkout, BEGIN, INSERT, COMMIT); with SQLite they also queued one by one on the write lock.
-# The writer instead stores everything waiting in one transaction, and the next batch gathers while one
-# is being written. A request is answered only after its batch committed, and a failed batch fails
-# every request in it (503), so "answered 200" still means "stored".
+# Under a burst, many webhook requests are in flight at once; they share one transaction (bot/store/batch.py)
+# instead of paying for one each, and with SQLite, queueing one by one on the write lock. A request is
+# answered only after its batch committed, and a failed batch fails every request in it (503), so
+# "answered 200" still means "stored".
 
-
-# A statement carries 7 parameters a row; PostgreSQL takes at most 32,767 parameters a statement.
-ROWS_PER_STATEMENT = 1000
-
-
-class InboxWriter:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[int]]] = []
-        self._kick = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="inbox-writer")
-
-    async def insert(self, rows: list[dict[str, Any]]) -> int:
-        """Store `rows` with whatever else is waiting; returns how many of them were new."""
-        if self._task is None or self._task.done():
-            async with self._db.session() as s:  # not started (or stopping): write alone
-                return await inbox.insert(s, rows)
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._waiting.append((rows, future))
-        self._kick.set()
-        return await future
-
-    async def _run(self) -> None:
-        while True:
-            await self._kick.wait()
-            self._kick.clear()
-            batch, self._waiting = self._waiting, []
-            if batch:
-                await self._write(batch)
-
-    async def _write(self, batch: list[tuple[list[dict[str, Any]], asyncio.Future[int]]]) -> None:
-        try:
-            everything = [r for rows, _ in batch for r in rows]
-            new_keys: set[str] = set()
-            async with self._db.session() as s:  # one transaction, in statements of bounded size
-                for i in range(0, len(everything), ROWS_PER_STATEMENT):
-                    new_keys |= await inbox.insert_returning_keys(s, everything[i : i + ROWS_PER_STATEMENT])
-        except BaseException as e:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(e if isinstance(e, Exception) else SQLAlchemyError("writer stopped"))
-            if not isinstance(e, Exception):
-                raise
-            return
-        for rows, future in batch:
-            if not future.done():
-                mine = {r["event_key"] for r in rows}
-                count = len(mine & new_keys)
-                new_keys -= mine  # the same event in two requests of one batch counts as new once
-                future.set_result(count)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        for _, future in self._waiting:
-            if not future.done():
-                future.set_exception(SQLAlchemyError("server stopping"))
-        self._waiting = []
-
+InboxWriter = GroupCommit[list[dict[str, Any]], int]
 
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 
 
 async def inbox_writer_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: after the resources are up, start the writer; stop it before they are closed."""
-    writer = InboxWriter(app[SERVICES].db)
+    writer: InboxWriter = GroupCommit(app[SERVICES].db, inbox.insert_requests, name="inbox-writer", max_batch=1000)
     writer.start()
     app[INBOX_WRITER] = writer
     yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,27 +15,39 @@ from bot.store.leases import lease_heads
 from bot.store.models import InboxEvent
 
 
+def _insert_new(session: AsyncSession) -> Any:
+    """INSERT … ON CONFLICT (event_key) DO NOTHING RETURNING event_key: an event already stored (a
+    redelivery) is skipped, and the keys returned are those stored now."""
+    table = InboxEvent.__table__  # type: ignore[attr-defined]
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return ins.on_conflict_do_nothing(index_elements=["event_key"]).returning(table.c.event_key)
+
+
+async def insert_requests(session: AsyncSession, requests: Sequence[list[dict[str, Any]]]) -> list[int]:
+    """Store the events of several webhook requests at once; returns, per request, how many of its events
+    were new. The same event in two requests of one batch counts as new once.
+
+    One statement executed for many parameter sets: SQLAlchemy's "insertmanyvalues" sends them in pages
+    of bounded size (within PostgreSQL's parameter limit) and the statement is compiled once, not once per
+    row count as `insert().values(rows)` would be.
+    """
+    everything = [row for rows in requests for row in rows]
+    if not everything:
+        return [0 for _ in requests]
+    conn = await session.connection()
+    new_keys = {str(k) for k in (await conn.execute(_insert_new(session), everything)).scalars().all()}
+    counts = []
+    for rows in requests:
+        mine = {r["event_key"] for r in rows}
+        counts.append(len(mine & new_keys))
+        new_keys -= mine
+    return counts
+
+
 async def insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Store events; one already stored (same event_key: a redelivery) is skipped. Returns how many were new."""
-    if not rows:
-        return 0
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxEvent)
-    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"])
-    result = await session.exec(stmt)
-    return int(result.rowcount or 0)
-
-
-async def insert_returning_keys(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
-    """Like `insert`, for a batch gathered from several webhook requests: returns the event keys that were new,
-    so each request learns which of its own events were stored now and which were already there."""
-    if not rows:
-        return set()
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboxEvent)
-    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=["event_key"]).returning(col(InboxEvent.event_key))
-    result = await session.exec(stmt)
-    return {str(k) for k in result.scalars().all()}
+    """Store one request's events; returns how many were new."""
+    return (await insert_requests(session, [rows]))[0]
 
 
 async def claim_heads(
@@ -63,6 +76,28 @@ async def finish(
     )
     if result.rowcount != 1:
         raise LeaseLost(event_id)
+
+
+async def finish_many(
+    session: AsyncSession, items: Sequence[tuple[int, str, str | None]], *, owner: str, now: datetime
+) -> list[bool]:
+    """Mark several events handled at once (`(id, status, error)` each); True for each whose lease we still
+    held. For events whose handler wrote nothing: their 'done' is all there is to commit."""
+    table = InboxEvent.__table__  # type: ignore[attr-defined]
+    conn = await session.connection()
+    done: set[int] = set()
+    by_outcome: dict[tuple[str, str | None], list[int]] = {}
+    for event_id, status, error in items:
+        by_outcome.setdefault((status, error), []).append(event_id)
+    for (status, error), ids in by_outcome.items():
+        result = await conn.execute(
+            update(table)
+            .where(table.c.id.in_(ids), table.c.lease_owner == owner, table.c.status == "pending")
+            .values(status=status, handled_at=now, lease_owner=None, lease_until=None, error=error)
+            .returning(table.c.id)
+        )
+        done |= {int(i) for i in result.scalars().all()}
+    return [event_id in done for event_id, _, _ in items]
 
 
 async def retry_later(

@@ -13,6 +13,9 @@ from sqlmodel import Field, SQLModel
 DRAFT, OPEN, CLAIMED, DONE, CANCELLED = "draft", "open", "claimed", "done", "cancelled"
 ACTIVE_STATES = (OPEN, CLAIMED)
 
+# Partial indexes hold only the rows still waiting in a queue (inbox, outbox).
+_PENDING = sa.text("status = 'pending'")
+
 
 def _json_col() -> Any:
     return sa.Column(sa.JSON, nullable=False, default=dict)
@@ -139,6 +142,8 @@ class InboxEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_inbox_status_id", "status", "id"),
         sa.Index("ix_inbox_source", "source_key", "received_at"),
+        # each source's head among the pending rows, without walking its history (migration 0004)
+        sa.Index("ix_inbox_pending_queue", "source_key", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
     )
     id: int | None = Field(default=None, primary_key=True)
     event_key: str = Field(unique=True, max_length=80)  # webhookEventId, or a content hash
@@ -159,7 +164,10 @@ class OutboxMessage(SQLModel, table=True):
     """A message the bot decided to send; sent after the deciding transaction commits."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_pending_queue", "to", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
+    )
     id: int | None = Field(default=None, primary_key=True)
     retry_key: str = Field(unique=True, max_length=36)  # X-Line-Retry-Key, kept across retries
     to: str = Field(index=True, max_length=64)

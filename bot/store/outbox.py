@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,22 @@ async def claim_heads(
     return await lease_heads(
         session, OutboxMessage, queue=col(OutboxMessage.to), due=due, owner=owner, now=now, lease=lease, limit=limit
     )
+
+
+async def update_leased(
+    session: AsyncSession, items: Sequence[tuple[int, dict[str, Any]]], *, owner: str
+) -> list[bool]:
+    """Apply each `(id, values)` to a message this process still holds the lease of; True where it did."""
+    out = []
+    for row_id, values in items:
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.lease_owner) == owner)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        out.append(result.rowcount == 1)
+    return out
 
 
 async def next_due(session: AsyncSession) -> datetime | None:

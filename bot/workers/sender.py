@@ -8,12 +8,11 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-
 from bot.clock import Clock
 from bot.gateway import LineGateway, Outcome, SendResult
 from bot.metrics import METRICS
 from bot.store import outbox
+from bot.store.batch import GroupCommit
 from bot.store.db import Database
 from bot.store.models import OutboxMessage
 
@@ -49,6 +48,10 @@ class OutboxSender:
         self._backoff = backoff_base
         self._wake = asyncio.Event()
         self._stopping = False
+        # Marks and delivery records of messages sent side by side share a transaction (bot/store/batch.py).
+        self._updates: GroupCommit[tuple[int, dict[str, object]], bool] = GroupCommit(
+            db, lambda s, items: outbox.update_leased(s, items, owner=owner), name="outbox-updates"
+        )
 
     def wake(self) -> None:
         self._wake.set()
@@ -58,6 +61,13 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self) -> None:
+        self._updates.start()
+        try:
+            await self._loop()
+        finally:
+            await self._updates.stop()  # drain() after this writes its records one by one
+
+    async def _loop(self) -> None:
         while not self._stopping:
             try:
                 sent_any = await self.run_once()
@@ -76,7 +86,7 @@ class OutboxSender:
 
     async def _idle_wait(self) -> float:
         try:
-            async with self._db.session() as s:
+            async with self._db.read() as s:
                 due = await outbox.next_due(s)
         except Exception:
             return 1.0
@@ -126,12 +136,8 @@ class OutboxSender:
         await self._record(row, result, via="reply", reply_state=state)
 
     async def _mark(self, row: OutboxMessage, *, reply_state: str) -> None:
-        async with self._db.session() as s:
-            await s.exec(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.lease_owner == self._owner)  # type: ignore[arg-type]
-                .values(reply_state=reply_state)
-            )
+        assert row.id is not None
+        await self._updates.submit((row.id, {"reply_state": reply_state}))  # committed before the call
 
     async def _record(self, row: OutboxMessage, result: SendResult, *, via: str, reply_state: str) -> None:
         now = self._clock.now()
@@ -154,12 +160,8 @@ class OutboxSender:
             values |= {"status": "failed", "last_error": f"{result.status} {result.error}"[:500]}
             METRICS.outbox_failed.inc()
             log.warning("message %s to a %s could not be delivered: %s", row.id, _kind(row.to), result.status)
-        async with self._db.session() as s:
-            await s.exec(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.lease_owner == self._owner)  # type: ignore[arg-type]
-                .values(**values)
-            )
+        assert row.id is not None
+        await self._updates.submit((row.id, values))
 
     async def drain(self, deadline: datetime) -> None:
         """At shutdown: send what is due until the deadline; the rest stays queued for the next start."""
