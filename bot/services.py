@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.analysis import AnalysisService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.edgeload import EdgeLoad
 from bot.gateway import LineGateway
 from bot.store.db import Database
 
@@ -32,6 +33,7 @@ class Services:
     analysis: AnalysisService
     clock: Clock
     owner: str = field(default_factory=_owner_id)  # this process's name on leases
+    edge: EdgeLoad = field(default_factory=EdgeLoad)  # how busy the webhook edge is (background work gives way)
     wake_inbox: Callable[[], None] = lambda: None
     wake_outbox: Callable[[], None] = lambda: None
     wake_scheduler: Callable[[], None] = lambda: None
