@@ -41,7 +41,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     try:
-        async with services.db.session() as s:
+        async with services.db.read() as s:
             METRICS.outbox_depth.set(await outbox.depth(s))
             METRICS.inbox_depth.set(await inbox.pending_count(s))
             METRICS.unclaimed.set(await unclaimed_count(s))

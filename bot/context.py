@@ -93,7 +93,7 @@ class EventContext:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A short session for lookups before deciding (keep slow work, like NLP, outside `tx`)."""
-        async with self.services.db.session() as s:
+        async with self.services.db.read() as s:
             yield s
 
     @asynccontextmanager

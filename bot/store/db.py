@@ -29,6 +29,9 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=24, max_overflow=16, pool_recycle=1800)
 
 
+_READ_ONLY = "sasaeai_read_only"
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -47,7 +50,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
         # another connection wrote in between; taking the write lock up front makes it wait.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only sessions (Database.read) begin deferred: in WAL mode they read a snapshot beside
+        # the writer instead of queueing for a lock they do not need.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -63,6 +68,14 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any exception."""
         async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for lookups only: it must not write (on SQLite it does not hold the write lock)."""
+        async with self._sessions() as session, session.begin():
+            if self.sqlite:
+                await session.connection(execution_options={_READ_ONLY: True})
             yield session
 
     async def dispose(self) -> None:

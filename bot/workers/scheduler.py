@@ -46,7 +46,7 @@ class JobContext:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.services.db.session() as s:
+        async with self.services.db.read() as s:
             yield s
 
     @asynccontextmanager
