@@ -70,7 +70,7 @@ async def test_only_each_sources_oldest_event_is_offered_and_in_order(db: Databa
 async def test_a_source_with_a_long_backlog_does_not_hide_the_others(db: Database) -> None:
     # Regression: heads are found by reading the oldest pending rows a window at a time; one chatty source
     # filling the first windows must not starve a source whose only event comes after them.
-    chatty = [event(f"c{i}", "Uchatty") for i in range(leases.WINDOW * 2 + 5)]
+    chatty = [event(f"c{i}", "Uchatty") for i in range(leases.MIN_WINDOW + leases.MAX_WINDOW + 5)]
     async with db.session() as s:
         await inbox.insert(s, [*chatty, event("quiet", "Uquiet")])
     first = await claim(db, "w1")

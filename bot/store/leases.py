@@ -16,9 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 Row = TypeVar("Row", bound=SQLModel)
 
-# How many of the oldest pending rows one look takes, and how many looks one claim may take.
-WINDOW = 512
-MAX_WINDOWS = 8
+# The first look takes a few times `limit` of the oldest pending rows (most of them are heads when many
+# queues wait); each further look, needed only when queues with long backlogs fill the front, takes twice
+# as many, up to MAX_WINDOW, and a claim stops after MAX_LOOKS.
+MIN_WINDOW = 64
+MAX_WINDOW = 1024
+MAX_LOOKS = 8
 
 
 async def lease_heads(
@@ -46,13 +49,14 @@ async def lease_heads(
     seen: set[Any] = set()
     ids: list[int] = []
     after = 0
-    for _ in range(MAX_WINDOWS):
+    size = max(MIN_WINDOW, 4 * limit)
+    for _ in range(MAX_LOOKS):
         window = (
             await session.exec(
                 select(rid, queue, free.label("free"), due.label("due"))
                 .where(status == "pending", rid > after)
                 .order_by(rid)
-                .limit(WINDOW)
+                .limit(size)
             )
         ).all()
         for row_id, key, is_free, is_due in window:
@@ -63,9 +67,10 @@ async def lease_heads(
                 ids.append(row_id)
                 if len(ids) == limit:
                     break
-        if len(ids) == limit or len(window) < WINDOW:
+        if len(ids) == limit or len(window) < size:
             break
         after = window[-1][0]
+        size = min(MAX_WINDOW, size * 2)
     if not ids:
         return []
     # The conditions repeated here are what give a row to exactly one worker: one that leased it (or
