@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -63,11 +64,20 @@ class Database:
         self.sqlite = is_sqlite(url)
         self.engine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer at a time. Writers of this process queue here, in order, and the next starts
+        # the moment the last commits; left to SQLite, each waiting writer sleeps in its busy handler (for up
+        # to 100 ms a try) and the lock sits unused while they sleep. Other processes (the CLI) still meet
+        # the busy timeout.
+        self._writer = asyncio.Lock() if self.sqlite else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any exception."""
-        async with self._sessions() as session, session.begin():
+        if self._writer is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
