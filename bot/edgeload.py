@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 class EdgeLoad:
     def __init__(self, *, busy_at: int = 4, max_pause: float = 0.25) -> None:
-        self.inflight = 0
+        self._inflight = 0
         self._busy_at = busy_at
         self._max_pause = max_pause
         self._quiet = asyncio.Event()
@@ -25,19 +25,15 @@ class EdgeLoad:
     @contextlib.contextmanager
     def request(self) -> Iterator[None]:
         """Around one webhook request, from its first byte read to its answer."""
-        self.inflight += 1
-        if self.inflight >= self._busy_at:
+        self._inflight += 1
+        if self._inflight >= self._busy_at:
             self._quiet.clear()
         try:
             yield
         finally:
-            self.inflight -= 1
-            if self.inflight < self._busy_at:
+            self._inflight -= 1
+            if self._inflight < self._busy_at:
                 self._quiet.set()
-
-    @property
-    def busy(self) -> bool:
-        return not self._quiet.is_set()
 
     async def give_way(self) -> None:
         """Return when the edge has answered what it was waiting on, or after `max_pause` at most."""

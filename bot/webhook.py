@@ -116,12 +116,7 @@ async def _callback(request: web.Request, services: Services) -> web.Response:
         )
     if rows:
         try:
-            writer = request.app.get(INBOX_WRITER)
-            if writer is not None:
-                new = await writer.submit(rows)
-            else:
-                async with services.db.session() as s:
-                    new = await inbox.insert(s, rows)
+            new = await request.app[INBOX_WRITER].submit(rows)  # alone, if the writer is stopping
         except (SQLAlchemyError, OSError) as e:
             # Not stored means not acknowledged: LINE redelivers what we answer 5xx to.
             log.error("inbox write failed (%s): answering 503 so LINE redelivers", type(e).__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event
@@ -73,11 +73,7 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any exception."""
-        if self._writer is None:
-            async with self._sessions() as session, session.begin():
-                yield session
-            return
-        async with self._writer, self._sessions() as session, session.begin():
+        async with self._writer or nullcontext(), self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager

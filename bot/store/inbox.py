@@ -67,14 +67,8 @@ class LeaseLost(Exception):
 async def finish(
     session: AsyncSession, *, event_id: int, owner: str, now: datetime, status: str = "done", error: str | None = None
 ) -> None:
-    result = await session.exec(
-        update(InboxEvent)
-        .where(
-            col(InboxEvent.id) == event_id, col(InboxEvent.lease_owner) == owner, col(InboxEvent.status) == "pending"
-        )
-        .values(status=status, handled_at=now, lease_owner=None, lease_until=None, error=error)
-    )
-    if result.rowcount != 1:
+    """Mark one event handled inside its handler's transaction; LeaseLost if another worker has it now."""
+    if not (await finish_many(session, [(event_id, status, error)], owner=owner, now=now))[0]:
         raise LeaseLost(event_id)
 
 

@@ -23,14 +23,11 @@ def upgrade() -> None:
     # Leasing asks, for each candidate, whether an earlier row of its queue is still pending. The old
     # indexes ((source_key, received_at) and (to)) made that walk every row the queue ever had, done ones
     # included, so each claim grew slower with the history; these hold only what is still pending.
-    for table, queue in (("inbox_event", "source_key"), ("outbox_message", "to")):
-        op.create_index(
-            f"ix_{table.split('_')[0]}_pending_queue",
-            table,
-            [queue, "id"],
-            sqlite_where=_PENDING,
-            postgresql_where=_PENDING,
-        )
+    for name, table, queue in (
+        ("ix_inbox_pending_queue", "inbox_event", "source_key"),
+        ("ix_outbox_pending_queue", "outbox_message", "to"),
+    ):
+        op.create_index(name, table, [queue, "id"], sqlite_where=_PENDING, postgresql_where=_PENDING)
 
 
 def downgrade() -> None:
