@@ -45,6 +45,9 @@ class Analysis:
     masked: str  # the text with personal data replaced, fit for a group chat
     # Why a safety label was chosen, e.g. ("fall", "cannot_stand") or ("scam",); empty for help.
     cues: tuple[str, ...] = field(default=())
+    # For an emergency: True when a sure sign decided it (119 at once, no questions); False for a possible
+    # emergency (the model or a weak sign): the bot shows 119 with one yes/no question and alerts coordinators.
+    certain: bool = True
 
     @property
     def is_help(self) -> bool:
