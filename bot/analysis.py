@@ -49,6 +49,18 @@ class AnalysisService:
         assert self._analyzer is not None
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._analyzer.safety, text)
 
+    async def readings(self, texts: list[str]) -> list[str]:
+        """Hiragana readings (SudachiPy, through GiNZA's tokenizer): town names typed in kana or kanji."""
+        assert self._analyzer is not None
+        analyzer = self._analyzer
+
+        def read() -> list[str]:
+            from bot.nlp.classifier import kana_reading
+
+            return [kana_reading(analyzer.nlp.make_doc(t)) for t in texts]
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, read)
+
     async def mask(self, text: str) -> str:
         assert self._analyzer is not None
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._analyzer.mask, text)

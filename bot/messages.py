@@ -49,69 +49,147 @@ def format_date(d: date) -> str:
     return f"{d.month}月{d.day}日（{_WEEKDAYS[d.weekday()]}）"
 
 
-def format_when(when_date: str | None, when_time: str | None, when_part: str | None) -> str:
-    """「12月2日（水）の朝」「12月2日（水）15時ごろ」; empty when the resident named no date."""
+def format_hour(hour: int, minute: int = 0) -> str:
+    """「午前7時」「午後3時半」: how people say a time, never a 24-hour figure."""
+    half = "午前" if hour < 12 else "午後"
+    h = hour if hour <= 12 else hour - 12
+    return f"{half}{h}時" + ("半" if minute == 30 else f"{minute}分" if minute else "")
+
+
+# Relative day words as residents say them, so the date is said back in their own words.
+_SAID_DAYS = {
+    "今日": "今日",
+    "きょう": "今日",
+    "明日": "明日",
+    "あした": "明日",
+    "あす": "明日",
+    "明後日": "あさって",
+    "あさって": "あさって",
+}
+
+
+def said_day(said: str | None) -> str | None:
+    """「あさって」 when the resident's own wording named a day relative to today."""
+    if not said:
+        return None
+    for word, plain in _SAID_DAYS.items():
+        if said.startswith(word):
+            return plain
+    return None
+
+
+def format_when(when_date: str | None, when_time: str | None, when_part: str | None, said: str | None = None) -> str:
+    """「12月2日（水）の朝」「12月2日（水）午後3時ごろ」, or 「あさって、5日（土）」 when the resident said
+    「あさって」; empty when the resident named no date."""
     if not when_date:
         return ""
-    text = format_date(date.fromisoformat(when_date))
+    d = date.fromisoformat(when_date)
+    word = said_day(said)
+    text = f"{word}、{d.day}日（{_WEEKDAYS[d.weekday()]}）" if word else format_date(d)
     if when_time:
         h, m = (int(x) for x in when_time.split(":"))
-        text += f" {h}時{f'{m}分' if m else ''}ごろ"
+        text += f"の{format_hour(h, m)}ごろ"
     elif when_part:
         text += f"の{PART_NAMES.get(when_part, '')}"
     return text
 
 
-# --- Residents: welcome and registration -------------------------------------------------------
+def request_no(request_id: int) -> str:
+    """The one way a request number is written, everywhere: 「依頼#12」."""
+    return f"依頼#{request_id}"
 
-WELCOME_REGISTERED = "お友だち追加ありがとうございます。困りごとがあれば、いつでもここに書いてください。"
+
+# --- Residents: welcome and registration -------------------------------------------------------
+# Every sentence a resident reads is at most 30 characters (tests/test_messages.py measures them all).
+
+TOWN_EXAMPLE = "（例：長町、ながまち）"
+WELCOME_REGISTERED = "友だち追加ありがとうございます。\n困りごとは、いつでもここに書いてください。"
 WELCOME_NEW = (
-    "お友だち追加ありがとうございます。\n"
-    "ここでは、ご近所のサポーターさんに、ちょっとした困りごとのお手伝いをお願いできます。\n"
-    "はじめに、お住まいの町の名前を教えてください。（例：長町）"
+    "友だち追加ありがとうございます。\n"
+    "ご近所の人が、小さな困りごとを手伝います。\n"
+    "はじめに、住んでいる町の名前を教えてください。\n" + TOWN_EXAMPLE
 )
-ASK_TOWN_AGAIN = "ごめんなさい、その町が見つかりませんでした。町の名前をもう一度教えてください。（例：長町）"
-PICK_TOWN = "どちらの町ですか？下のボタンから選んでください。"
+FOR_SOMEONE_LABEL = "家族などの代わりに登録"
+ASK_RELATION = "ご本人とのご関係を、下から選んでください。"
+RELATION_FAMILY = "家族"
+RELATION_WELFARE = "民生委員"
+ASK_TOWN_FOR = "ご本人が住んでいる町の名前を教えてください。\n" + TOWN_EXAMPLE
+ASK_TOWN_AGAIN = "ごめんなさい、その町が見つかりませんでした。\n町の名前を、もう一度教えてください。\n" + TOWN_EXAMPLE
+PICK_TOWN = "近い町を、下から選んでください。"
+NONE_OF_THESE = "このなかにない"
 
 
 def confirm_town(town: str, district: str) -> str:
     return f"{town}（{district}地区）でよろしいですか？"
 
 
-ASK_NAME = "ありがとうございます。次に、お名前を教えてください。"
+ASK_NAME = "ありがとうございます。\nお名前を教えてください。"
+ASK_NAME_FOR = "ありがとうございます。\nご本人のお名前を教えてください。"
+ASK_ADDRESS = (
+    "サポーターさんが、お宅へ行くときに使います。\n住所を教えてください。\n書かないときは「とばす」を押してください。"
+)
+ASK_ADDRESS_FOR = "サポーターさんが、お宅へ行くときに使います。\nご本人の住所を教えてください。\n書かないときは「とばす」を押してください。"
+ASK_PHONE = "電話番号を教えてください。\n書かないときは「とばす」を押してください。"
+ASK_PHONE_FOR = "ご本人の電話番号を教えてください。\n書かないときは「とばす」を押してください。"
+ASK_OWN_NAME = "最後に、あなたのお名前を教えてください。"
+SKIP_LABEL = "とばす"
+CONSENT_NOTICE = (
+    "大事なお知らせです。\n"
+    "お名前・住所・電話は、次の人だけが見ます。\n"
+    "・お手伝いを引き受けたサポーターさん\n"
+    "・地区の担当者（社協や民生委員）\n"
+    "お手伝いのためだけに使います。\n"
+    "グループには、町の名前だけが出ます。\n"
+    "これで登録してよいですか？"
+)
+CONSENT_YES = "はい、登録します"
+CONSENT_NO = "いいえ"
+CONSENT_DECLINED = "わかりました。登録はしていません。\n登録するときは、町の名前を書いてください。"
+ASK_AGAIN_BUTTONS = "ごめんなさい、下のボタンで答えてください。"
 
 
 def registered(name: str) -> str:
-    return (
-        f"{name}さん、登録できました。\n"
-        "困りごとがあれば、いつでもここに書いてください。\n"
-        "（例：「台所の電球が切れたので替えてほしい」）"
-    )
+    return f"{name}さん、登録できました。\n困りごとは、いつでもここに書いてください。\n（例：台所の電球が切れた）"
 
 
-NOT_REGISTERED_YET = "まだ登録が済んでいません。お住まいの町の名前を教えてください。"
+def registered_for(name: str) -> str:
+    return f"{name}さんの登録ができました。\n{name}さんの困りごとを、ここに書いてください。"
+
+
+NOT_REGISTERED_YET = "まだ登録が済んでいません。\n住んでいる町の名前を教えてください。\n" + TOWN_EXAMPLE
 
 # --- Residents: a request -------------------------------------------------------------------------
 
 
 def confirm_request(category: str, when_text: str) -> str:
-    when = f"{when_text}。" if when_text else "日にちのご希望はなしで、"
+    when = f"{when_text}ですね。\n" if when_text else "日にちは、いつでもよいですね。\n"
     return f"{CATEGORY_NAMES[category]}のお手伝いですね。\n{when}サポーターさんにお願いしてよいですか？"
 
 
 YES_LABEL = "はい、お願いします"
 NO_LABEL = "いいえ"
 RESTATE_LABEL = "言い直す"
-PICK_CATEGORY = "どんなお手伝いでしょうか？近いものを選んでください。"
+PICK_CATEGORY = "どんなお手伝いですか？\n近いものを、下から選んでください。"
 OTHER_LABEL = "その他"
-REQUEST_POSTED = "サポーターさんにお願いしました。引き受ける人が決まったら、お知らせします。"
-REQUEST_NO_GROUP = "お願いを受け付けました。地区の担当者から、ご連絡します。しばらくお待ちください。"
-REQUEST_DECLINED = "わかりました。お願いはしませんでした。また何かあれば、いつでも書いてください。"
-REQUEST_RESTATE = "わかりました。もう一度、困りごとを書いてください。"
+REQUEST_POSTED = "サポーターさんにお願いしました。\n引き受ける人が決まったら、お知らせします。"
+REQUEST_NO_GROUP = "お願いを受け付けました。\n地区の担当者から、ご連絡します。"
+REQUEST_DECLINED = "わかりました。お願いはしていません。\nまた何かあれば、いつでも書いてください。"
+REQUEST_RESTATE = "わかりました。\nもう一度、困りごとを書いてください。"
+ASK_AGAIN = "ごめんなさい、もう一度おたずねします。"
 ALREADY_HANDLED = "このお願いは、もう受け付けています。"
-CANCELLED_BY_RESIDENT = "お願いを取りやめました。また何かあれば、いつでも書いてください。"
+CANCELLED_BY_RESIDENT = "お願いを取りやめました。\nまた何かあれば、いつでも書いてください。"
 CANCEL_LABEL = "取りやめる"
-NO_OPEN_REQUESTS = "いま、お願い中のことはありません。困りごとがあれば、ここに書いてください。"
+CANCEL_YES_LABEL = "はい、取りやめます"
+CANCEL_NO_LABEL = "いいえ、続けます"
+CANCEL_KEPT = "わかりました。お願いは、そのまま続けます。"
+
+
+def ask_cancel(category: str, when_text: str) -> str:
+    when = f"{when_text}の" if when_text else ""
+    return f"{when}{CATEGORY_NAMES[category]}のお願いを、取りやめますか？"
+
+
+NO_OPEN_REQUESTS = "いま、お願い中のことはありません。\n困りごとがあれば、ここに書いてください。"
 STATUS_HEADER = "いまのお願いです。"
 
 
@@ -127,42 +205,99 @@ def status_line(category: str, status: str, when_text: str, supporter: str | Non
 
 def supporter_coming(supporter: str, category: str) -> str:
     return (
-        f"{CATEGORY_NAMES[category]}のお手伝いは、サポーターの{supporter}さんが引き受けてくれました。\n"
-        f"{supporter}さんから、ご連絡があります。"
+        f"{CATEGORY_NAMES[category]}のお手伝いが決まりました。\n"
+        f"サポーターの{supporter}さんが来てくれます。\n"
+        f"{supporter}さんとは、ここで話せます。"
     )
 
 
+def who_is_coming(supporter: str, when_text: str) -> str:
+    """The answer to 「だれがくるん？」 once a supporter has taken the request."""
+    when = f"\n{when_text}の予定です。" if when_text else ""
+    return f"サポーターの{supporter}さんが来てくれます。{when}\n{supporter}さんとは、ここで話せます。"
+
+
+STILL_LOOKING = "まだ決まっていません。いま探しています。\n決まったら、すぐにお知らせします。"
+
+
+def when_planned(when_text: str) -> str:
+    return f"{when_text}の予定です。" if when_text else "日にちは、いつでもよいとお伝えしています。"
+
+
 def request_done(supporter: str) -> str:
-    return f"{supporter}さんのお手伝いが終わりました。ご利用ありがとうございました。"
+    return f"{supporter}さんのお手伝いが終わりました。\nありがとうございました。"
 
 
-REQUEST_REOPENED_RESIDENT = "サポーターさんの都合がつかなくなりました。ほかのサポーターさんを探しています。"
-THANKS_REPLY = "どういたしまして。また何かあれば、いつでも書いてください。"
-GREETING_REPLY = "こんにちは。困りごとがあれば、いつでもここに書いてください。"
-NOT_UNDERSTOOD = "ごめんなさい、うまく読み取れませんでした。困りごとを、もう一度書いてください。"
+REQUEST_REOPENED_RESIDENT = "サポーターさんの都合が悪くなりました。\nほかのサポーターさんを探しています。"
+THANKS_REPLY = "どういたしまして。\nまた何かあれば、いつでも書いてください。"
+GREETING_REPLY = "こんにちは。\n困りごとがあれば、いつでもここに書いてください。"
+NOT_UNDERSTOOD = "ごめんなさい、うまく読めませんでした。\n困りごとを、もう一度書いてください。"
 HOW_TO_USE = (
     "【使いかた】\n"
-    "困りごとを、ふだんの言葉で書いてください。（例：「雪すかしをお願いしたい」）\n"
-    "確認のボタンで「はい」を押すと、ご近所のサポーターさんにお願いします。\n"
-    "「依頼の状況」と書くと、いまのお願いを確認できます。"
+    "困りごとを、ふだんの言葉で書いてください。\n"
+    "（例：雪すかしをお願いしたい）\n"
+    "「はい」を押すと、ご近所の人にお願いします。\n"
+    "「依頼の状況」と書くと、いまのお願いがわかります。"
 )
+
+# --- Relay between the supporter who took a request and the resident -------------------------------
+
+
+def relayed_to_resident(supporter: str, words: str) -> str:
+    return f"サポーターの{supporter}さんからです。\n「{words}」\nお返事は、ここに書いてください。"
+
+
+def relayed_to_supporter(request_id: int, resident: str, words: str) -> str:
+    return f"{request_no(request_id)}の{resident}さんから：\n「{words}」\n（ここに書くと、{resident}さんに届きます）"
+
+
+def relay_sent_to_supporter(supporter: str) -> str:
+    return f"{supporter}さんにお伝えしました。"
+
+
+def relay_sent_to_resident(request_id: int, resident: str) -> str:
+    return f"{request_no(request_id)}の{resident}さんに送りました。"
+
 
 # --- Safety: emergencies and matters for professionals ---------------------------------------------
 
-EMERGENCY_REPLY = (
-    "すぐに助けを呼んでください。\n"
-    "けが・急病・火事は119番、\n"
-    "泥棒や不審な人は110番です。\n"
-    "地区の担当者にも、いまお知らせしました。"
-)
+EMERGENCY_HEAD = "すぐに119番に電話してください。"
+EMERGENCY_HEAD_110 = "すぐに110番に電話してください。"
+EMERGENCY_SAY_119 = "「救急です」と言ってください。"
+EMERGENCY_SAY_FIRE = "「火事です」と言ってください。"
+EMERGENCY_SAY_110 = "「事件です」と言ってください。"
+EMERGENCY_SAY_WHERE = "住所と名前を伝えてください。"
+EMERGENCY_TOLD = "地区の担当者にも、いま知らせました。"
+
+
+def emergency_address(address: str) -> str:
+    return f"住所：{address}"
+
+
+def emergency_reply(say: str, head: str = EMERGENCY_HEAD, address: str | None = None) -> str:
+    lines = [head, say, EMERGENCY_SAY_WHERE]
+    if address:
+        lines.append(emergency_address(address))
+    lines.append(EMERGENCY_TOLD)
+    return "\n".join(lines)
+
+
+EMERGENCY_REPLY = emergency_reply(EMERGENCY_SAY_119)
+POSSIBLE_EMERGENCY_QUESTION = "いま、けがや急な具合の悪さがありますか？"
+POSSIBLE_EMERGENCY = "あぶないときは、すぐ119番へ。\n" + POSSIBLE_EMERGENCY_QUESTION
+POSSIBLE_YES = "はい"
+POSSIBLE_NO = "いいえ"
+POSSIBLE_UNSURE = "わからない"
+POSSIBLE_NOT_NOW = "わかりました。\n地区の担当者にも、お知らせしてあります。"
 CALL_119 = "119番に電話"
 CALL_110 = "110番に電話"
 
 
 def consult_reply(place: str) -> str:
     return (
-        "お話ししてくださって、ありがとうございます。\n"
-        f"このことは、{place}に相談できます。秘密は守られます。\n"
+        "話してくださって、ありがとうございます。\n"
+        f"このことは、ここで相談できます。\n{place}\n"
+        "話したことの秘密は守られます。\n"
         "地区の担当者からも、ご連絡します。"
     )
 
@@ -173,7 +308,15 @@ CONSULT_SUICIDE_PLACE = "よりそいホットライン（0120-279-338、24時�
 CALL_LABEL = "電話する"
 
 
-def coordinator_emergency(district: str, name: str, address: str | None, phone: str | None, words: str) -> str:
+def coordinator_emergency(
+    district: str, name: str, address: str | None, phone: str | None, words: str, possible: bool = False
+) -> str:
+    if possible:
+        return (
+            f"【緊急の可能性】{district}地区\n"
+            f"{name}さん\n住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
+            f"内容：{words}\n本人に119番を示し、けがや急な具合の悪さがあるか聞いています。確認してください。"
+        )
     return (
         f"【緊急】{district}地区\n"
         f"{name}さん\n住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
@@ -191,6 +334,29 @@ def coordinator_consult(
     )
 
 
+def coordinator_possible_answer(district: str, name: str, answer: str) -> str:
+    """Follow-up to a 【緊急の可能性】 alert: what the resident answered (or that they did not)."""
+    return f"【緊急の可能性・続報】{district}地区 {name}さん\n{answer}"
+
+
+POSSIBLE_ANSWER_YES = "本人の答え：はい（けが・具合の悪さあり）。119番の案内をしました。すぐに確認してください。"
+POSSIBLE_ANSWER_UNSURE = "本人の答え：わからない。119番の案内をしました。すぐに確認してください。"
+POSSIBLE_ANSWER_NO = "本人の答え：いいえ（けが・具合の悪さなし）。ふだんのお願いとして続けます。"
+
+
+def possible_no_answer(minutes: int) -> str:
+    return f"本人から{minutes}分お返事がありません。すぐに確認してください。"
+
+
+UNREGISTERED_NAME = "未登録の方"
+UNKNOWN_DISTRICT = "不明な"
+
+
+def unregistered_person(line_tail: str) -> str:
+    return f"{UNREGISTERED_NAME}（LINE ID 末尾 {line_tail}）"
+
+
+CONSULT_TOPIC_DEFAULT = "相談"
 CONSULT_TOPICS = {
     "scam": "詐欺・悪質商法",
     "money": "お金の困りごと",
@@ -202,26 +368,56 @@ CONSULT_TOPICS = {
 
 
 def coordinator_no_group(district: str, request_id: int) -> str:
-    return f"【要対応】{district}地区にサポーターのグループが登録されていません。依頼#{request_id}を確認してください。"
+    return f"【要対応】{district}地区にサポーターのグループが登録されていません。{request_no(request_id)}を確認してください。"
 
 
 # --- Supporters' group ----------------------------------------------------------------------------
 
 GROUP_POST_TITLE = "お手伝いの依頼"
+GROUP_URGENT = "（急ぎ）"
+ROW_WHAT, ROW_WHERE, ROW_WHEN, ROW_WORDS, ROW_DAYS = "内容", "場所", "日時", "ご依頼", "曜日"
+YES, NO = "はい", "いいえ"
+
+
+def group_post_title(request_id: int, urgent: bool) -> str:
+    return f"{GROUP_POST_TITLE} {request_no(request_id)}" + (GROUP_URGENT if urgent else "")
+
+
+def group_post_alt(title: str, category: str, area: str, when_text: str) -> str:
+    """The notification line: what, where and when, so a supporter can decide from the lock screen."""
+    return f"{title}：{CATEGORY_NAMES[category]}（{area}）{when_text or GROUP_WHEN_NONE}"
+
+
+def supporter_details_alt(request_id: int) -> str:
+    return f"{request_no(request_id)}の詳細"
+
+
+def recurring_title(recurring_id: int) -> str:
+    return f"{RECURRING_POST_TITLE} #R{recurring_id}"
+
+
+def recurring_alt(title: str, category: str, area: str) -> str:
+    return f"{title}：{CATEGORY_NAMES[category]}（{area}）"
+
+
+def every_week(days: str) -> str:
+    return f"毎週{days}"
+
+
 CLAIM_LABEL = "引き受けます"
 GROUP_WHEN_NONE = "いつでも"
 
 
 def group_claimed(supporter: str, request_id: int) -> str:
-    return f"依頼#{request_id}は{supporter}さんが引き受けました。ありがとうございます。"
+    return f"{request_no(request_id)}は{supporter}さんが引き受けました。ありがとうございます。"
 
 
 def group_done(request_id: int) -> str:
-    return f"依頼#{request_id}は完了しました。ありがとうございました。"
+    return f"{request_no(request_id)}は完了しました。ありがとうございました。"
 
 
 def group_cancelled(request_id: int) -> str:
-    return f"依頼#{request_id}は取りやめになりました。"
+    return f"{request_no(request_id)}は取りやめになりました。"
 
 
 def group_not_friend(supporter: str) -> str:
@@ -253,7 +449,7 @@ def supporter_details(
     request_id: int, category: str, when_text: str, name: str, address: str | None, phone: str | None, words: str
 ) -> str:
     return (
-        f"依頼#{request_id}を引き受けてくださり、ありがとうございます。\n"
+        f"{request_no(request_id)}を引き受けてくださり、ありがとうございます。\n"
         f"内容：{CATEGORY_NAMES[category]}\n"
         f"日時：{when_text or GROUP_WHEN_NONE}\n"
         f"お名前：{name}さん\n住所：{address or '未登録（本人に確認してください）'}\n"
@@ -278,7 +474,7 @@ SUPPORTER_HELLO = "サポーターとして登録されています。依頼は�
 
 
 def supporter_request_cancelled(request_id: int) -> str:
-    return f"依頼#{request_id}は、ご本人の都合で取りやめになりました。お手数をおかけしました。"
+    return f"{request_no(request_id)}は、ご本人の都合で取りやめになりました。お手数をおかけしました。"
 
 
 def supporter_activity(name: str, month_count: int, total: int) -> str:
@@ -287,15 +483,13 @@ def supporter_activity(name: str, month_count: int, total: int) -> str:
 
 # --- Non-text messages from residents ----------------------------------------------------------------
 
-STICKER_REPLY = "スタンプありがとうございます。困りごとがあれば、文字で書いてください。"
-VOICE_REPLY = "音声のメッセージは聞くことができません。ごめんなさい。\n文字で書いていただくか、お電話でご相談ください。"
-MEDIA_REPLY = (
-    "写真や動画は、まだ見ることができません。ごめんなさい。\n困りごとを文字で書いていただくか、お電話でご相談ください。"
-)
-FILE_REPLY = "ファイルは開くことができません。困りごとを文字で書いてください。"
-LOCATION_REPLY = "場所を受け取りました。お手伝いの場所として覚えておきます。"
-TOO_LONG_REPLY = "とても長い文章でしたので、はじめの部分だけを読みました。"
-TOO_FAST_REPLY = "たくさんのメッセージをありがとうございます。少し時間をおいてから、もう一度書いてください。"
+STICKER_REPLY = "スタンプありがとうございます。\n困りごとは、文字で書いてください。"
+VOICE_REPLY = "ごめんなさい、声のメッセージは聞けません。\n文字で書くか、電話でご相談ください。"
+MEDIA_REPLY = "ごめんなさい、写真や動画は見られません。\n文字で書くか、電話でご相談ください。"
+FILE_REPLY = "ごめんなさい、ファイルは開けません。\n困りごとを、文字で書いてください。"
+LOCATION_REPLY = "場所を受け取りました。\nお手伝いの場所として覚えておきます。"
+TOO_LONG_REPLY = "とても長かったので、はじめの部分を読みました。"
+TOO_FAST_REPLY = "たくさんありがとうございます。\n少し時間をおいて、また書いてください。"
 CALL_DISTRICT = "地区の担当者に電話"
 
 
@@ -320,12 +514,12 @@ def age_text(delta: timedelta) -> str:
 
 
 def group_reminder(request_id: int, age: str) -> str:
-    return f"【まだ引き受け手がいません】依頼#{request_id}（{age}前の依頼）です。どなたか、お願いできませんか？"
+    return f"【まだ引き受け手がいません】{request_no(request_id)}（{age}前の依頼）です。どなたか、お願いできませんか？"
 
 
 def coordinator_unclaimed(district: str, request_id: int, category: str, age: str, summary: str, url: str) -> str:
     return (
-        f"【未対応】{district}地区 依頼#{request_id}（{CATEGORY_NAMES[category]}）\n"
+        f"【未対応】{district}地区 {request_no(request_id)}（{CATEGORY_NAMES[category]}）\n"
         f"グループに出してから{age}、引き受け手がいません。\n"
         f"内容：{summary[:200]}\n確認：{url}"
     )
@@ -333,14 +527,14 @@ def coordinator_unclaimed(district: str, request_id: int, category: str, age: st
 
 def supporter_stale(request_id: int, category: str) -> str:
     return (
-        f"依頼#{request_id}（{CATEGORY_NAMES[category]}）はいかがでしょうか。\n"
+        f"{request_no(request_id)}（{CATEGORY_NAMES[category]}）はいかがでしょうか。\n"
         "終わっていたら「完了」を、都合が悪くなったら「手放す」を押してください。"
     )
 
 
 def coordinator_stale(district: str, request_id: int, category: str, supporter: str, age: str, url: str) -> str:
     return (
-        f"【要確認】{district}地区 依頼#{request_id}（{CATEGORY_NAMES[category]}）\n"
+        f"【要確認】{district}地区 {request_no(request_id)}（{CATEGORY_NAMES[category]}）\n"
         f"{supporter}さんが引き受けてから{age}、完了の連絡がありません。\n確認：{url}"
     )
 
@@ -353,7 +547,7 @@ def unresolved_header(count: int) -> str:
 
 
 def unresolved_line(request_id: int, district: str, category: str, state: str, age: str) -> str:
-    return f"#{request_id} {district} {CATEGORY_NAMES[category]}：{state}（{age}）"
+    return f"{request_no(request_id)} {district} {CATEGORY_NAMES[category]}：{state}（{age}）"
 
 
 UNRESOLVED_STATE = {
@@ -374,29 +568,29 @@ def unresolved_footer(url: str) -> str:
 
 # Coordinators acting on a request from the dashboard: who hears what on LINE.
 def supporter_assigned_by_coordinator(request_id: int) -> str:
-    return f"地区の担当者から、依頼#{request_id}をお願いされました。くわしい内容です。"
+    return f"地区の担当者から、{request_no(request_id)}をお願いされました。くわしい内容です。"
 
 
 def supporter_unassigned(request_id: int) -> str:
-    return f"依頼#{request_id}は、地区の担当者がほかの方にお願いすることになりました。ありがとうございました。"
+    return f"{request_no(request_id)}は、地区の担当者がほかの方にお願いすることになりました。ありがとうございました。"
 
 
 def supporter_released_by_coordinator(request_id: int) -> str:
-    return f"依頼#{request_id}は、地区の担当者がグループに戻しました。ありがとうございました。"
+    return f"{request_no(request_id)}は、地区の担当者がグループに戻しました。ありがとうございました。"
 
 
 def supporter_closed_by_coordinator(request_id: int, done: bool) -> str:
     what = "完了にしました" if done else "取りやめにしました"
-    return f"依頼#{request_id}は、地区の担当者が{what}。ありがとうございました。"
+    return f"{request_no(request_id)}は、地区の担当者が{what}。ありがとうございました。"
 
 
 def group_assigned(request_id: int) -> str:
-    return f"依頼#{request_id}は、担当が決まりました。ありがとうございます。"
+    return f"{request_no(request_id)}は、担当が決まりました。ありがとうございます。"
 
 
-REQUEST_DONE_BY_COORDINATOR = "お願いのお手伝いは、終わりました。ご利用ありがとうございました。"
+REQUEST_DONE_BY_COORDINATOR = "お願いのお手伝いが終わりました。\nありがとうございました。"
 REQUEST_CANCELLED_BY_COORDINATOR = (
-    "お願いは、地区の担当者が取りやめにしました。ご不明な点は、地区の担当者におたずねください。"
+    "お願いは、地区の担当者が取りやめました。\nわからないことは、担当者に聞いてください。"
 )
 
 # --- Rich menu (the four big buttons under the resident's chat) ------------------------------------
@@ -410,16 +604,17 @@ MENU_PHONE_LABEL = "電話で相談"
 MENU_PHONE_HINT = "担当の窓口につながります"
 MENU_HELP_LABEL = "使いかた"
 MENU_HELP_HINT = "はじめての方へ"
-ASK_TROUBLE = "どんなことでお困りですか？ふだんの言葉で書いてください。\n（例：「台所の電球が切れてしもうた」）"
-REGISTER_FIRST_TOWN = "はじめに、かんたんな登録をお願いします。お住まいの町の名前を教えてください。（例：長町）"
-REGISTER_FIRST_NAME = "はじめに、かんたんな登録をお願いします。お名前を教えてください。"
+ASK_TROUBLE = "どんなことでお困りですか？\nふだんの言葉で書いてください。\n（例：台所の電球が切れてしもうた）"
+REGISTER_FIRST_TOWN = "はじめに、かんたんな登録をお願いします。\n住んでいる町の名前を教えてください。\n" + TOWN_EXAMPLE
+REGISTER_FIRST_NAME = "はじめに、かんたんな登録をお願いします。\nお名前を教えてください。"
+REGISTER_FIRST_OTHER = "はじめに、かんたんな登録をお願いします。\n上の問いに答えてください。"
 
 
 # --- Conversation: when, locations, thanks, proxies, recurring help ----------------------------------
 
 
 def ask_when(category: str) -> str:
-    return f"{CATEGORY_NAMES[category]}のお手伝いですね。\nいつごろがよろしいですか？下のボタンから選んでください。"
+    return f"{CATEGORY_NAMES[category]}のお手伝いですね。\nいつごろがよいですか？"
 
 
 WHEN_TODAY = "今日"
@@ -427,51 +622,57 @@ WHEN_TOMORROW = "明日"
 WHEN_THIS_WEEK = "今週中"
 WHEN_ANY = "いつでもいい"
 WHEN_PICK = "日にちを選ぶ"
-WHEN_PICK_BAD = "その日にちは選べません。もう一度、下のボタンから選んでください。"
-LOCATION_FOR_REQUEST = "場所を受け取りました。お手伝いの場所として、サポーターさんにお伝えします。"
+WHEN_PICK_BAD = "その日にちは選べません。\nもう一度、下のボタンから選んでください。"
+LOCATION_FOR_REQUEST = "場所を受け取りました。\nサポーターさんにお伝えします。"
 MAP_LABEL = "場所（地図）"
 
 
 def supporter_location(request_id: int, url: str) -> str:
-    return f"依頼#{request_id}のお手伝いの場所が届きました。\n{url}"
+    return f"{request_no(request_id)}のお手伝いの場所が届きました。\n{url}"
 
 
 def thanks_passed(supporter: str) -> str:
-    return f"{supporter}さんに、お礼の気持ちをお伝えしました。ご利用ありがとうございました。"
+    return f"{supporter}さんに、お礼をお伝えしました。\nありがとうございました。"
 
 
 def sticker_thanks_passed(supporter: str) -> str:
-    return f"スタンプありがとうございます。{supporter}さんにお伝えしました。"
+    return f"スタンプありがとうございます。\n{supporter}さんにお伝えしました。"
 
 
 def supporter_thanked(request_id: int, resident: str, words: str | None) -> str:
     if words is None:
-        return f"依頼#{request_id}の{resident}さんから、スタンプでお礼が届きました。"
-    return f"依頼#{request_id}の{resident}さんから、お礼が届きました。\n「{words}」"
+        return f"{request_no(request_id)}の{resident}さんから、スタンプでお礼が届きました。"
+    return f"{request_no(request_id)}の{resident}さんから、お礼が届きました。\n「{words}」"
 
 
 def proxy_hello(resident: str) -> str:
-    return f"{resident}さんの代わりに、困りごとをお願いできます。ここに書いてください。"
+    return f"{resident}さんの代わりに、お願いできます。\n困りごとを、ここに書いてください。"
 
 
 def proxy_confirm_request(resident: str, category: str, when_text: str) -> str:
-    return f"{resident}さんの、" + confirm_request(category, when_text)
+    return f"{resident}さんのお願いです。\n" + confirm_request(category, when_text)
 
 
 def proxy_supporter_coming(supporter: str, resident: str, category: str) -> str:
     return (
-        f"{resident}さんの{CATEGORY_NAMES[category]}のお手伝いは、サポーターの{supporter}さんが引き受けてくれました。\n"
-        f"{supporter}さんから、ご連絡があります。"
+        f"{resident}さんのお手伝いが決まりました。\n"
+        f"サポーターの{supporter}さんが来てくれます。\n"
+        f"{supporter}さんとは、ここで話せます。"
     )
 
 
 def proxy_request_done(supporter: str, resident: str) -> str:
-    return f"{resident}さんのお手伝いが、{supporter}さんのおかげで終わりました。ご利用ありがとうございました。"
+    return f"{resident}さんのお手伝いが終わりました。\n{supporter}さん、ありがとうございました。"
 
 
 def proxy_lines(relation: str, name: str, phone: str | None) -> str:
     """For the supporter: whom to visit (the resident, above) and whom to call."""
     return f"ご依頼：{relation}の{name}さんから（代理）\n{relation}の連絡先：{phone or '未登録'}\n訪問先：ご本人のお宅"
+
+
+def registered_by_lines(relation: str, name: str | None) -> str:
+    """For the supporter: this LINE is a family member's or 民生委員's, speaking for the resident."""
+    return f"LINEの相手：{relation}の{name or '方'}さん（ご本人の代わり）\n訪問先：ご本人のお宅"
 
 
 def weekdays_text(days: list[int]) -> str:
@@ -480,13 +681,14 @@ def weekdays_text(days: list[int]) -> str:
 
 def recurring_confirm(category: str, days: list[int]) -> str:
     return (
-        f"毎週{weekdays_text(days)}の{CATEGORY_NAMES[category]}のお手伝いですね。\n"
-        "毎週のお願いとして、地区の担当者に確認してもらってよいですか？"
+        f"毎週{weekdays_text(days)}の{CATEGORY_NAMES[category]}ですね。\n"
+        "毎週のお願いは、地区の担当者が確認します。\n"
+        "担当者に伝えてよいですか？"
     )
 
 
-RECURRING_ASKED = "地区の担当者に確認をお願いしました。決まったら、お知らせします。"
-RECURRING_APPROVED = "毎週のお願いを、地区の担当者が確認しました。来てくださるサポーターさんを探しています。"
+RECURRING_ASKED = "地区の担当者に伝えました。\n決まったら、お知らせします。"
+RECURRING_APPROVED = "毎週のお願いを、担当者が確認しました。\n来てくれるサポーターさんを探しています。"
 
 
 def coordinator_recurring_pending(
@@ -518,38 +720,38 @@ def supporter_recurring_details(
 
 
 def resident_recurring_taken(supporter: str, category: str, days: list[int]) -> str:
-    return (
-        f"毎週{weekdays_text(days)}の{CATEGORY_NAMES[category]}は、サポーターの{supporter}さんが引き受けてくれました。"
-    )
+    return f"毎週{weekdays_text(days)}のお手伝いが決まりました。\nサポーターの{supporter}さんが来てくれます。"
 
 
 def resident_occurrence(supporter: str, category: str, when: str) -> str:
-    return f"{when}の{CATEGORY_NAMES[category]}は、いつもの{supporter}さんが来てくれます。"
+    return f"{when}の{CATEGORY_NAMES[category]}です。\nいつもの{supporter}さんが来てくれます。"
 
 
 OCCURRENCE_HEADER = "【毎週のお手伝い】次の回のお知らせです。"
 
 # --- Watching over (見守り) ------------------------------------------------------------------------
 
-WATCH_ASK_FREQUENCY = (
-    "見守りの「お元気ですか？」のお声かけをします。\nどのくらいの間隔がよいですか？下のボタンから選んでください。"
-)
+WATCH_ASK_FREQUENCY = "「お元気ですか？」と、お声かけをします。\n毎日と週に1回の、どちらがよいですか？"
 WATCH_DAILY = "毎日"
 WATCH_WEEKLY = "週に1回"
 WATCH_ASK_HOUR = "何時ごろがよいですか？"
 
 
+def hour_label(hour: int) -> str:
+    return format_hour(hour)
+
+
 def watch_started(frequency: str, weekday: int | None, hour: int) -> str:
     when = "毎日" if frequency == "daily" else f"毎週{_WEEKDAYS[weekday or 0]}曜日"
     return (
-        f"わかりました。{when}、{hour}時に「お元気ですか？」とお送りします。\n"
-        "ボタンを押すか、何か書いていただければ大丈夫です。\n"
-        "やめたいときは「見守りをやめる」と書いてください。"
+        f"わかりました。{when}、{format_hour(hour)}にお送りします。\n"
+        "ボタンを押すか、何か書いてください。\n"
+        "やめるときは「見守りをやめる」と書いてください。"
     )
 
 
-WATCH_STOPPED = "見守りのお声かけをやめました。またいつでも「見守りをお願い」と書いてください。"
-WATCH_NOT_ON = "いまは見守りのお声かけをしていません。「見守りをお願い」と書くと始められます。"
+WATCH_STOPPED = "お声かけをやめました。\nまた始めるときは「見守りをお願い」と書いてください。"
+WATCH_NOT_ON = "いまは、お声かけをしていません。\n始めるときは「見守りをお願い」と書いてください。"
 
 
 def checkin_question(hour: int) -> str:
@@ -557,7 +759,7 @@ def checkin_question(hour: int) -> str:
 
 
 CHECKIN_OK_LABEL = "元気です"
-CHECKIN_THANKS = "お返事ありがとうございます。よかったです。どうぞよい一日を。"
+CHECKIN_THANKS = "お返事ありがとうございます。\nどうぞよい一日を。"
 
 
 def checkin_missed(
@@ -569,6 +771,10 @@ def checkin_missed(
         f"住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
         "ご様子の確認をお願いします。（このお知らせはグループには送っていません）"
     )
+
+
+def checkin_time(month: int, day: int, hour: int) -> str:
+    return f"{month}月{day}日 {format_hour(hour)}"
 
 
 def checkin_answered_late(name: str) -> str:

@@ -34,6 +34,13 @@ class Action(enum.StrEnum):
     RECUR_OK = "ro"  # resident: yes to a standing arrangement (ref: recurring id)
     RECUR_NO = "rn"  # resident: no to it
     RECUR_CLAIM = "rc"  # supporter: takes a standing arrangement
+    CANCEL_YES = "cy"  # resident: yes, cancel it (after 「取りやめますか？」)
+    CANCEL_NO = "cn"  # resident: no, keep it
+    POSSIBLE = "pe"  # resident: answer to 「いま、けがや急な具合の悪さがありますか？」 (arg: yes | no | unsure)
+    SKIP = "sk"  # registration: skip the address or the phone
+    CONSENT = "cs"  # registration: agrees (ref 1) or not (ref 0) to who sees what
+    FOR_SOMEONE = "fs"  # registration: on someone's behalf (family, 民生委員)
+    RELATION = "rg"  # registration: the registrant's relation (arg: family | welfare)
 
 
 class InvalidPostback(Exception):

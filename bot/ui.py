@@ -75,7 +75,7 @@ def flex(alt: str, contents: Msg) -> Msg:
 
 def confirm_request(t: str, request_id: int, secret: bytes) -> Msg:
     buttons = [
-        _button(postback_action(M.YES_LABEL, Postback(Action.CONFIRM, request_id), secret, "はい"), "primary"),
+        _button(postback_action(M.YES_LABEL, Postback(Action.CONFIRM, request_id), secret, M.YES), "primary"),
         _button(postback_action(M.NO_LABEL, Postback(Action.DECLINE, request_id), secret, M.NO_LABEL)),
         _button(postback_action(M.RESTATE_LABEL, Postback(Action.RESTATE, request_id), secret, M.RESTATE_LABEL)),
     ]
@@ -94,15 +94,15 @@ def pick_category(labels: list[str], request_id: int, secret: bytes) -> Msg:
 def group_post(
     *, request_id: int, category: str, area: str, when_text: str, summary: str, urgent: bool, secret: bytes
 ) -> Msg:
-    title = f"{M.GROUP_POST_TITLE} #{request_id}" + ("（急ぎ）" if urgent else "")
+    title = M.group_post_title(request_id, urgent)
     body = [
-        _row("内容", M.CATEGORY_NAMES[category]),
-        _row("場所", area),
-        _row("日時", when_text or M.GROUP_WHEN_NONE),
-        _row("ご依頼", summary[:500]),
+        _row(M.ROW_WHAT, M.CATEGORY_NAMES[category]),
+        _row(M.ROW_WHERE, area),
+        _row(M.ROW_WHEN, when_text or M.GROUP_WHEN_NONE),
+        _row(M.ROW_WORDS, summary[:500]),
     ]
     button = _button(postback_action(M.CLAIM_LABEL, Postback(Action.CLAIM, request_id), secret), "primary")
-    alt = f"{title}：{M.CATEGORY_NAMES[category]}（{area}）"
+    alt = M.group_post_alt(title, category, area, when_text)
     return flex(alt, _bubble(body, [button], header=title))
 
 
@@ -125,7 +125,7 @@ def supporter_details(t: str, request_id: int, secret: bytes) -> Msg:
         _button(postback_action(M.DONE_LABEL, Postback(Action.DONE, request_id), secret, M.DONE_LABEL), "primary"),
         _button(postback_action(M.RELEASE_LABEL, Postback(Action.RELEASE, request_id), secret, M.RELEASE_LABEL)),
     ]
-    return flex(f"依頼#{request_id}の詳細", _bubble([_para(t, size="md")], buttons))
+    return flex(M.supporter_details_alt(request_id), _bubble([_para(t, size="md")], buttons))
 
 
 def call_button(label: str, phone: str) -> Msg:
@@ -133,9 +133,76 @@ def call_button(label: str, phone: str) -> Msg:
     return _button({"type": "uri", "label": label[:20], "uri": f"tel:{digits}"}, "primary")
 
 
-def emergency() -> Msg:
-    buttons = [call_button(M.CALL_119, "119"), call_button(M.CALL_110, "110")]
-    return flex(M.EMERGENCY_REPLY, _bubble([_para(M.EMERGENCY_REPLY, weight="bold")], buttons))
+def _big_call(label: str, number: str) -> Msg:
+    """One large red button: the number to dial, nothing else to choose."""
+    return {
+        "type": "button",
+        "action": {"type": "uri", "label": label[:20], "uri": f"tel:{number}"},
+        "style": "primary",
+        "height": "md",
+        "color": "#C62828",
+    }
+
+
+def emergency(t: str, number: str) -> Msg:
+    """119 (or 110 for an intruder or violence) first: how to call and what to say, one big button."""
+    label = M.CALL_110 if number == "110" else M.CALL_119
+    body = [{"type": "text", "text": t, "wrap": True, "size": "xl", "weight": "bold"}]
+    return flex(t, _bubble(body, [_big_call(label, number)]))
+
+
+def possible_emergency(request_id: int, secret: bytes) -> Msg:
+    """119 at once, and one plain question worded so that はい means danger."""
+    t = M.POSSIBLE_EMERGENCY
+    buttons = [
+        _big_call(M.CALL_119, "119"),
+        _button(postback_action(M.POSSIBLE_YES, Postback(Action.POSSIBLE, request_id, "yes"), secret, M.POSSIBLE_YES)),
+        _button(postback_action(M.POSSIBLE_NO, Postback(Action.POSSIBLE, request_id, "no"), secret, M.POSSIBLE_NO)),
+        _button(
+            postback_action(
+                M.POSSIBLE_UNSURE, Postback(Action.POSSIBLE, request_id, "unsure"), secret, M.POSSIBLE_UNSURE
+            )
+        ),
+    ]
+    body = [{"type": "text", "text": t, "wrap": True, "size": "xl", "weight": "bold"}]
+    return flex(t, _bubble(body, buttons))
+
+
+def ask_cancel(t: str, request_id: int, secret: bytes) -> Msg:
+    buttons = [
+        _button(
+            postback_action(M.CANCEL_YES_LABEL, Postback(Action.CANCEL_YES, request_id), secret, M.CANCEL_YES_LABEL),
+            "primary",
+        ),
+        _button(postback_action(M.CANCEL_NO_LABEL, Postback(Action.CANCEL_NO, request_id), secret, M.CANCEL_NO_LABEL)),
+    ]
+    return flex(t, _bubble([_para(t)], buttons))
+
+
+def ask_with_skip(t: str, secret: bytes) -> Msg:
+    """A registration question that may be skipped (address, phone)."""
+    return text(t, [quick_postback(M.SKIP_LABEL, Postback(Action.SKIP), secret)])
+
+
+def ask_consent(secret: bytes) -> Msg:
+    t = M.CONSENT_NOTICE
+    buttons = [
+        _button(postback_action(M.CONSENT_YES, Postback(Action.CONSENT, 1), secret, M.CONSENT_YES), "primary"),
+        _button(postback_action(M.CONSENT_NO, Postback(Action.CONSENT, 0), secret, M.CONSENT_NO)),
+    ]
+    return flex(t, _bubble([_para(t, size="md")], buttons))
+
+
+def welcome_new(t: str, secret: bytes) -> Msg:
+    return text(t, [quick_postback(M.FOR_SOMEONE_LABEL, Postback(Action.FOR_SOMEONE), secret)])
+
+
+def ask_relation(secret: bytes) -> Msg:
+    items = [
+        quick_postback(M.RELATION_FAMILY, Postback(Action.RELATION, 0, "family"), secret),
+        quick_postback(M.RELATION_WELFARE, Postback(Action.RELATION, 0, "welfare"), secret),
+    ]
+    return text(M.ASK_RELATION, items)
 
 
 def with_call(t: str, label: str, phone: str | None) -> Msg:
@@ -145,7 +212,7 @@ def with_call(t: str, label: str, phone: str | None) -> Msg:
 
 
 def status_list(items: list[tuple[int, str]], secret: bytes) -> Msg:
-    """One bubble per open request, each with a cancel button."""
+    """One bubble per open request, each with a cancel button (which asks once before it cancels)."""
     bubbles = [
         _bubble(
             [_para(line, size="md")],
@@ -161,14 +228,15 @@ def pick_town(candidates: list[tuple[int, str, str]], secret: bytes) -> Msg:
         quick_postback(f"{town}（{district}）"[:20], Postback(Action.TOWN, town_id), secret, town)
         for town_id, town, district in candidates[:12]
     ]
+    items.append(quick_postback(M.NONE_OF_THESE, Postback(Action.TOWN_NO, 0), secret))
     return text(M.PICK_TOWN, items)
 
 
 def confirm_town(town_id: int, town: str, district: str, secret: bytes) -> Msg:
     t = M.confirm_town(town, district)
     buttons = [
-        _button(postback_action("はい", Postback(Action.TOWN, town_id), secret, "はい"), "primary"),
-        _button(postback_action("いいえ", Postback(Action.TOWN_NO, town_id), secret, "いいえ")),
+        _button(postback_action(M.YES, Postback(Action.TOWN, town_id), secret, M.YES), "primary"),
+        _button(postback_action(M.NO, Postback(Action.TOWN_NO, town_id), secret, M.NO)),
     ]
     return flex(t, _bubble([_para(t)], buttons))
 
@@ -213,7 +281,7 @@ def ask_watch_frequency(secret: bytes) -> Msg:
 
 
 def ask_watch_hour(frequency: str, hours: list[int], secret: bytes) -> Msg:
-    items = [quick_postback(f"{h}時", Postback(Action.WATCH_HOUR, h, frequency), secret) for h in hours]
+    items = [quick_postback(M.hour_label(h), Postback(Action.WATCH_HOUR, h, frequency), secret) for h in hours]
     return text(M.WATCH_ASK_HOUR, items)
 
 
@@ -221,7 +289,9 @@ def checkin(question: str, checkin_id: int, secret: bytes) -> Msg:
     """One big button; answering in any other way counts as well."""
     button = {
         "type": "button",
-        "action": postback_action(M.CHECKIN_OK_LABEL, Postback(Action.CHECKIN_OK, checkin_id), secret, "元気です"),
+        "action": postback_action(
+            M.CHECKIN_OK_LABEL, Postback(Action.CHECKIN_OK, checkin_id), secret, M.CHECKIN_OK_LABEL
+        ),
         "style": "primary",
         "height": "md",
         "color": "#1E6B52",
@@ -232,19 +302,19 @@ def checkin(question: str, checkin_id: int, secret: bytes) -> Msg:
 
 def recurring_confirm(t: str, recurring_id: int, secret: bytes) -> Msg:
     buttons = [
-        _button(postback_action(M.YES_LABEL, Postback(Action.RECUR_OK, recurring_id), secret, "はい"), "primary"),
+        _button(postback_action(M.YES_LABEL, Postback(Action.RECUR_OK, recurring_id), secret, M.YES), "primary"),
         _button(postback_action(M.NO_LABEL, Postback(Action.RECUR_NO, recurring_id), secret, M.NO_LABEL)),
     ]
     return flex(t, _bubble([_para(t)], buttons))
 
 
 def group_recurring_post(*, recurring_id: int, category: str, area: str, days: str, summary: str, secret: bytes) -> Msg:
-    title = f"{M.RECURRING_POST_TITLE} #R{recurring_id}"
+    title = M.recurring_title(recurring_id)
     body = [
-        _row("内容", M.CATEGORY_NAMES[category]),
-        _row("場所", area),
-        _row("曜日", f"毎週{days}"),
-        _row("ご依頼", summary[:500]),
+        _row(M.ROW_WHAT, M.CATEGORY_NAMES[category]),
+        _row(M.ROW_WHERE, area),
+        _row(M.ROW_DAYS, M.every_week(days)),
+        _row(M.ROW_WORDS, summary[:500]),
     ]
     button = _button(postback_action(M.CLAIM_LABEL, Postback(Action.RECUR_CLAIM, recurring_id), secret), "primary")
-    return flex(f"{title}：{M.CATEGORY_NAMES[category]}（{area}）", _bubble(body, [button], header=title))
+    return flex(M.recurring_alt(title, category, area), _bubble(body, [button], header=title))

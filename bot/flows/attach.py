@@ -71,6 +71,8 @@ async def details_for_supporter(session: AsyncSession, req: HelpRequest, residen
         req.id, req.category, when_text(req), resident.name, resident.address, resident.phone, req.text
     )
     extra = []
+    if resident.registered_by_relation:
+        extra.append(M.registered_by_lines(resident.registered_by_relation, resident.registered_by_name))
     if req.proxy_id is not None:
         proxy = await session.get(Proxy, req.proxy_id)
         if proxy is not None:

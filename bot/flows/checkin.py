@@ -23,6 +23,9 @@ MISSED_JOB = "checkin_miss"
 DEFAULT_ALERT_HOURS = 3
 HOURS = (7, 8, 9, 10, 12, 15)  # the choices offered; mornings first, when most residents are up
 FREQUENCIES = ("daily", "weekly")
+# A check-in found due this late (the server was down, or the simulator's clock jumped) is skipped: a
+# morning 「おはようございます」 at 19時 would puzzle the resident and its silence would raise a false alarm.
+LATE = timedelta(hours=1)
 
 
 def next_time(plan: CheckinPlan, after: datetime) -> datetime:
@@ -95,9 +98,17 @@ async def send(ctx: JobContext) -> None:
             # Blocked the bot: LINE would refuse the push, and the silence would be a false alarm.
             await _schedule_next(tx, plan, ctx.now)
             return
+        due = ctx.job.due_at
+        if ctx.now - due > LATE:
+            log.info("check-in for resident %s skipped: found %s late", resident_id, ctx.now - due)
+            await _schedule_next(tx, plan, ctx.now)
+            return
         district = await people.get_district(tx.session, resident.district_code)
         hours = district.checkin_alert_hours or DEFAULT_ALERT_HOURS
-        c = await checkins.create(tx.session, resident=resident, now=ctx.now, deadline=ctx.now + timedelta(hours=hours))
+        # The check-in's time is the plan's moment (the job's due time), not when a busy worker got to it.
+        c = await checkins.create(
+            tx.session, resident=resident, now=min(due, ctx.now), deadline=ctx.now + timedelta(hours=hours)
+        )
         assert c.id is not None
         tx.push(
             resident.line_user_id,
@@ -129,7 +140,7 @@ async def missed(ctx: JobContext) -> None:
             resident.town,
             resident.address,
             resident.phone,
-            f"{sent.month}月{sent.day}日 {sent.hour}時",
+            M.checkin_time(sent.month, sent.day, sent.hour),
             hours,
         )
         targets = (

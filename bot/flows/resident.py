@@ -6,7 +6,7 @@ from bot import escalation, ui
 from bot import messages as M
 from bot.commands import Command, match
 from bot.context import EventContext, FlowContext, Tx
-from bot.flows import attach, checkin, fragments, recurring, safety, thanks, when
+from bot.flows import answers, attach, checkin, fragments, recurring, relay, safety, thanks, when
 from bot.nlp.types import HELP_LABELS, Analysis
 from bot.store import conversations, help_requests, people, proxies
 from bot.store.models import CLAIMED, DRAFT, OPEN, HelpRequest, Resident, Supporter
@@ -39,16 +39,11 @@ async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
         async with ctx.tx() as tx:
             tx.reply(ui.text(M.ASK_TROUBLE))
         return
-    if command in (Command.YES, Command.NO):
-        async with ctx.read() as s:
-            draft = await help_requests.pending_draft(s, resident.id)
-        if draft is not None and draft.id is not None:
-            if command is Command.YES:
-                await confirm(ctx, resident, draft.id)
-            else:
-                await drop_draft(ctx, resident, draft.id, restate=False)
-            return
+    if await answers.in_context(ctx, resident, text):
+        return  # the answer to what the bot asked, or a question about the resident's request
     if await when.typed(ctx, resident, text):
+        return
+    if await relay.from_resident(ctx, resident, text):
         return
     ctx.services.spawn(ctx.services.gateway.show_loading(ctx.user_id))
     if ctx.services.settings.message_merge_seconds <= 0:
@@ -98,6 +93,13 @@ async def understand(ctx: FlowContext, resident: Resident, text: str) -> None:
         ):
             return
         if analysis.category == "not_request":
+            draft = await help_requests.pending_draft(tx.session, resident.id) if resident.id else None
+            if draft is not None:
+                # The greeting is never the answer to a question the bot asked: ask it again.
+                tx.reply(
+                    ui.text(M.ASK_AGAIN), await when.confirmation(tx.session, draft, resident, ctx.services.secret)
+                )
+                return
             tx.reply(ui.text(_small_talk_reply(words)))
             return
         await _drop_old_drafts(tx, resident)
@@ -105,17 +107,23 @@ async def understand(ctx: FlowContext, resident: Resident, text: str) -> None:
         if days and analysis.confidence >= ctx.services.settings.confirm_threshold:
             await recurring.propose(tx, ctx, resident, words, analysis, days)  # 「毎週月曜と木曜の…」
             return
-        req = await help_requests.create(
-            tx.session, resident=resident, text=words, analysis=analysis, status=DRAFT, now=ctx.now
-        )
-        assert req.id is not None
-        await attach.on_new_request(tx, req, resident, ctx.user_id)
-        if analysis.confidence < ctx.services.settings.confirm_threshold:
-            tx.reply(ui.pick_category(_likely(analysis), req.id, ctx.services.secret))
-        elif when.needs_asking(req):
-            await when.ask(tx, req, ctx.user_id)
-        else:
-            tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
+        await draft_and_ask(tx, ctx, resident, words, analysis)
+
+
+async def draft_and_ask(tx: Tx, ctx: FlowContext, resident: Resident, words: str, analysis: Analysis) -> None:
+    """A draft of the request, then the one next question: the kind of help, the day, or はい／いいえ."""
+    assert ctx.user_id
+    req = await help_requests.create(
+        tx.session, resident=resident, text=words, analysis=analysis, status=DRAFT, now=ctx.now
+    )
+    assert req.id is not None
+    await attach.on_new_request(tx, req, resident, ctx.user_id)
+    if analysis.confidence < ctx.services.settings.confirm_threshold:
+        tx.reply(ui.pick_category(_likely(analysis), req.id, ctx.services.secret))
+    elif when.needs_asking(req):
+        await when.ask(tx, req, ctx.user_id)
+    else:
+        tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
 
 
 def _small_talk_reply(text: str) -> str:
@@ -198,7 +206,7 @@ async def status(ctx: EventContext, resident: Resident) -> None:
             tx.reply(ui.text(M.NO_OPEN_REQUESTS))
             return
         items = [
-            (req.id or 0, M.status_line(req.category, req.status, when_text(req), sup.name if sup else None))
+            (req.id or 0, M.status_line(req.category, req.status, when.said_back(req), sup.name if sup else None))
             for req, sup in rows
         ]
         tx.reply(ui.text(M.STATUS_HEADER), ui.status_list(items, ctx.services.secret))
@@ -206,6 +214,9 @@ async def status(ctx: EventContext, resident: Resident) -> None:
 
 async def cancel(ctx: EventContext, resident: Resident, request_id: int) -> None:
     async with ctx.tx() as tx:
+        conv = await conversations.get(tx.session, ctx.user_id or "")
+        if conv is not None and conv.state == answers.CONFIRM_CANCEL:
+            await conversations.clear(tx.session, conv.line_user_id)
         req, before = await help_requests.cancel_by_resident(
             tx.session, request_id=request_id, resident=resident, now=ctx.now
         )

@@ -1,21 +1,35 @@
-"""Emergencies and matters for professionals: answered at once, told to coordinators, never to volunteers."""
+"""Emergencies and matters for professionals: answered at once, told to coordinators, never to volunteers.
+
+A sure emergency gets the full reply at once, no questions. A possible one (the analyzer is not sure) gets
+119 at once with one yes/no question worded so that はい means danger, and the coordinators are told at
+once, marked as possible; はい or わからない → the full reply; いいえ → the words are read as a normal request;
+no answer → the coordinators are told again after a few minutes."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot import messages as M
 from bot import ui
-from bot.context import FlowContext
+from bot.context import FlowContext, Tx
 from bot.flows import fragments
-from bot.nlp.types import Analysis
-from bot.store import help_requests, people
-from bot.store.models import OPEN, Resident
+from bot.nlp import dates
+from bot.nlp.normalize import standard
+from bot.nlp.types import HELP_LABELS, Analysis
+from bot.store import conversations, help_requests, jobs, people
+from bot.store.models import OPEN, District, HelpRequest, Resident
+from bot.workers.scheduler import JobContext, job_handler
 
 log = logging.getLogger(__name__)
 
 _SCAM_PHONE = "188"
 _SUICIDE_PHONE = "0120-279-338"
+POLICE_CUES = frozenset({"intruder", "violence", "assault", "dv"})  # 110 first
+FIRE_CUES = frozenset({"fire", "gas"})
+POSSIBLE = "possible_emergency"  # the conversation waits for the answer to the yes/no question
+FOLLOWUP_JOB = "possible_followup"
+FOLLOWUP_MINUTES = 5  # no answer this long after a possible emergency → the coordinators are told again
 
 
 def consult_place(
@@ -29,42 +43,150 @@ def consult_place(
     return district_name or M.CONSULT_DEFAULT_PLACE, district_phone
 
 
+def emergency_message(cues: tuple[str, ...] | list[str], resident: Resident | None) -> ui.Msg:
+    """How to call and what to say; the one number to dial on one big button."""
+    address = resident.address if resident else None
+    if POLICE_CUES & set(cues):
+        return ui.emergency(M.emergency_reply(M.EMERGENCY_SAY_110, M.EMERGENCY_HEAD_110, address), "110")
+    say = M.EMERGENCY_SAY_FIRE if FIRE_CUES & set(cues) else M.EMERGENCY_SAY_119
+    return ui.emergency(M.emergency_reply(say, M.EMERGENCY_HEAD, address), "119")
+
+
 async def handle(ctx: FlowContext, *, text: str, analysis: Analysis, resident: Resident | None) -> None:
     assert ctx.user_id is not None
     emergency = analysis.category == "emergency"
+    possible = emergency and not analysis.certain
     async with ctx.read() as s:
         district = await people.get_district(s, resident.district_code) if resident else None
         coordinator_groups = await people.coordinator_groups(s)
     async with ctx.tx() as tx:
         await fragments.clear(tx, ctx.user_id)
-        if emergency:
-            tx.reply(ui.emergency())
-        else:
-            place, phone = consult_place(
-                analysis.cues, district.consult_name if district else None, district.consult_phone if district else None
-            )
-            tx.reply(ui.with_call(M.consult_reply(place), M.CALL_LABEL, phone))
         request_id = None
         if resident is not None:
             req = await help_requests.create(
                 tx.session, resident=resident, text=text, analysis=analysis, status=OPEN, now=ctx.now
             )
             request_id = req.id
-        name = resident.name if resident else f"未登録の方（LINE ID 末尾 {ctx.user_id[-6:]}）"
-        dname = district.name if district else "不明な"
+        if possible:
+            await conversations.put(
+                tx.session,
+                line_user_id=ctx.user_id,
+                state=POSSIBLE,
+                data={"request_id": request_id or 0, "text": text},
+                now=ctx.now,
+            )
+            tx.reply(ui.possible_emergency(request_id or 0, ctx.services.secret))
+            await jobs.schedule(
+                tx.session,
+                key=f"{FOLLOWUP_JOB}:{ctx.user_id}:{request_id or 0}:{ctx.now:%Y%m%d%H%M%S}",
+                kind=FOLLOWUP_JOB,
+                due_at=ctx.now + timedelta(minutes=FOLLOWUP_MINUTES),
+                payload={"user": ctx.user_id, "request_id": request_id or 0},
+            )
+        elif emergency:
+            tx.reply(emergency_message(analysis.cues, resident))
+        else:
+            place, phone = consult_place(
+                analysis.cues, district.consult_name if district else None, district.consult_phone if district else None
+            )
+            tx.reply(ui.with_call(M.consult_reply(place), M.CALL_LABEL, phone))
+        name = resident.name if resident else M.unregistered_person(ctx.user_id[-6:])
+        dname = district.name if district else M.UNKNOWN_DISTRICT
         if emergency:
             alert = M.coordinator_emergency(
-                dname, name, resident.address if resident else None, resident.phone if resident else None, text
+                dname,
+                name,
+                resident.address if resident else None,
+                resident.phone if resident else None,
+                text,
+                possible=possible,
             )
         else:
-            topic = "・".join(M.CONSULT_TOPICS[c] for c in analysis.cues if c in M.CONSULT_TOPICS) or "相談"
+            topic = "・".join(M.CONSULT_TOPICS[c] for c in analysis.cues if c in M.CONSULT_TOPICS)
             alert = M.coordinator_consult(
-                dname, name, resident.address if resident else None, resident.phone if resident else None, text, topic
+                dname,
+                name,
+                resident.address if resident else None,
+                resident.phone if resident else None,
+                text,
+                topic or M.CONSULT_TOPIC_DEFAULT,
             )
         for g in coordinator_groups:
             tx.push(g.group_id, ui.text(alert), purpose="emergency" if emergency else "consult", request_id=request_id)
+    if possible:
+        ctx.services.wake_scheduler()
     if not coordinator_groups:
         # Without a coordinators' group nobody would hear of it: make it loud in the logs (no personal data).
         log.error(
             "no coordinators group bound: %s alert for request %s could not be routed", analysis.category, request_id
         )
+
+
+async def _tell_coordinators(tx: Tx, resident: Resident | None, user_id: str, answer: str, request_id: int) -> None:
+    district: District | None = await people.get_district(tx.session, resident.district_code) if resident else None
+    name = resident.name if resident else M.unregistered_person(user_id[-6:])
+    text = M.coordinator_possible_answer(district.name if district else M.UNKNOWN_DISTRICT, name, answer)
+    for g in await people.coordinator_groups(tx.session):
+        tx.push(g.group_id, ui.text(text), purpose="emergency", request_id=request_id or None)
+
+
+async def possible_answer(ctx: FlowContext, resident: Resident | None, request_id: int, answer: str) -> None:
+    """はい or わからない → the full emergency reply; いいえ → carry on with the words as a normal request."""
+    assert ctx.user_id is not None
+    from bot.flows import resident as flow  # the request flow imports this module
+
+    async with ctx.read() as s:
+        conv = await conversations.get(s, ctx.user_id)
+        req = await s.get(HelpRequest, request_id) if request_id else None
+    waiting = conv is not None and conv.state == POSSIBLE and int(conv.data.get("request_id", -1)) == request_id
+    words = str(conv.data.get("text", "")) if conv is not None and waiting else (req.text if req else "")
+    if answer in ("yes", "unsure"):
+        async with ctx.tx() as tx:
+            if waiting:
+                await conversations.clear(tx.session, ctx.user_id)
+            tx.reply(emergency_message(list(req.cues) if req else [], resident))
+            if waiting:
+                said = M.POSSIBLE_ANSWER_YES if answer == "yes" else M.POSSIBLE_ANSWER_UNSURE
+                await _tell_coordinators(tx, resident, ctx.user_id, said, request_id)
+        return
+    if not waiting:
+        async with ctx.tx() as tx:
+            tx.reply(ui.text(M.POSSIBLE_NOT_NOW))
+        return
+    async with ctx.tx() as tx:
+        await conversations.clear(tx.session, ctx.user_id)
+        await _tell_coordinators(tx, resident, ctx.user_id, M.POSSIBLE_ANSWER_NO, request_id)
+        if resident is None:
+            tx.reply(ui.text(M.POSSIBLE_NOT_NOW))
+            return
+        help_analysis = _as_help(req, words, ctx)
+        if help_analysis is None:
+            tx.reply(ui.text(M.ASK_TROUBLE))
+            return
+        await flow.draft_and_ask(tx, ctx, resident, words, help_analysis)
+
+
+def _as_help(req: HelpRequest | None, words: str, ctx: FlowContext) -> Analysis | None:
+    """The same words read as a chore: the best help label the classifier saw, if it is likely enough."""
+    if req is None or not words:
+        return None
+    scores = {k: float(v) for k, v in req.scores.items()}
+    best = max(HELP_LABELS, key=lambda lab: scores.get(lab, 0.0))
+    if scores.get(best, 0.0) < ctx.services.settings.confirm_threshold:
+        return None
+    when = dates.resolve(standard(words), ctx.now)
+    return Analysis(best, scores[best], scores, when, False, req.masked)
+
+
+@job_handler(FOLLOWUP_JOB)
+async def followup(ctx: JobContext) -> None:
+    """Nobody answered the yes/no question: the coordinators (already told) are told again."""
+    user = str(ctx.job.payload.get("user", ""))
+    request_id = int(ctx.job.payload.get("request_id", 0))
+    async with ctx.tx() as tx:
+        conv = await conversations.get(tx.session, user)
+        if conv is None or conv.state != POSSIBLE or int(conv.data.get("request_id", -1)) != request_id:
+            return  # answered meanwhile
+        req = await tx.session.get(HelpRequest, request_id) if request_id else None
+        resident = await tx.session.get(Resident, req.resident_id) if req else None
+        await _tell_coordinators(tx, resident, user, M.possible_no_answer(FOLLOWUP_MINUTES), request_id)

@@ -39,6 +39,14 @@ def when_text(req: HelpRequest) -> str:
     return req.when_text or ""
 
 
+def said_back(req: HelpRequest) -> str:
+    """For the resident: the date in their own words when they named it relative to today,
+    「あさって、5日（土）の朝」; the group and the supporter read the full date (`when_text`)."""
+    if req.when_date:
+        return M.format_when(req.when_date, req.when_time, req.when_part, req.when_text)
+    return req.when_text or ""
+
+
 def needs_asking(req: HelpRequest) -> bool:
     return req.when_date is None and not req.when_text
 
@@ -48,9 +56,9 @@ async def confirmation(session: AsyncSession, req: HelpRequest, resident: Reside
     assert req.id is not None
     proxy = await session.get(Proxy, req.proxy_id) if req.proxy_id else None
     if proxy is not None:
-        t = M.proxy_confirm_request(resident.name, req.category, when_text(req))
+        t = M.proxy_confirm_request(resident.name, req.category, said_back(req))
     else:
-        t = M.confirm_request(req.category, when_text(req))
+        t = M.confirm_request(req.category, said_back(req))
     return ui.confirm_request(t, req.id, secret)
 
 
@@ -97,7 +105,7 @@ async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
             request_id=req.id,
             resident=resident,
             when_date=when.date,
-            when_text=None,
+            when_text=when.text or None,
             when_time=when.time,
             when_part=when.part,
         )

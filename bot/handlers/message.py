@@ -19,7 +19,8 @@ from bot import escalation, ui
 from bot import messages as M
 from bot.commands import Command, clean, match
 from bot.context import EventContext
-from bot.flows import attach, checkin, registration, resident, safety, supporter, thanks
+from bot.flows import attach, checkin, reading, registration, resident, safety, supporter, thanks
+from bot.flows.reading import Reply
 from bot.store import conversations, inbox, people, proxies
 
 
@@ -84,9 +85,16 @@ async def _text(ctx: EventContext, text: str) -> None:
         res = found[0] if found else None
         sup = await people.supporter_by_line(s, ctx.user_id) if res is None else None
         conv = await conversations.get(s, ctx.user_id) if res is None else None
+
     if res is not None:
         await resident.on_text(ctx, res, text)
         return
+    if sup is None and conv is not None and conv.state == safety.POSSIBLE:
+        # Someone not registered yet answering 「いま、けがや急な具合の悪さがありますか？」 in words.
+        said = reading.read(text)
+        if said in (Reply.YES, Reply.NO, Reply.UNSURE):
+            await safety.possible_answer(ctx, None, int(conv.data.get("request_id", 0)), said.value)
+            return
     # Not registered: an emergency still gets help at once, before any registration step.
     danger = await ctx.services.analysis.safety(text)
     if danger is not None and danger.category in ("emergency", "consult"):

@@ -7,12 +7,13 @@ from linebot.v3.webhooks import PostbackEvent
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
-from bot.flows import checkin, recurring, registration, resident, supporter, when
+from bot.flows import answers, checkin, recurring, registration, resident, safety, supporter, when
 from bot.postback import Action, InvalidPostback, decode
 from bot.store import proxies
 from bot.store.errors import NotYours, StaleButton
 from bot.store.models import Resident
 
+REGISTRATION_ACTIONS = frozenset({Action.SKIP, Action.CONSENT, Action.FOR_SOMEONE, Action.RELATION})
 SUPPORTER_ACTIONS = {
     Action.CLAIM: supporter.claim,
     Action.DONE: supporter.done,
@@ -38,6 +39,13 @@ async def handle(ctx: EventContext) -> None:
     if pb.action is Action.TOWN_NO:
         await registration.on_town_rejected(ctx)
         return
+    if pb.action in REGISTRATION_ACTIONS:
+        await registration.on_button(ctx, pb.action, pb.ref, pb.arg)
+        return
+    if pb.action is Action.POSSIBLE:
+        found = await _resident_or_none(ctx)  # someone not registered yet is answered too
+        await safety.possible_answer(ctx, found, pb.ref, pb.arg)
+        return
     res = await _resident(ctx)
     if pb.action is not Action.CHECKIN_OK:
         await checkin.close_on_message(ctx, by="postback")  # pressing any button is an answer too
@@ -50,7 +58,11 @@ async def handle(ctx: EventContext) -> None:
     elif pb.action is Action.PICK:
         await resident.pick(ctx, res, pb.ref, pb.arg)
     elif pb.action is Action.CANCEL:
+        await answers.ask_cancel(ctx, res, pb.ref)  # one plain question before it takes effect
+    elif pb.action is Action.CANCEL_YES:
         await resident.cancel(ctx, res, pb.ref)
+    elif pb.action is Action.CANCEL_NO:
+        await answers.keep(ctx)
     elif pb.action is Action.WHEN:
         params = ctx.event.postback.params or {}
         await when.answer(ctx, res, pb.ref, pb.arg, params.get("date"))
@@ -69,10 +81,15 @@ async def handle(ctx: EventContext) -> None:
             tx.reply(ui.text(M.BUTTON_EXPIRED))
 
 
-async def _resident(ctx: EventContext) -> Resident:
+async def _resident_or_none(ctx: EventContext) -> Resident | None:
     assert ctx.user_id
     async with ctx.read() as s:
         found = await proxies.resident_for(s, ctx.user_id)  # a proxy presses buttons for their resident
+    return found[0] if found else None
+
+
+async def _resident(ctx: EventContext) -> Resident:
+    found = await _resident_or_none(ctx)
     if found is None:
         raise NotYours()
-    return found[0]
+    return found

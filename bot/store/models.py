@@ -73,6 +73,11 @@ class Resident(SQLModel, table=True):
     followed: bool = True
     blocked_at: datetime | None = None
     created_at: datetime
+    # Registered on the resident's behalf by the person whose LINE this is (family or 民生委員); the
+    # supporter who takes a request sees whom they talk with (migration 0006_conversation).
+    registered_by_relation: str | None = Field(default=None, max_length=16)
+    registered_by_name: str | None = Field(default=None, max_length=100)
+    agreed_at: datetime | None = None  # when the notice of who sees what was agreed to
 
 
 class Supporter(SQLModel, table=True):
@@ -335,3 +340,18 @@ class Checkin(SQLModel, table=True):
     answered_by: str | None = Field(default=None, max_length=16)  # button | message
     missed_at: datetime | None = None
     alerted_to: str | None = Field(default=None, max_length=64)  # the lead's LINE ID or the group's
+
+
+# --- Residents' own words at every step, and the relay (migration 0006_conversation) -------------
+
+
+class RelayMessage(SQLModel, table=True):
+    """Words passed between the supporter who took a request and its resident, kept with the request
+    (the coordinators can read them) and purged with it."""
+
+    __tablename__ = "relay_message"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="help_request.id", index=True)
+    sender: str = Field(max_length=16)  # supporter | resident
+    text: str
+    at: datetime

@@ -78,6 +78,10 @@ async def find_towns(session: AsyncSession, words: str) -> list[tuple[Town, Dist
     return [(t, d) for t, d in rows if len(w) >= 2 and w in t.name]
 
 
+async def all_towns(session: AsyncSession) -> list[tuple[Town, District]]:
+    return [(t, d) for t, d in (await session.exec(select(Town, District).join(District).order_by(col(Town.id)))).all()]
+
+
 async def bind_group(session: AsyncSession, *, group_id: str, district_code: str | None, now: datetime) -> LineGroup:
     group_id = _line_id(group_id, "CR")
     if district_code is not None:

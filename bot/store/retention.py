@@ -9,7 +9,16 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.models import CANCELLED, DONE, Conversation, HelpRequest, InboxEvent, OutboxMessage, RequestEvent
+from bot.store.models import (
+    CANCELLED,
+    DONE,
+    Conversation,
+    HelpRequest,
+    InboxEvent,
+    OutboxMessage,
+    RelayMessage,
+    RequestEvent,
+)
 
 PURGED_TEXT = ""
 
@@ -24,7 +33,7 @@ class PurgeReport:
 
 
 async def purge(session: AsyncSession, *, before: datetime) -> PurgeReport:
-    """Anonymise requests finished before `before`: their words, masked summary and when-text go;
+    """Anonymise requests finished before `before`: their words, masked summary, when-text and relayed words go;
     category, district, dates, status and who helped stay, so monthly figures are unchanged. The raw
     webhook events and sent messages (which carry names, addresses and words) are deleted."""
     finished = (
@@ -50,6 +59,9 @@ async def purge(session: AsyncSession, *, before: datetime) -> PurgeReport:
             .values(note=None)
         )
         notes = int(result.rowcount or 0)
+        # The words relayed between supporter and resident are personal: they go with the request's words.
+        relayed = await session.exec(delete(RelayMessage).where(col(RelayMessage.request_id).in_(ids)))
+        notes += int(relayed.rowcount or 0)
     out = await session.exec(
         delete(OutboxMessage).where(col(OutboxMessage.status) != "pending", col(OutboxMessage.created_at) < before)
     )

@@ -1,0 +1,207 @@
+"""A resident's words read against what the bot is waiting for, before anything else: the answer to a
+confirmation, to 「いつごろ」, to 「取りやめますか？」 or to the possible-emergency question; a corrected date
+or kind; a cancellation; 「だれがくるん？」 answered from the request's state. None of these → False, and
+the words are read as a new message."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot import messages as M
+from bot import ui
+from bot.clock import JST
+from bot.context import EventContext
+from bot.flows import safety, when
+from bot.flows.reading import Reply, read
+from bot.nlp import dates
+from bot.nlp.normalize import standard
+from bot.nlp.types import HELP_LABELS
+from bot.store import conversations, help_requests
+from bot.store.models import CLAIMED, HelpRequest, Resident, Supporter
+
+CONFIRM_CANCEL = "confirm_cancel"
+CORRECTION = 25  # 「ちがう、あさってや」: a correction is a few words
+
+
+async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
+    assert ctx.user_id and resident.id is not None
+    reply = read(text)
+    async with ctx.read() as s:
+        conv = await conversations.get(s, ctx.user_id)
+        draft = await help_requests.pending_draft(s, resident.id)
+        active = await help_requests.open_for_resident(s, resident.id)
+    state = conv.state if conv else None
+    data = dict(conv.data) if conv else {}
+    if await _sure_danger(ctx, text):
+        return False  # a sure sign of danger in the words wins over any reading of them
+    if state == safety.POSSIBLE and reply in (Reply.YES, Reply.UNSURE, Reply.NO):
+        await safety.possible_answer(ctx, resident, int(data.get("request_id", 0)), reply.value)
+        return True
+    if state == CONFIRM_CANCEL:
+        if reply in (Reply.YES, Reply.CANCEL):
+            await cancel(ctx, resident, int(data.get("request_id", 0)))
+            return True
+        if reply is Reply.NO:
+            await keep(ctx)
+            return True
+    if (
+        draft is not None
+        and draft.id is not None
+        and await _on_draft(ctx, resident, draft, reply, text, asking_when=state == when.ASK_WHEN)
+    ):
+        return True
+    if reply in (Reply.WHO, Reply.WHEN, Reply.NOBODY):
+        await _about_request(ctx, reply, active)
+        return True
+    if reply is Reply.CANCEL:
+        if not active:
+            async with ctx.tx() as tx:
+                tx.reply(ui.text(M.NO_OPEN_REQUESTS))
+            return True
+        req = active[-1][0]
+        assert req.id is not None
+        await ask_cancel(ctx, resident, req.id)
+        return True
+    return False
+
+
+async def _sure_danger(ctx: EventContext, text: str) -> bool:
+    danger = await ctx.services.analysis.safety(text)
+    return danger is not None and danger.category == "emergency" and danger.cues != ("model",)
+
+
+async def _on_draft(
+    ctx: EventContext, resident: Resident, draft: HelpRequest, reply: Reply | None, text: str, *, asking_when: bool
+) -> bool:
+    from bot.flows import resident as flow  # the request flow imports this module
+
+    assert draft.id is not None and ctx.user_id
+    if reply is Reply.CANCEL:
+        await flow.drop_draft(ctx, resident, draft.id, restate=False)
+        return True
+    if reply is Reply.ANY_DAY:
+        await when.answer(ctx, resident, draft.id, "any", None)
+        return True
+    if reply in (Reply.YES, Reply.NO) or reply is None:
+        corrected = await _correction(ctx, resident, draft, text) if reply is not Reply.YES else False
+        if corrected:
+            return True
+        if asking_when and reply is None:
+            return False  # 「明日」「あさっての朝」 and new requests: when.typed and the usual way
+        if reply is Reply.YES and not asking_when:
+            await flow.confirm(ctx, resident, draft.id)
+            return True
+        if reply is Reply.NO:
+            await flow.drop_draft(ctx, resident, draft.id, restate=False)
+            return True
+        return False
+    if reply in (Reply.YES, Reply.WHO, Reply.WHEN, Reply.NOBODY, Reply.UNSURE):
+        # Nothing is decided before はい: ask the one question again rather than guess.
+        async with ctx.tx() as tx:
+            tx.reply(ui.text(M.ASK_AGAIN))
+            if asking_when:
+                await when.ask(tx, draft, ctx.user_id)
+            else:
+                tx.reply(await when.confirmation(tx.session, draft, resident, ctx.services.secret))
+        return True
+    return False
+
+
+async def _correction(ctx: EventContext, resident: Resident, draft: HelpRequest, text: str) -> bool:
+    """「ちがう、あさってや」「あさってにして」「買い物のほうや」: change the draft and confirm again."""
+    assert draft.id is not None
+    if len(text) > CORRECTION:
+        return False
+    today = ctx.now.astimezone(JST).date()
+    said = dates.resolve(standard(text), ctx.now)
+    if said is not None and not today <= date.fromisoformat(said.date) <= today + timedelta(days=when.PICK_DAYS):
+        said = None
+    analysis = await ctx.services.analysis.analyze(text, ctx.now)
+    category = None
+    if (
+        analysis.category in HELP_LABELS
+        and analysis.category not in ("other_help", draft.category)
+        and analysis.confidence >= ctx.services.settings.confirm_threshold
+    ):
+        category = analysis.category
+    if said is None and category is None:
+        return False
+    async with ctx.tx() as tx:
+        req = draft
+        if category is not None:
+            req = await help_requests.set_category(
+                tx.session, request_id=draft.id, resident=resident, category=category
+            )
+        if said is not None:
+            req = await help_requests.set_when(
+                tx.session,
+                request_id=draft.id,
+                resident=resident,
+                when_date=said.date,
+                when_text=said.text or None,
+                when_time=said.time,
+                when_part=said.part,
+            )
+        help_requests.record(
+            tx.session,
+            request_id=draft.id,
+            at=ctx.now,
+            actor_kind="resident",
+            actor_id=resident.line_user_id,
+            action="corrected",
+        )
+        assert ctx.user_id
+        conv = await conversations.get(tx.session, ctx.user_id)
+        if conv is not None and conv.state == when.ASK_WHEN:
+            await conversations.clear(tx.session, conv.line_user_id)
+        tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
+    return True
+
+
+async def _about_request(ctx: EventContext, reply: Reply, active: list[tuple[HelpRequest, Supporter | None]]) -> None:
+    """「だれがくるん？」「いつくるん？」「まだ？」: the request's state, in plain words. Never an alarm."""
+    async with ctx.tx() as tx:
+        if not active:
+            tx.reply(ui.text(M.NO_OPEN_REQUESTS))
+            return
+        claimed = [(r, s) for r, s in active if r.status == CLAIMED and s is not None]
+        req, sup = claimed[-1] if claimed else active[-1]
+        said = when.said_back(req)
+        if sup is not None and req.status == CLAIMED:
+            if reply is Reply.WHEN:
+                tx.reply(ui.text(M.when_planned(said) + "\n" + M.who_is_coming(sup.name, "")))
+            else:
+                tx.reply(ui.text(M.who_is_coming(sup.name, said)))
+        else:
+            tx.reply(
+                ui.text(M.STILL_LOOKING if reply is not Reply.WHEN else M.when_planned(said) + "\n" + M.STILL_LOOKING)
+            )
+
+
+async def ask_cancel(ctx: EventContext, resident: Resident, request_id: int) -> None:
+    """One plain yes/no question before a cancellation takes effect (words or 【取りやめる】 alike)."""
+    assert ctx.user_id
+    async with ctx.tx() as tx:
+        req = await help_requests.get(tx.session, request_id)
+        if req.resident_id != resident.id or req.status not in ("open", "claimed", "draft"):
+            tx.reply(ui.text(M.NO_OPEN_REQUESTS))
+            return
+        await conversations.put(
+            tx.session, line_user_id=ctx.user_id, state=CONFIRM_CANCEL, data={"request_id": request_id}, now=ctx.now
+        )
+        tx.reply(ui.ask_cancel(M.ask_cancel(req.category, when.said_back(req)), request_id, ctx.services.secret))
+
+
+async def cancel(ctx: EventContext, resident: Resident, request_id: int) -> None:
+    from bot.flows import resident as flow
+
+    await flow.cancel(ctx, resident, request_id)
+
+
+async def keep(ctx: EventContext) -> None:
+    assert ctx.user_id
+    async with ctx.tx() as tx:
+        conv = await conversations.get(tx.session, ctx.user_id)
+        if conv is not None and conv.state == CONFIRM_CANCEL:
+            await conversations.clear(tx.session, ctx.user_id)
+        tx.reply(ui.text(M.CANCEL_KEPT))

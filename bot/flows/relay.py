@@ -1,0 +1,64 @@
+"""The relay between the supporter who took a request and its resident: what one writes in their 1:1 chat
+reaches the other with who said it, until the request is done or released. Neither needs the other's
+LINE ID or phone; nothing goes to the group; the words are kept with the request and purged with it."""
+
+from __future__ import annotations
+
+from bot import messages as M
+from bot import ui
+from bot.context import EventContext
+from bot.flows import attach
+from bot.nlp.types import HELP_LABELS
+from bot.store import relays
+from bot.store.models import Resident, Supporter
+
+MAX_WORDS = 1000  # a chat line, not a letter
+
+
+async def from_supporter(ctx: EventContext, sup: Supporter, text: str) -> bool:
+    """False when the supporter has no request in hand (their words then get the usual answer)."""
+    async with ctx.tx() as tx:
+        req = await relays.supporter_target(tx.session, sup)
+        if req is None or req.id is None:
+            return False
+        resident = await tx.session.get(Resident, req.resident_id)
+        assert resident is not None
+        words = text[:MAX_WORDS]
+        relays.add(tx.session, request_id=req.id, sender=relays.SUPPORTER, text=words, now=ctx.now)
+        msg = ui.text(M.relayed_to_resident(sup.name, words))
+        tx.push(resident.line_user_id, msg, purpose="relay", request_id=req.id)
+        if (proxy := await attach.proxy_of(tx.session, req)) is not None:
+            tx.push(proxy.line_user_id, msg, purpose="relay", request_id=req.id)
+        tx.reply(ui.text(M.relay_sent_to_resident(req.id, resident.name)))
+    return True
+
+
+async def from_resident(ctx: EventContext, resident: Resident, text: str) -> bool:
+    """Words from a resident whose request a supporter has taken go to that supporter, unless they are a
+    new request (or a danger, which the usual way answers)."""
+    assert resident.id is not None
+    async with ctx.read() as s:
+        req = await relays.resident_target(s, resident.id)
+        sup = await s.get(Supporter, req.supporter_id) if req is not None and req.supporter_id else None
+    if req is None or req.id is None or sup is None:
+        return False
+    analysis = await ctx.services.analysis.analyze(text[:MAX_WORDS], ctx.now)
+    if analysis.category in ("emergency", "consult"):
+        return False
+    if (
+        analysis.category in HELP_LABELS
+        and analysis.category not in ("other_help", req.category)
+        and analysis.confidence >= ctx.services.settings.confirm_threshold
+    ):
+        return False  # 「雪すかしもお願いしたい」 is a request of its own
+    async with ctx.tx() as tx:
+        words = text[:MAX_WORDS]
+        relays.add(tx.session, request_id=req.id, sender=relays.RESIDENT, text=words, now=ctx.now)
+        tx.push(
+            sup.line_user_id,
+            ui.text(M.relayed_to_supporter(req.id, resident.name, words)),
+            purpose="relay",
+            request_id=req.id,
+        )
+        tx.reply(ui.text(M.relay_sent_to_supporter(sup.name)))
+    return True
