@@ -63,9 +63,9 @@ async def go(bot: Bot, clock: ManualClock, when: datetime) -> None:
     bot.services.wake_scheduler()
 
 
-async def opt_in(emu: EmulatorServer, w: World, frequency: str = "毎日", hour: str = "8時") -> str:
+async def opt_in(emu: EmulatorServer, w: World, frequency: str = "毎日", hour: str = "午前8時") -> str:
     await emu.send_text(w.resident, "見守りをお願いします")
-    ask = await wait_for(emu, w.resident, "間隔")
+    ask = await wait_for(emu, w.resident, "お声かけ")
     await emu.send_postback(w.resident, find_action([ask], frequency)["data"])
     hours = await wait_for(emu, w.resident, "何時ごろ")
     await emu.send_postback(w.resident, find_action([hours], hour)["data"])
@@ -77,7 +77,7 @@ async def test_daily_checkin_answered_with_the_button(
 ) -> None:
     w = cworld
     started = await opt_in(emu, w)
-    assert "毎日、8時" in started and "見守りをやめる" in started
+    assert "毎日、午前8時" in started and "見守りをやめる" in started
     await go(cbot, clock, EIGHT_JST - timedelta(minutes=1))
     await asyncio.sleep(0.3)
     assert await texts_to(emu, w.resident, "。お元気ですか？") == []
@@ -86,7 +86,7 @@ async def test_daily_checkin_answered_with_the_button(
     assert "おはようございます。お元気ですか？" in all_text(question)
     button = find_action([question], "元気です")
     await emu.send_postback(w.resident, button["data"])
-    await wait_for(emu, w.resident, "よかったです")
+    await wait_for(emu, w.resident, "お返事ありがとうございます")
     async with cbot.db.session() as s:
         c = (await s.exec(select(Checkin))).one()
     assert c.status == "answered" and c.answered_by == "button"
@@ -139,7 +139,7 @@ async def test_the_district_lead_is_told_one_to_one_when_configured(
         assert d is not None
         d.lead_line_user_id, d.checkin_alert_hours = lead, 2
         s.add(d)
-    await opt_in(emu, w, "週に1回", "10時")
+    await opt_in(emu, w, "週に1回", "午前10時")
     # Weekly, on the weekday of opting in (Tuesday): the next Tuesday 10:00 JST.
     due = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
     await go(cbot, clock, due - timedelta(days=1))
@@ -175,7 +175,7 @@ async def test_pressing_any_other_button_is_an_answer_too(
     await go(cbot, clock, EIGHT_JST + timedelta(seconds=1))
     await wait_for(emu, w.resident, "。お元気ですか？")
     # An older quick reply (「毎日」 from opting in) pressed now: the resident is there.
-    freq = await wait_for(emu, w.resident, "間隔")
+    freq = await wait_for(emu, w.resident, "お声かけ")
     await emu.send_postback(w.resident, find_action([freq], "毎日")["data"])
     await wait_for(emu, w.resident, "何時ごろ", count=2)
     async with cbot.db.session() as s:

@@ -126,7 +126,9 @@ async def test_emergency_goes_to_coordinators_never_to_supporters(bot: Bot, emu:
     await emu.send_text(w.resident, "ころんでたてない　たすけて")
     reply = (await emu.wait_for_messages(w.resident, 1))[0]
     uris = [a["uri"] for a in actions(reply) if a["type"] == "uri"]
-    assert "tel:119" in uris and "tel:110" in uris
+    assert uris == ["tel:119"]  # one large button, the right number
+    said = all_text(reply)
+    assert "119番" in said and "救急です" in said and w.resident_address in said
     alert = all_text((await emu.wait_for_messages(w.coordinators, 1))[0])
     assert w.resident_name in alert and w.resident_address in alert and w.resident_phone in alert
     assert "ころんでたてない" in alert
@@ -158,10 +160,19 @@ async def test_registration_by_town_and_name(bot: Bot, emu: EmulatorServer, worl
     await emu.send_postback(newcomer, find_action([confirm], "はい")["data"])
     assert "お名前" in all_text((await emu.wait_for_messages(newcomer, 3))[2])
     await emu.send_text(newcomer, "北村とし子です")
-    assert "登録できました" in all_text((await emu.wait_for_messages(newcomer, 4))[3])
+    assert "住所" in all_text((await emu.wait_for_messages(newcomer, 4))[3])
+    await emu.send_text(newcomer, "金沢市中央通町3-4")
+    phone = (await emu.wait_for_messages(newcomer, 5))[4]
+    assert "電話番号" in all_text(phone)
+    await emu.send_postback(newcomer, find_action([phone], "とばす")["data"])
+    notice = (await emu.wait_for_messages(newcomer, 6))[5]
+    assert "サポーターさん" in all_text(notice) and "担当者" in all_text(notice)
+    await emu.send_postback(newcomer, find_action([notice], "はい")["data"])
+    assert "登録できました" in all_text((await emu.wait_for_messages(newcomer, 7))[6])
     async with bot.db.session() as s:
         r = (await s.exec(select(Resident).where(Resident.line_user_id == newcomer))).one()
     assert r.name == "北村とし子" and r.district_code == "K01" and r.town == "中央通町"
+    assert r.address == "金沢市中央通町3-4" and r.phone is None and r.agreed_at is not None
 
 
 async def test_status_and_cancel_tells_the_group(bot: Bot, emu: EmulatorServer, world: World) -> None:
@@ -172,7 +183,11 @@ async def test_status_and_cancel_tells_the_group(bot: Bot, emu: EmulatorServer, 
     msgs = await emu.wait_for_messages(w.resident, n + 2)
     assert "買い物" in all_text(msgs[-1])
     await emu.send_postback(w.resident, find_action(msgs, "取りやめる")["data"])
-    assert "取りやめました" in all_text((await emu.wait_for_messages(w.resident, n + 3))[-1])
+    # 【取りやめる】 asks once before it takes effect.
+    question = (await emu.wait_for_messages(w.resident, n + 3))[-1]
+    assert "取りやめますか" in all_text(question)
+    await emu.send_postback(w.resident, find_action([question], "はい")["data"])
+    assert "取りやめました" in all_text((await emu.wait_for_messages(w.resident, n + 4))[-1])
     assert "取りやめ" in all_text((await emu.wait_for_messages(w.group, 2))[-1])
     # The old claim button now says so.
     claim = find_action(emu.messages_to(w.group), "引き受け")["data"]

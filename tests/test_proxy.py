@@ -39,7 +39,7 @@ async def test_a_family_member_asks_for_the_resident(bot: Bot, emu: EmulatorServ
     assert "家族の金沢一郎さん" in details and "090-1111-2222" in details and "訪問先" in details
     await wait_text(emu, PROXY, w.supporter_names[0])
     coming = next(all_text(m) for m in emu.messages_to(PROXY) if w.supporter_names[0] in all_text(m))
-    assert f"{w.resident_name}さんの" in coming and "引き受けて" in coming
+    assert f"{w.resident_name}さんの" in coming and "来てくれます" in coming
     await wait_text(emu, w.resident, w.supporter_names[0])
 
     details_msg = emu.messages_to(w.supporters[0])[0]

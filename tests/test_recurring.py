@@ -56,7 +56,7 @@ async def test_standing_arrangement_from_words_to_the_next_occurrence(
     ask = await wait_for(emu, w.resident, "毎週のお願い")
     assert "毎週月曜と木曜のゴミ出し" in all_text(ask)
     await emu.send_postback(w.resident, find_action([ask], "はい")["data"])
-    await wait_for(emu, w.resident, "確認をお願いしました")
+    await wait_for(emu, w.resident, "担当者に伝えました")
     pending = all_text(await wait_for(emu, w.coordinators, "承認待ち"))
     assert "sasaeai recurring approve 1" in pending and w.resident_name in pending
     await asyncio.sleep(0.2)
@@ -66,7 +66,7 @@ async def test_standing_arrangement_from_words_to_the_next_occurrence(
     rbot.services.wake_scheduler()
     post = await wait_for(emu, w.group, "毎週のお手伝い")
     assert "毎週月曜と木曜" in all_text(post) and w.resident_name not in all_text(post)
-    await wait_for(emu, w.resident, "地区の担当者が確認しました")
+    await wait_for(emu, w.resident, "担当者が確認しました")
 
     claim = find_action([post], "引き受け")["data"]
     await asyncio.gather(*(emu.send_postback(s, claim, group_id=w.group) for s in w.supporters))
@@ -75,7 +75,7 @@ async def test_standing_arrangement_from_words_to_the_next_occurrence(
     winner = w.supporters[0] if await texts_to(emu, w.supporters[0], "毎週のお手伝い#R1を") else w.supporters[1]
     name = w.supporter_names[w.supporters.index(winner)]
     assert w.resident_address in all_text(await wait_for(emu, winner, "毎週のお手伝い#R1を"))
-    await wait_for(emu, w.resident, f"{name}さんが引き受けて")
+    await wait_for(emu, w.resident, f"{name}さんが来てくれます")
 
     # Thursday's occurrence is announced on Wednesday at 17:00, already assigned to the standing supporter.
     await go(rbot, clock, WED_17_JST - timedelta(minutes=1))
@@ -117,7 +117,7 @@ async def test_resident_can_say_no(rbot: Bot, emu: EmulatorServer, rworld: World
     await emu.send_text(rworld.resident, "毎週水曜に買い物をお願いしたい")
     ask = await wait_for(emu, rworld.resident, "毎週のお願い")
     await emu.send_postback(rworld.resident, find_action([ask], "いいえ")["data"])
-    await wait_for(emu, rworld.resident, "お願いはしませんでした")
+    await wait_for(emu, rworld.resident, "お願いはしていません")
     await asyncio.sleep(0.2)
     assert emu.messages_to(rworld.coordinators) == []
     async with rbot.db.session() as s:

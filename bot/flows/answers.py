@@ -5,11 +5,13 @@ the words are read as a new message."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from bot import messages as M
 from bot import ui
 from bot.clock import JST
+from bot.commands import normalize
 from bot.context import EventContext
 from bot.flows import safety, when
 from bot.flows.reading import Reply, read
@@ -21,6 +23,8 @@ from bot.store.models import CLAIMED, HelpRequest, Resident, Supporter
 
 CONFIRM_CANCEL = "confirm_cancel"
 CORRECTION = 25  # 「ちがう、あさってや」: a correction is a few words
+# Without 「ちがう」, these say the words change the request asked about rather than make a new one.
+_MARKER = re.compile(r"にして|にしてほし|のほう|の方|じゃなくて|ではなくて|やなくて|でなくて|に変え|にかえ")
 
 
 async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
@@ -83,7 +87,11 @@ async def _on_draft(
         await when.answer(ctx, resident, draft.id, "any", None)
         return True
     if reply in (Reply.YES, Reply.NO) or reply is None:
-        corrected = await _correction(ctx, resident, draft, text) if reply is not Reply.YES else False
+        corrected = (
+            await _correction(ctx, resident, draft, text, reading_no=reply is Reply.NO)
+            if reply is not Reply.YES
+            else False
+        )
         if corrected:
             return True
         if asking_when and reply is None:
@@ -107,11 +115,13 @@ async def _on_draft(
     return False
 
 
-async def _correction(ctx: EventContext, resident: Resident, draft: HelpRequest, text: str) -> bool:
-    """「ちがう、あさってや」「あさってにして」「買い物のほうや」: change the draft and confirm again."""
+async def _correction(
+    ctx: EventContext, resident: Resident, draft: HelpRequest, text: str, *, reading_no: bool
+) -> bool:
+    """「ちがう、あさってや」「あさってにして」「ちがう、買い物や」: change the draft and confirm again."""
     assert draft.id is not None
-    if len(text) > CORRECTION:
-        return False
+    if len(text) > CORRECTION or normalize(text) in when.TYPED:
+        return False  # 「今週中」「明日」 answer 「いつごろ」 as the buttons do (when.typed)
     today = ctx.now.astimezone(JST).date()
     said = dates.resolve(standard(text), ctx.now)
     if said is not None and not today <= date.fromisoformat(said.date) <= today + timedelta(days=when.PICK_DAYS):
@@ -124,6 +134,8 @@ async def _correction(ctx: EventContext, resident: Resident, draft: HelpRequest,
         and analysis.confidence >= ctx.services.settings.confirm_threshold
     ):
         category = analysis.category
+    if category is not None and not (reading_no or _MARKER.search(text)):
+        return False  # 「買い物をお願いしたい」 is a new request; 「ちがう、買い物や」 changes this one
     if said is None and category is None:
         return False
     async with ctx.tx() as tx:
