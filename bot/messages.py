@@ -373,7 +373,7 @@ def coordinator_no_group(district: str, request_id: int) -> str:
 
 # --- Supporters' group ----------------------------------------------------------------------------
 
-GROUP_POST_TITLE = "お手伝いの依頼"
+GROUP_POST_TITLE = "お手伝い"
 GROUP_URGENT = "（急ぎ）"
 ROW_WHAT, ROW_WHERE, ROW_WHEN, ROW_WORDS, ROW_DAYS = "内容", "場所", "日時", "ご依頼", "曜日"
 YES, NO = "はい", "いいえ"

@@ -17,10 +17,13 @@ MAX_WORDS = 1000  # a chat line, not a letter
 
 async def from_supporter(ctx: EventContext, sup: Supporter, text: str) -> bool:
     """False when the supporter has no request in hand (their words then get the usual answer)."""
+    async with ctx.read() as s:
+        found = await relays.supporter_target(s, sup)
+    if found is None or found.id is None:
+        return False
     async with ctx.tx() as tx:
-        req = await relays.supporter_target(tx.session, sup)
-        if req is None or req.id is None:
-            return False
+        req = found
+        assert req.id is not None
         resident = await tx.session.get(Resident, req.resident_id)
         assert resident is not None
         words = text[:MAX_WORDS]
