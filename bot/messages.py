@@ -309,7 +309,13 @@ CALL_LABEL = "電話する"
 
 
 def coordinator_emergency(
-    district: str, name: str, address: str | None, phone: str | None, words: str, possible: bool = False
+    district: str,
+    name: str,
+    address: str | None,
+    phone: str | None,
+    words: str,
+    possible: bool = False,
+    number: str = "119",
 ) -> str:
     if possible:
         return (
@@ -320,7 +326,7 @@ def coordinator_emergency(
     return (
         f"【緊急】{district}地区\n"
         f"{name}さん\n住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
-        f"内容：{words}\n本人には119番・110番の案内をしました。すぐに確認してください。"
+        f"内容：{words}\n本人には{number}番の案内をしました。すぐに確認してください。"
     )
 
 

@@ -43,10 +43,14 @@ def consult_place(
     return district_name or M.CONSULT_DEFAULT_PLACE, district_phone
 
 
+def emergency_number(cues: tuple[str, ...] | list[str]) -> str:
+    return "110" if POLICE_CUES & set(cues) else "119"
+
+
 def emergency_message(cues: tuple[str, ...] | list[str], resident: Resident | None) -> ui.Msg:
     """How to call and what to say; the one number to dial on one big button."""
     address = resident.address if resident else None
-    if POLICE_CUES & set(cues):
+    if emergency_number(cues) == "110":
         return ui.emergency(M.emergency_reply(M.EMERGENCY_SAY_110, M.EMERGENCY_HEAD_110, address), "110")
     say = M.EMERGENCY_SAY_FIRE if FIRE_CUES & set(cues) else M.EMERGENCY_SAY_119
     return ui.emergency(M.emergency_reply(say, M.EMERGENCY_HEAD, address), "119")
@@ -100,6 +104,7 @@ async def handle(ctx: FlowContext, *, text: str, analysis: Analysis, resident: R
                 resident.phone if resident else None,
                 text,
                 possible=possible,
+                number=emergency_number(analysis.cues),
             )
         else:
             topic = "・".join(M.CONSULT_TOPICS[c] for c in analysis.cues if c in M.CONSULT_TOPICS)
