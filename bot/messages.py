@@ -51,9 +51,11 @@ def format_date(d: date) -> str:
 
 def format_hour(hour: int, minute: int = 0) -> str:
     """「午前7時」「午後3時半」: how people say a time, never a 24-hour figure."""
+    rest = "半" if minute == 30 else f"{minute}分" if minute else ""
+    if hour == 12:
+        return f"お昼の12時{rest}"
     half = "午前" if hour < 12 else "午後"
-    h = hour if hour <= 12 else hour - 12
-    return f"{half}{h}時" + ("半" if minute == 30 else f"{minute}分" if minute else "")
+    return f"{half}{hour % 12}時{rest}"
 
 
 # Relative day words as residents say them, so the date is said back in their own words.
@@ -185,8 +187,8 @@ CANCEL_KEPT = "わかりました。お願いは、そのまま続けます。"
 
 
 def ask_cancel(category: str, when_text: str) -> str:
-    when = f"{when_text}の" if when_text else ""
-    return f"{when}{CATEGORY_NAMES[category]}のお願いを、取りやめますか？"
+    when = f"{when_text}の予定です。\n" if when_text else ""
+    return f"{CATEGORY_NAMES[category]}のお願いです。\n{when}このお願いを、取りやめますか？"
 
 
 NO_OPEN_REQUESTS = "いま、お願い中のことはありません。\n困りごとがあれば、ここに書いてください。"
@@ -194,13 +196,15 @@ STATUS_HEADER = "いまのお願いです。"
 
 
 def status_line(category: str, status: str, when_text: str, supporter: str | None) -> str:
-    line = f"・{CATEGORY_NAMES[category]}"
+    """One card of the status carousel: what, when, and where it stands, a line each."""
+    lines = [CATEGORY_NAMES[category]]
     if when_text:
-        line += f"（{when_text}）"
-    line += f"：{STATUS_NAMES[status]}"
+        lines.append(when_text)
     if supporter and status == "claimed":
-        line += f"（{supporter}さん）"
-    return line
+        lines.append(f"{supporter}さんが来てくれます。")
+    else:
+        lines.append(STATUS_NAMES[status])
+    return "\n".join(lines)
 
 
 def supporter_coming(supporter: str, category: str) -> str:
@@ -785,3 +789,120 @@ def checkin_time(month: int, day: int, hour: int) -> str:
 
 def checkin_answered_late(name: str) -> str:
     return f"【見守り】{name}さんから、お返事がありました。ご安心ください。"
+
+
+# --- What residents receive ----------------------------------------------------------------------------
+# Every constant and function above whose words reach a resident (or the family member or 民生委員 who
+# speaks for them). tests/test_messages.py measures each sentence (≤ 30 characters), counts the questions
+# (one a message) and looks for office words; add a new resident-facing name here.
+RESIDENT_FACING: tuple[str, ...] = (
+    # welcome and registration
+    "WELCOME_REGISTERED",
+    "WELCOME_NEW",
+    "FOR_SOMEONE_LABEL",
+    "ASK_RELATION",
+    "ASK_TOWN_FOR",
+    "ASK_TOWN_AGAIN",
+    "PICK_TOWN",
+    "NONE_OF_THESE",
+    "confirm_town",
+    "ASK_NAME",
+    "ASK_NAME_FOR",
+    "ASK_ADDRESS",
+    "ASK_ADDRESS_FOR",
+    "ASK_PHONE",
+    "ASK_PHONE_FOR",
+    "ASK_OWN_NAME",
+    "SKIP_LABEL",
+    "CONSENT_NOTICE",
+    "CONSENT_YES",
+    "CONSENT_DECLINED",
+    "ASK_AGAIN_BUTTONS",
+    "registered",
+    "registered_for",
+    "NOT_REGISTERED_YET",
+    "REGISTER_FIRST_TOWN",
+    "REGISTER_FIRST_NAME",
+    "REGISTER_FIRST_OTHER",
+    # a request
+    "confirm_request",
+    "YES_LABEL",
+    "PICK_CATEGORY",
+    "REQUEST_POSTED",
+    "REQUEST_NO_GROUP",
+    "REQUEST_DECLINED",
+    "REQUEST_RESTATE",
+    "ASK_AGAIN",
+    "ALREADY_HANDLED",
+    "CANCELLED_BY_RESIDENT",
+    "CANCEL_YES_LABEL",
+    "CANCEL_NO_LABEL",
+    "CANCEL_KEPT",
+    "ask_cancel",
+    "NO_OPEN_REQUESTS",
+    "STATUS_HEADER",
+    "status_line",
+    "supporter_coming",
+    "who_is_coming",
+    "STILL_LOOKING",
+    "when_planned",
+    "request_done",
+    "REQUEST_REOPENED_RESIDENT",
+    "THANKS_REPLY",
+    "GREETING_REPLY",
+    "NOT_UNDERSTOOD",
+    "HOW_TO_USE",
+    "ASK_TROUBLE",
+    "ask_when",
+    "WHEN_PICK_BAD",
+    "REQUEST_DONE_BY_COORDINATOR",
+    "REQUEST_CANCELLED_BY_COORDINATOR",
+    # the relay
+    "relayed_to_resident",
+    "relay_sent_to_supporter",
+    # safety
+    "emergency_reply",
+    "EMERGENCY_REPLY",
+    "CALL_119",
+    "CALL_110",
+    "POSSIBLE_EMERGENCY",
+    "POSSIBLE_NOT_NOW",
+    "consult_reply",
+    "CALL_LABEL",
+    # non-text, thanks, proxies, recurring help
+    "STICKER_REPLY",
+    "VOICE_REPLY",
+    "MEDIA_REPLY",
+    "FILE_REPLY",
+    "LOCATION_REPLY",
+    "LOCATION_FOR_REQUEST",
+    "TOO_LONG_REPLY",
+    "TOO_FAST_REPLY",
+    "CALL_DISTRICT",
+    "thanks_passed",
+    "sticker_thanks_passed",
+    "proxy_hello",
+    "proxy_confirm_request",
+    "proxy_supporter_coming",
+    "proxy_request_done",
+    "recurring_confirm",
+    "RECURRING_ASKED",
+    "RECURRING_APPROVED",
+    "resident_recurring_taken",
+    "resident_occurrence",
+    # watching over
+    "WATCH_ASK_FREQUENCY",
+    "WATCH_ASK_HOUR",
+    "hour_label",
+    "watch_started",
+    "WATCH_STOPPED",
+    "WATCH_NOT_ON",
+    "checkin_question",
+    "CHECKIN_OK_LABEL",
+    "CHECKIN_THANKS",
+    # refusals mapped at the edge (bot/router.py) that a resident's button can meet
+    "REQUEST_CLOSED",
+    "REQUEST_GONE",
+    "BUTTON_EXPIRED",
+    "NOT_YOUR_REQUEST",
+)

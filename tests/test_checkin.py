@@ -184,3 +184,35 @@ async def test_pressing_any_other_button_is_an_answer_too(
     await go(cbot, clock, EIGHT_JST + timedelta(hours=4))
     await asyncio.sleep(0.3)
     assert emu.messages_to(w.coordinators) == []
+
+
+async def test_a_seven_oclock_checkin_never_arrives_at_nineteen(
+    cbot: Bot, emu: EmulatorServer, cworld: World, clock: ManualClock
+) -> None:
+    """Regression: a check-in set for 7時 arrived at 19時 (the simulator's clock had jumped past it) and the
+    alert said 「19時の「お元気ですか？」に…」. A check-in found due that late is skipped, and the words say
+    the plan's hour as people say it."""
+    from bot.store.models import Job
+
+    w = cworld
+    assert "午前7時" in await opt_in(emu, w, hour="午前7時")
+    seven = EIGHT_JST - timedelta(hours=1)  # Wednesday 07:00 in Kanazawa
+    await go(cbot, clock, seven + timedelta(hours=12))  # the clock jumps to 19:00
+
+    async def skipped() -> bool:
+        async with cbot.db.session() as s:
+            rows = (await s.exec(select(Job).where(Job.kind == "checkin"))).all()
+        done = [r for r in rows if r.status == "done"]
+        pending = [r for r in rows if r.status == "pending"]
+        return len(done) == 1 and len(pending) == 1 and pending[0].due_at == seven + timedelta(days=1)
+
+    await until(skipped, "the late check-in skipped and the next one planned")
+    async with cbot.db.session() as s:
+        assert (await s.exec(select(Checkin))).all() == []
+    assert await texts_to(emu, w.resident, "。お元気ですか？") == []
+    await go(cbot, clock, seven + timedelta(days=1, seconds=1))
+    question = await wait_for(emu, w.resident, "。お元気ですか？")
+    assert "おはようございます" in all_text(question)
+    await go(cbot, clock, seven + timedelta(days=1, hours=3, seconds=2))
+    alert = all_text(await wait_for(emu, w.coordinators, "見守り"))
+    assert "午前7時" in alert and "19時" not in alert
