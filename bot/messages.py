@@ -5,7 +5,7 @@ Residents: short, polite, warm, no jargon, no English. Supporters and coordinato
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 CATEGORY_NAMES: dict[str, str] = {
     "garbage": "ゴミ出し",
@@ -602,6 +602,125 @@ REQUEST_DONE_BY_COORDINATOR = "お願いのお手伝いが終わりました。\
 REQUEST_CANCELLED_BY_COORDINATOR = (
     "お願いは、地区の担当者が取りやめました。\nわからないことは、担当者に聞いてください。"
 )
+
+# --- The coordinators' dashboard (bot/dashboard/) ----------------------------------------------------
+
+DASH_STATUS_FILTERS = {
+    "": "すべて",
+    "attention": "緊急・相談（要対応）",
+    "open": "引き受け手なし",
+    "claimed": "対応中（未完了）",
+    "escalated": "催促・通知済み",
+}
+DASH_KIND_LABELS = {
+    "attention": "要対応",
+    "open": "引き受け手なし",
+    "claimed": "対応中",
+}
+DASH_ACTION_LABELS = {
+    "created": "依頼を受け付けました",
+    "confirmed": "本人が確認し、グループに出しました",
+    "claimed": "サポーターが引き受けました",
+    "done": "完了しました",
+    "released": "担当を外れました",
+    "cancelled": "取りやめました",
+    "declined": "本人が依頼しませんでした",
+    "restate": "本人が言い直しました",
+    "superseded": "新しい依頼に置き換わりました",
+    "reminded": "グループに催促しました",
+    "alerted": "コーディネーターに通知しました（引き受け手なし）",
+    "stale_asked": "サポーターに進み具合を確認しました",
+    "stale_alerted": "コーディネーターに通知しました（未完了）",
+    "assigned": "コーディネーターが担当を決めました",
+    "reposted": "グループにもう一度出しました",
+    "note": "メモ",
+    "handled": "対応済みにしました",
+}
+DASH_ACTOR_LABELS = {
+    "resident": "本人",
+    "supporter": "サポーター",
+    "coordinator": "コーディネーター",
+    "system": "ボット",
+}
+DASH_PURPOSE_LABELS = {
+    "group_post": "グループへの依頼",
+    "reminder": "グループへの催促",
+    "alert": "コーディネーターへの通知",
+    "details": "サポーターへの詳細",
+    "coming": "本人へのお知らせ",
+    "done": "完了のお知らせ",
+    "cancelled": "取りやめのお知らせ",
+    "stale": "サポーターへの確認",
+    "emergency": "緊急の通知",
+    "consult": "相談の通知",
+    "reply": "返信",
+}
+DASH_JOB_LABELS = {
+    "esc_remind": "グループに催促",
+    "esc_alert": "コーディネーターに通知",
+    "esc_stale": "サポーターに進み具合を確認",
+    "esc_stale_alert": "コーディネーターに通知（未完了）",
+}
+DASH_DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
+DASH_FOLLOW_LABELS: dict[bool | None, str] = {True: "友だち", False: "ブロック中", None: "未追加"}
+DASH_NOT_FOUND = "見つかりません。"
+DASH_EXPIRED = "画面の有効期限が切れました。もう一度、画面を開き直してから操作してください。"
+DASH_LOGIN_THROTTLED = "ログインの失敗が続いたため、しばらく受け付けません。15分ほどしてから、もう一度お試しください。"
+DASH_LOGIN_WRONG = "ログイン名かパスワードが違います。"
+DASH_REFUSED = "この依頼は、いまの状態ではその操作ができません。画面を読み込み直してください。"
+DASH_CHECK_INPUT = "入力を確かめてください。"
+DASH_LINE_ID_TAKEN = "このLINE IDは、もう登録されています。"
+DASH_SAVED = "保存しました。"
+DASH_ACTIVATED = "有効にしました。"
+DASH_DEACTIVATED = "無効にしました（依頼やお知らせの対象から外れます）。"
+DASH_NOT_VERIFIED = "このLINE IDの方は、ボットを友だち追加していないか、ブロックしています。"
+DASH_TAKEN, DASH_LEFT, DASH_SENSITIVE = "引き受けあり", "引き受け手なし", "緊急・相談"
+DASH_BY_MONTH, DASH_BY_CATEGORY, DASH_BY_DISTRICT = "月ごとの依頼数", "種類ごとの依頼数", "地区ごとの依頼数"
+DASH_NUMBER = "数字で入力してください。"
+DASH_ALERT_AFTER_REMIND = "コーディネーターへの通知は、グループへの催促より後にしてください。"
+DASH_NOTE_SAVED = "メモを残しました。"
+DASH_RELEASED = "担当を外し、グループにもう一度出しました。"
+DASH_REPOSTED = "グループにもう一度出しました。"
+DASH_HANDLED, DASH_DONE, DASH_CANCELLED = "対応済みにしました。", "完了にしました。", "取りやめにしました。"
+DASH_UNIT = "件"
+DASH_NO_DATA = "データがありません"
+
+
+def dash_not_a_friend(name: str) -> str:
+    return f"{name}さんはボットを友だち追加していないため、LINEでお願いできません。"
+
+
+def dash_not_added(reason: str) -> str:
+    return f"登録できませんでした：{reason}"
+
+
+def dash_added(name: str) -> str:
+    return f"{name}さんを登録しました。"
+
+
+def dash_verified(display_name: str) -> str:
+    return f"LINEで確認できました（表示名：{display_name}）。"
+
+
+def dash_between(low: int, high: int) -> str:
+    return f"{low}から{high}の間で入力してください。"
+
+
+def dash_settings_saved(district: str) -> str:
+    return f"{district}地区の設定を保存しました。新しい依頼から使われます。"
+
+
+def dash_assigned(supporter: str) -> str:
+    return f"{supporter}さんにお願いしました。"
+
+
+def dash_month(month: int) -> str:
+    return f"{month}月"
+
+
+def dash_time(local: datetime) -> str:
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
 
 # --- Rich menu (the four big buttons under the resident's chat) ------------------------------------
 

@@ -113,7 +113,9 @@ async def test_a_short_typed_day_and_part_answer_the_question(bot: Bot, emu: Emu
     confirm = (await say(emu, w.resident, "あさっての朝"))[0]
     day = (local_today() + timedelta(days=2)).date()
     # Said back the way the resident said it.
-    assert f"あさって、{day.day}日" in all_text(confirm) and "朝" in all_text(confirm) and find_action([confirm], "はい")
+    assert (
+        f"あさって、{day.day}日" in all_text(confirm) and "朝" in all_text(confirm) and find_action([confirm], "はい")
+    )
     async with bot.db.session() as s:
         reqs = (await s.exec(select(HelpRequest))).all()
     assert len(reqs) == 1 and reqs[0].when_date == day.isoformat() and reqs[0].when_part == "morning"

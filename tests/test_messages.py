@@ -21,7 +21,11 @@ QUOTED = "（ここに本人の言葉）"
 # Long but real values for each parameter name (a 5-character name, a long date said back).
 SAMPLES: dict[str, list[Any]] = {
     "category": [c for c in M.CATEGORY_NAMES if c not in ("emergency", "consult", "not_request")],
-    "when_text": ["", M.format_when("2026-12-05", "15:30", None, "明後日"), M.format_when("2026-12-28", None, "afternoon")],
+    "when_text": [
+        "",
+        M.format_when("2026-12-05", "15:30", None, "明後日"),
+        M.format_when("2026-12-28", None, "afternoon"),
+    ],
     "supporter": ["佐々木由美子"],
     "resident": ["北村とし子"],
     "name": ["北村とし子"],
@@ -93,7 +97,14 @@ def test_no_office_words_anywhere() -> None:
 
 
 def test_times_are_said_as_people_say_them() -> None:
-    assert [M.hour_label(h) for h in checkin.HOURS] == ["午前7時", "午前8時", "午前9時", "午前10時", "お昼の12時", "午後3時"]
+    assert [M.hour_label(h) for h in checkin.HOURS] == [
+        "午前7時",
+        "午前8時",
+        "午前9時",
+        "午前10時",
+        "お昼の12時",
+        "午後3時",
+    ]
     assert M.format_when("2026-12-05", "19:00", None) == "12月5日（土）の午後7時ごろ"
     assert M.format_when("2026-12-05", None, "morning", "明後日") == "あさって、5日（土）の朝"
     assert not any(re.search(r"(?<![午前後\d])1[3-9]時|2[0-3]時", t) for _, t in ALL)

@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import get_session, session_middleware
 
+from bot import messages as M
 from bot.config import Settings
 from bot.dashboard import api, views
 from bot.dashboard.security import (
@@ -61,9 +62,9 @@ async def page_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except NotFound:
         # Another district's request and a missing one look the same.
-        return await views.render(request, "error.html", {"status": 404, "message": "見つかりません。"}, status=404)
+        return await views.render(request, "error.html", {"status": 404, "message": M.DASH_NOT_FOUND}, status=404)
     except web.HTTPNotFound:
-        return await views.render(request, "error.html", {"status": 404, "message": "見つかりません。"}, status=404)
+        return await views.render(request, "error.html", {"status": 404, "message": M.DASH_NOT_FOUND}, status=404)
 
 
 def _public(request: web.Request) -> bool:
@@ -83,7 +84,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 "error.html",
                 {
                     "status": 403,
-                    "message": "画面の有効期限が切れました。もう一度、画面を開き直してから操作してください。",
+                    "message": M.DASH_EXPIRED,
                 },
                 status=403,
             )

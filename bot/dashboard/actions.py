@@ -105,7 +105,7 @@ async def act(
                 if not note:
                     raise InvalidInput("empty note")
                 record(action="note", note=note[:MAX_NOTE])
-                result = "メモを残しました。"
+                result = M.DASH_NOTE_SAVED
             case "assign":
                 if req.category in SENSITIVE:
                     raise Refused("never to volunteers")
@@ -148,7 +148,7 @@ async def act(
                 if group is not None and before is None:
                     tx.push(group.group_id, ui.text(M.group_assigned(req.id)), purpose="assigned", request_id=req.id)
                 await escalation.schedule_for_claim(tx, req)
-                result = f"{sup.name}さんにお願いしました。"
+                result = M.dash_assigned(sup.name)
             case "release":
                 if req.status != CLAIMED:
                     raise Refused("not claimed")
@@ -170,14 +170,14 @@ async def act(
                     resident.line_user_id, ui.text(M.REQUEST_REOPENED_RESIDENT), purpose="reopened", request_id=req.id
                 )
                 await post_to_group(tx, req, resident, tell_resident=False)
-                result = "担当を外し、グループにもう一度出しました。"
+                result = M.DASH_RELEASED
             case "repost":
                 if req.category in SENSITIVE:
                     raise Refused("never to volunteers")
                 await _transition(tx, req, from_states=(OPEN,), values={"posted_at": now, "escalation_level": 0})
                 record(action="reposted")
                 await post_to_group(tx, req, resident, tell_resident=False)
-                result = "グループにもう一度出しました。"
+                result = M.DASH_REPOSTED
             case "done" | "cancel":
                 done = action == "done"
                 await _transition(
@@ -219,8 +219,6 @@ async def act(
                             purpose="done" if done else "cancelled",
                             request_id=req.id,
                         )
-                result = (
-                    ("対応済みにしました。" if sensitive else "完了にしました。") if done else "取りやめにしました。"
-                )
+                result = (M.DASH_HANDLED if sensitive else M.DASH_DONE) if done else M.DASH_CANCELLED
     services.wake_outbox()
     return result

@@ -9,10 +9,12 @@ from html import escape
 
 from markupsafe import Markup
 
+from bot import messages as M
+
 PALETTE = ("#1E6B52", "#D9822B", "#3B6EA8", "#A23B72", "#6B8E23", "#8C6D46", "#5A5A8C", "#C0504D")
 
 
-def bars(items: list[tuple[str, float]], *, title: str, unit: str = "件", width: int = 640) -> Markup:
+def bars(items: list[tuple[str, float]], *, title: str, unit: str = M.DASH_UNIT, width: int = 640) -> Markup:
     """Horizontal bars: one per label, value written at the end (people read the number, bars show the shape)."""
     row_h, pad = 40, 12
     # Room for the longest label (20px type, about one em per Japanese character), within reason.
@@ -25,7 +27,7 @@ def bars(items: list[tuple[str, float]], *, title: str, unit: str = "件", width
         f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     if not items:
-        parts.append(f'<text x="{pad}" y="{pad + 24}" font-size="20" fill="#555">データがありません</text>')
+        parts.append(f'<text x="{pad}" y="{pad + 24}" font-size="20" fill="#555">{M.DASH_NO_DATA}</text>')
     for i, (label, value) in enumerate(items):
         y = pad + i * row_h
         w = max(2.0, span * value / peak) if value else 0
@@ -78,7 +80,7 @@ def columns(
                 f'<text x="{x + bar_w / 2:.1f}" y="{y - 6:.1f}" font-size="18" text-anchor="middle" '
                 f'fill="#222">{_num(totals[i])}</text>'
             )
-        label = f"{int(month[5:])}月" if len(month) == 7 else month
+        label = M.dash_month(int(month[5:])) if len(month) == 7 else month
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{height - pad_b + 26}" font-size="18" text-anchor="middle" '
             f'fill="#222">{escape(label)}</text>'

@@ -20,58 +20,13 @@ from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from bot.store.models import District, Resident, Supporter
 
 PREFIX = "/dashboard"
-STATUS_FILTERS = {
-    "": "すべて",
-    "attention": "緊急・相談（要対応）",
-    "open": "引き受け手なし",
-    "claimed": "対応中（未完了）",
-    "escalated": "催促・通知済み",
-}
-KIND_LABELS = {
-    "attention": "要対応",
-    "open": "引き受け手なし",
-    "claimed": "対応中",
-}
-ACTION_LABELS = {
-    "created": "依頼を受け付けました",
-    "confirmed": "本人が確認し、グループに出しました",
-    "claimed": "サポーターが引き受けました",
-    "done": "完了しました",
-    "released": "担当を外れました",
-    "cancelled": "取りやめました",
-    "declined": "本人が依頼しませんでした",
-    "restate": "本人が言い直しました",
-    "superseded": "新しい依頼に置き換わりました",
-    "reminded": "グループに催促しました",
-    "alerted": "コーディネーターに通知しました（引き受け手なし）",
-    "stale_asked": "サポーターに進み具合を確認しました",
-    "stale_alerted": "コーディネーターに通知しました（未完了）",
-    "assigned": "コーディネーターが担当を決めました",
-    "reposted": "グループにもう一度出しました",
-    "note": "メモ",
-    "handled": "対応済みにしました",
-}
-ACTOR_LABELS = {"resident": "本人", "supporter": "サポーター", "coordinator": "コーディネーター", "system": "ボット"}
-PURPOSE_LABELS = {
-    "group_post": "グループへの依頼",
-    "reminder": "グループへの催促",
-    "alert": "コーディネーターへの通知",
-    "details": "サポーターへの詳細",
-    "coming": "本人へのお知らせ",
-    "done": "完了のお知らせ",
-    "cancelled": "取りやめのお知らせ",
-    "stale": "サポーターへの確認",
-    "emergency": "緊急の通知",
-    "consult": "相談の通知",
-    "reply": "返信",
-}
-JOB_LABELS = {
-    "esc_remind": "グループに催促",
-    "esc_alert": "コーディネーターに通知",
-    "esc_stale": "サポーターに進み具合を確認",
-    "esc_stale_alert": "コーディネーターに通知（未完了）",
-}
-DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
+STATUS_FILTERS = M.DASH_STATUS_FILTERS
+KIND_LABELS = M.DASH_KIND_LABELS
+ACTION_LABELS = M.DASH_ACTION_LABELS
+ACTOR_LABELS = M.DASH_ACTOR_LABELS
+PURPOSE_LABELS = M.DASH_PURPOSE_LABELS
+JOB_LABELS = M.DASH_JOB_LABELS
+DELIVERY_STATUS = M.DASH_DELIVERY_STATUS
 
 
 def now(request: web.Request) -> datetime:
@@ -79,7 +34,7 @@ def now(request: web.Request) -> datetime:
 
 
 def local(when: datetime | None) -> str:
-    return when.astimezone(JST).strftime("%Y年%-m月%-d日 %H:%M") if when else ""
+    return M.dash_time(when.astimezone(JST)) if when else ""
 
 
 def age(when: datetime | None, at: datetime) -> str:
@@ -87,7 +42,7 @@ def age(when: datetime | None, at: datetime) -> str:
 
 
 def follow_label(followed: bool | None) -> str:
-    return {True: "友だち", False: "ブロック中", None: "未追加"}[followed]
+    return M.DASH_FOLLOW_LABELS[followed]
 
 
 async def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
@@ -155,14 +110,12 @@ async def login_submit(request: web.Request) -> web.Response:
             "login.html",
             {
                 "next": nxt,
-                "error": "ログインの失敗が続いたため、しばらく受け付けません。15分ほどしてから、もう一度お試しください。",
+                "error": M.DASH_LOGIN_THROTTLED,
             },
             status=429,
         )
     if cid is None:
-        return await render(
-            request, "login.html", {"next": nxt, "error": "ログイン名かパスワードが違います。"}, status=401
-        )
+        return await render(request, "login.html", {"next": nxt, "error": M.DASH_LOGIN_WRONG}, status=401)
     # A fresh session (and CSRF token) on sign-in: nothing set before it carries over.
     session = await new_session(request)
     session["cid"] = cid
@@ -279,15 +232,11 @@ async def request_action(request: web.Request) -> web.Response:
             now=now(request),
         )
     except actions.NotAFriend as e:
-        return await flash_redirect(
-            request, here, f"{e}さんはボットを友だち追加していないため、LINEでお願いできません。", error=True
-        )
+        return await flash_redirect(request, here, M.dash_not_a_friend(str(e)), error=True)
     except actions.Refused:
-        return await flash_redirect(
-            request, here, "この依頼は、いまの状態ではその操作ができません。画面を読み込み直してください。", error=True
-        )
+        return await flash_redirect(request, here, M.DASH_REFUSED, error=True)
     except InvalidInput:
-        return await flash_redirect(request, here, "入力を確かめてください。", error=True)
+        return await flash_redirect(request, here, M.DASH_CHECK_INPUT, error=True)
     return await flash_redirect(request, here, text)
 
 
@@ -371,12 +320,12 @@ async def person_add(request: web.Request) -> web.Response:
             else:
                 raise NotFound(kind)
     except AlreadyExists:
-        return await flash_redirect(request, PREFIX + "/people", "このLINE IDは、もう登録されています。", error=True)
+        return await flash_redirect(request, PREFIX + "/people", M.DASH_LINE_ID_TAKEN, error=True)
     except (InvalidInput, DomainError) as e:
         if isinstance(e, NotFound):
             raise
-        return await flash_redirect(request, PREFIX + "/people", f"登録できませんでした：{e}", error=True)
-    return await flash_redirect(request, PREFIX + "/people", f"{_form_str(form, 'name')}さんを登録しました。")
+        return await flash_redirect(request, PREFIX + "/people", M.dash_not_added(str(e)), error=True)
+    return await flash_redirect(request, PREFIX + "/people", M.dash_added(_form_str(form, "name")))
 
 
 async def person_update(request: web.Request) -> web.Response:
@@ -397,17 +346,17 @@ async def person_update(request: web.Request) -> web.Response:
             name = _form_str(form, "name").strip()
             district = _form_str(form, "district")
             if not name or len(name) > 100 or not w.may_see(district) or await s.get(District, district) is None:
-                return await flash_redirect(request, here, "入力を確かめてください。", error=True)
+                return await flash_redirect(request, here, M.DASH_CHECK_INPUT, error=True)
             p.name = name
             p.district_code = district
             if isinstance(p, Resident):
                 p.town = _form_str(form, "town").strip()[:100] or None
                 p.address = _form_str(form, "address").strip()[:300] or None
                 p.phone = _form_str(form, "phone").strip()[:32] or None
-            message = "保存しました。"
+            message = M.DASH_SAVED
         elif op in ("deactivate", "activate"):
             p.active = op == "activate"
-            message = "有効にしました。" if p.active else "無効にしました（依頼やお知らせの対象から外れます）。"
+            message = M.DASH_ACTIVATED if p.active else M.DASH_DEACTIVATED
         elif op == "verify":
             line_id = p.line_user_id
             message = ""
@@ -421,11 +370,7 @@ async def person_update(request: web.Request) -> web.Response:
         if profile is not None or p.followed is True:
             async with svc.db.session() as s:
                 await people.set_followed(s, line_user_id=line_id, followed=profile is not None, now=now(request))
-        message = (
-            f"LINEで確認できました（表示名：{profile.display_name}）。"
-            if profile is not None
-            else "このLINE IDの方は、ボットを友だち追加していないか、ブロックしています。"
-        )
+        message = M.dash_verified(profile.display_name) if profile is not None else M.DASH_NOT_VERIFIED
     return await flash_redirect(request, here, message)
 
 
@@ -476,15 +421,15 @@ async def figures_page(request: web.Request) -> web.Response:
     ]
     monthly = charts.columns(
         f.months,
-        [("引き受けあり", taken), ("引き受け手なし", left), ("緊急・相談", sensitive)],
-        title="月ごとの依頼数",
+        [(M.DASH_TAKEN, taken), (M.DASH_LEFT, left), (M.DASH_SENSITIVE, sensitive)],
+        title=M.DASH_BY_MONTH,
     )
     by_category = charts.bars(
-        [(M.CATEGORY_NAMES.get(c, c), float(f.by_category[c].requests)) for c in f.categories], title="種類ごとの依頼数"
+        [(M.CATEGORY_NAMES.get(c, c), float(f.by_category[c].requests)) for c in f.categories], title=M.DASH_BY_CATEGORY
     )
     by_district = charts.bars(
         [(d.name, float(f.by_district[d.code].requests if d.code in f.by_district else 0)) for d in f.districts],
-        title="地区ごとの依頼数",
+        title=M.DASH_BY_DISTRICT,
     )
     return await render(
         request,
@@ -591,17 +536,15 @@ async def settings_submit(request: web.Request) -> web.Response:
         try:
             v = int(_form_str(form, name))
         except ValueError:
-            return await flash_redirect(request, PREFIX + "/settings", "数字で入力してください。", error=True)
+            return await flash_redirect(request, PREFIX + "/settings", M.DASH_NUMBER, error=True)
         if not low <= v <= high:
-            return await flash_redirect(
-                request, PREFIX + "/settings", f"{low}から{high}の間で入力してください。", error=True
-            )
+            return await flash_redirect(request, PREFIX + "/settings", M.dash_between(low, high), error=True)
         values[name] = v
     if values["alert_after_minutes"] <= values["remind_after_minutes"]:
         return await flash_redirect(
             request,
             PREFIX + "/settings",
-            "コーディネーターへの通知は、グループへの催促より後にしてください。",
+            M.DASH_ALERT_AFTER_REMIND,
             error=True,
         )
     async with services(request).db.session() as s:
@@ -611,6 +554,4 @@ async def settings_submit(request: web.Request) -> web.Response:
         for k, v in values.items():
             setattr(d, k, v)
         s.add(d)
-    return await flash_redirect(
-        request, PREFIX + "/settings", f"{d.name}地区の設定を保存しました。新しい依頼から使われます。"
-    )
+    return await flash_redirect(request, PREFIX + "/settings", M.dash_settings_saved(d.name))
