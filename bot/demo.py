@@ -153,23 +153,21 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
         print("\n=== 1. 金沢花子さんがボットを友だち追加して、登録します ===")
         await emu.send_follow(RESIDENT)
         await st.show_new()
-        st.say(RESIDENT, "ながまち")
-        await emu.send_text(RESIDENT, "ながまち")
-        await st.show_new()
-        st.say(RESIDENT, "長町")
-        await emu.send_text(RESIDENT, "長町")
-        await st.show_new()
-        st.say(RESIDENT, "【はい】")
+        for words in ("ながまちにすんどります", "はい", "金沢花子です", "金沢市長町2丁目5-13", "076-123-4567"):
+            st.say(RESIDENT, words)  # answered in her own words, the town in hiragana
+            await emu.send_text(RESIDENT, words)
+            await st.show_new()
+        st.say(RESIDENT, "【はい、登録します】")
         await emu.send_postback(RESIDENT, st.button(RESIDENT, "はい"))
-        await st.show_new()
-        st.say(RESIDENT, "金沢花子です")
-        await emu.send_text(RESIDENT, "金沢花子です")
         await st.show_new()
 
         print("\n=== 2. 困りごとを、ふだんの言葉で ===")
         words = "台所の電球が切れてしもうた。明日の朝替えてもらえんけ"
         st.say(RESIDENT, words)
         await emu.send_text(RESIDENT, words)
+        await st.show_new()
+        st.say(RESIDENT, "ちがう、あさってや")
+        await emu.send_text(RESIDENT, "ちがう、あさってや")
         await st.show_new()
         st.say(RESIDENT, "【はい、お願いします】")
         await emu.send_postback(RESIDENT, st.button(RESIDENT, "はい"))
@@ -182,21 +180,31 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
         await asyncio.gather(*(emu.send_postback(uid, claim, group_id=GROUP) for uid in SUPPORTERS))
         await st.show_new()
 
-        print("\n=== 4. お手伝いが終わって「完了」 ===")
+        print("\n=== 4. サポーターと本人が、ボットを通して話します（LINE IDも電話番号もいりません） ===")
         winner = next(
             uid for uid in SUPPORTERS if any(d.to == uid and "完了" in str(d.messages) for d in emu.deliveries)
         )
+        for who, words in (
+            (RESIDENT, "だれがくるん？"),
+            (winner, "あさって10時ごろ伺います"),
+            (RESIDENT, "まっとります"),
+        ):
+            st.say(who, words)
+            await emu.send_text(who, words)
+            await st.show_new()
+
+        print("\n=== 5. お手伝いが終わって「完了」 ===")
         st.say(winner, "【完了】")
         await emu.send_postback(winner, st.button(winner, "完了"))
         await st.show_new()
 
-        print("\n=== 5. 緊急のときは、ボランティアには送らず、すぐに119番・110番の案内と担当者への連絡 ===")
+        print("\n=== 6. 緊急のときは、ボランティアには送らず、すぐに119番の案内と担当者への連絡 ===")
         words = "ころんでたてない　たすけて"
         st.say(RESIDENT, words)
         await emu.send_text(RESIDENT, words)
         await st.show_new()
 
-        print("\n=== 6. 依頼の状況 ===")
+        print("\n=== 7. 依頼の状況 ===")
         st.say(RESIDENT, "依頼の状況")
         await emu.send_text(RESIDENT, "依頼の状況")
         await st.show_new()

@@ -174,7 +174,9 @@ RESTATE_LABEL = "言い直す"
 PICK_CATEGORY = "どんなお手伝いですか？\n近いものを、下から選んでください。"
 OTHER_LABEL = "その他"
 REQUEST_POSTED = "サポーターさんにお願いしました。\n引き受ける人が決まったら、お知らせします。"
-REQUEST_NO_GROUP = "お願いを受け付けました。\n地区の担当者から、ご連絡します。"
+REQUEST_NO_GROUP = "お願いを受け付けました。\n地区の担当者から、お電話します。"
+# No phone on record: the coordinators cannot call, so nothing is promised but what the bot itself does.
+REQUEST_NO_GROUP_NO_PHONE = "お願いを受け付けました。\n地区の担当者が、手伝う人を探します。\n決まったら、ここでお知らせします。"
 REQUEST_DECLINED = "わかりました。お願いはしていません。\nまた何かあれば、いつでも書いてください。"
 REQUEST_RESTATE = "わかりました。\nもう一度、困りごとを書いてください。"
 ASK_AGAIN = "ごめんなさい、もう一度おたずねします。"
@@ -297,12 +299,13 @@ CALL_119 = "119番に電話"
 CALL_110 = "110番に電話"
 
 
-def consult_reply(place: str) -> str:
+def consult_reply(place: str, reachable: bool = True) -> str:
+    """`reachable`: the coordinators have a phone number or an address to reach the resident by."""
     return (
         "話してくださって、ありがとうございます。\n"
         f"このことは、ここで相談できます。\n{place}\n"
-        "話したことの秘密は守られます。\n"
-        "地区の担当者からも、ご連絡します。"
+        "話したことの秘密は守られます。"
+        + ("\n地区の担当者からも、ご連絡します。" if reachable else "")
     )
 
 
@@ -494,11 +497,11 @@ def supporter_activity(name: str, month_count: int, total: int) -> str:
 # --- Non-text messages from residents ----------------------------------------------------------------
 
 STICKER_REPLY = "スタンプありがとうございます。\n困りごとは、文字で書いてください。"
-VOICE_REPLY = "ごめんなさい、声のメッセージは聞けません。\n文字で書くか、電話でご相談ください。"
+VOICE_REPLY = "ごめんなさい、音声のメッセージは聞けません。\n文字で書くか、電話でご相談ください。"
 MEDIA_REPLY = "ごめんなさい、写真や動画は見られません。\n文字で書くか、電話でご相談ください。"
 FILE_REPLY = "ごめんなさい、ファイルは開けません。\n困りごとを、文字で書いてください。"
 LOCATION_REPLY = "場所を受け取りました。\nお手伝いの場所として覚えておきます。"
-TOO_LONG_REPLY = "とても長かったので、はじめの部分を読みました。"
+TOO_LONG_REPLY = "とても長いので、はじめの部分を読みました。"
 TOO_FAST_REPLY = "たくさんありがとうございます。\n少し時間をおいて、また書いてください。"
 CALL_DISTRICT = "地区の担当者に電話"
 
@@ -949,6 +952,7 @@ RESIDENT_FACING: tuple[str, ...] = (
     "PICK_CATEGORY",
     "REQUEST_POSTED",
     "REQUEST_NO_GROUP",
+    "REQUEST_NO_GROUP_NO_PHONE",
     "REQUEST_DECLINED",
     "REQUEST_RESTATE",
     "ASK_AGAIN",

@@ -265,3 +265,19 @@ async def test_a_new_request_while_one_is_taken_is_not_relayed(bot: Bot, emu: Em
     assert "雪" in all_text(ask)
     await settled(bot)
     assert len(emu.messages_to(w.supporters[0])) == m
+
+
+async def test_contact_is_promised_only_when_there_is_a_way(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    """K02 has no supporters' group: a resident with no phone on record is not told 「お電話します」."""
+    from bot.store import people
+    from tests.conftest import uid
+
+    who = uid(777)
+    async with bot.db.session() as s:
+        await people.add_resident(
+            s, line_user_id=who, district_code="K02", name="本多うめ", town="本多町", now=datetime.now(UTC)
+        )
+    emu.add_user(who, "本多うめ")
+    confirm = (await say(emu, who, "明日の朝、電球を替えてほしい"))[-1]
+    told = all_text((await press(emu, who, find_action([confirm], "はい")))[-1])
+    assert "ここでお知らせします" in told and "電話" not in told and "ご連絡" not in told

@@ -42,6 +42,7 @@ SAMPLES: dict[str, list[Any]] = {
     "frequency": ["daily", "weekly"],
     "weekday": [0, 6],
     "hour": list(checkin.HOURS),
+    "reachable": [True, False],
 }
 
 

@@ -153,6 +153,9 @@ async def test_menu_buttons_halfway_through_registration_are_not_a_town_or_a_nam
     assert (await emu.wait_for_messages(newcomer, 5))[4]["text"] == M.REGISTER_FIRST_NAME
     await emu.send_text(newcomer, "犀川よし子です")
     await emu.wait_for_messages(newcomer, 6)
+    for n, answer in enumerate(["なし", "なし", "はい"], start=7):  # no address, no phone, agreed
+        await emu.send_text(newcomer, answer)
+        await emu.wait_for_messages(newcomer, n)
     async with bot.db.session() as s:
         resident = (await s.exec(select(Resident).where(Resident.line_user_id == newcomer))).one()
     assert "犀川" in resident.name and "困りごと" not in resident.name

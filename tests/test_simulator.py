@@ -404,7 +404,7 @@ async def test_make_run_prints_the_story_then_serves_the_simulator_until_ctrl_c(
                 assert line, "demo ended early:\n" + "".join(lines[-40:])
                 lines.append(line)
         story = "".join(lines)
-        assert "=== 6. 依頼の状況 ===" in story and "問題なし" in story
+        assert "=== 7. 依頼の状況 ===" in story and "問題なし" in story
         assert f"http://127.0.0.1:{bot_port}/simulator" in lines[-1]
         async with aiohttp.ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{bot_port}/simulator") as r:

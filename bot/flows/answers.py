@@ -106,11 +106,10 @@ async def _on_draft(
     if reply in (Reply.YES, Reply.WHO, Reply.WHEN, Reply.NOBODY, Reply.UNSURE):
         # Nothing is decided before はい: ask the one question again rather than guess.
         async with ctx.tx() as tx:
-            tx.reply(ui.text(M.ASK_AGAIN))
             if asking_when:
-                await when.ask(tx, draft, ctx.user_id)
+                await when.ask(tx, draft, ctx.user_id, again=True)
             else:
-                tx.reply(await when.confirmation(tx.session, draft, resident, ctx.services.secret))
+                tx.reply(await when.confirmation(tx.session, draft, resident, ctx.services.secret, again=True))
         return True
     return False
 
@@ -152,7 +151,8 @@ async def _correction(
                 when_date=said.date,
                 when_text=said.text or None,
                 when_time=said.time,
-                when_part=said.part,
+                # 「ちがう、あさってや」 moves the day; the part of day said before (朝) still holds.
+                when_part=said.part or (draft.when_part if said.time is None else None),
             )
         help_requests.record(
             tx.session,

@@ -96,9 +96,11 @@ async def understand(ctx: FlowContext, resident: Resident, text: str) -> None:
             draft = await help_requests.pending_draft(tx.session, resident.id) if resident.id else None
             if draft is not None:
                 # The greeting is never the answer to a question the bot asked: ask it again.
-                tx.reply(
-                    ui.text(M.ASK_AGAIN), await when.confirmation(tx.session, draft, resident, ctx.services.secret)
-                )
+                conv = await conversations.get(tx.session, ctx.user_id)
+                if conv is not None and conv.state == when.ASK_WHEN:
+                    await when.ask(tx, draft, ctx.user_id, again=True)
+                else:
+                    tx.reply(await when.confirmation(tx.session, draft, resident, ctx.services.secret, again=True))
                 return
             tx.reply(ui.text(_small_talk_reply(words)))
             return
@@ -174,7 +176,8 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
                 request_id=req.id,
             )
         if tell_resident:
-            tx.reply(ui.text(M.REQUEST_NO_GROUP))
+            # Only promise a call when there is a number to call.
+            tx.reply(ui.text(M.REQUEST_NO_GROUP if resident.phone else M.REQUEST_NO_GROUP_NO_PHONE))
         return
     post = ui.request_post(
         req, when=when_text(req), town=resident.town, district_name=district.name, secret=tx.services.secret

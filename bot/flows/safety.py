@@ -93,7 +93,8 @@ async def handle(ctx: FlowContext, *, text: str, analysis: Analysis, resident: R
             place, phone = consult_place(
                 analysis.cues, district.consult_name if district else None, district.consult_phone if district else None
             )
-            tx.reply(ui.with_call(M.consult_reply(place), M.CALL_LABEL, phone))
+            reachable = resident is not None and bool(resident.phone or resident.address)
+            tx.reply(ui.with_call(M.consult_reply(place, reachable), M.CALL_LABEL, phone))
         name = resident.name if resident else M.unregistered_person(ctx.user_id[-6:])
         dname = district.name if district else M.UNKNOWN_DISTRICT
         if emergency:

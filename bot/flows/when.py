@@ -51,23 +51,28 @@ def needs_asking(req: HelpRequest) -> bool:
     return req.when_date is None and not req.when_text
 
 
-async def confirmation(session: AsyncSession, req: HelpRequest, resident: Resident, secret: bytes) -> ui.Msg:
-    """The はい／いいえ／言い直す message; a proxy is reminded whom it is for."""
+async def confirmation(
+    session: AsyncSession, req: HelpRequest, resident: Resident, secret: bytes, *, again: bool = False
+) -> ui.Msg:
+    """The はい／いいえ／言い直す message; a proxy is reminded whom it is for. `again`: asked once more,
+    because the resident's words answered none of it (one message, not an apology and then the question)."""
     assert req.id is not None
     proxy = await session.get(Proxy, req.proxy_id) if req.proxy_id else None
     if proxy is not None:
         t = M.proxy_confirm_request(resident.name, req.category, said_back(req))
     else:
         t = M.confirm_request(req.category, said_back(req))
-    return ui.confirm_request(t, req.id, secret)
+    return ui.confirm_request(f"{M.ASK_AGAIN}\n{t}" if again else t, req.id, secret)
 
 
-async def ask(tx: Tx, req: HelpRequest, user_id: str) -> None:
+async def ask(tx: Tx, req: HelpRequest, user_id: str, *, again: bool = False) -> None:
     assert req.id is not None
     await conversations.put(tx.session, line_user_id=user_id, state=ASK_WHEN, data={"request_id": req.id}, now=tx.now)
     today = tx.now.astimezone(JST).date()
     last = today + timedelta(days=PICK_DAYS)
-    tx.reply(ui.ask_when(M.ask_when(req.category), req.id, tx.services.secret, today.isoformat(), last.isoformat()))
+    t = M.ask_when(req.category)
+    t = f"{M.ASK_AGAIN}\n{t}" if again else t
+    tx.reply(ui.ask_when(t, req.id, tx.services.secret, today.isoformat(), last.isoformat()))
 
 
 async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
