@@ -176,7 +176,9 @@ OTHER_LABEL = "その他"
 REQUEST_POSTED = "サポーターさんにお願いしました。\n引き受ける人が決まったら、お知らせします。"
 REQUEST_NO_GROUP = "お願いを受け付けました。\n地区の担当者から、お電話します。"
 # No phone on record: the coordinators cannot call, so nothing is promised but what the bot itself does.
-REQUEST_NO_GROUP_NO_PHONE = "お願いを受け付けました。\n地区の担当者が、手伝う人を探します。\n決まったら、ここでお知らせします。"
+REQUEST_NO_GROUP_NO_PHONE = (
+    "お願いを受け付けました。\n地区の担当者が、手伝う人を探します。\n決まったら、ここでお知らせします。"
+)
 REQUEST_DECLINED = "わかりました。お願いはしていません。\nまた何かあれば、いつでも書いてください。"
 REQUEST_RESTATE = "わかりました。\nもう一度、困りごとを書いてください。"
 ASK_AGAIN = "ごめんなさい、もう一度おたずねします。"
@@ -304,8 +306,7 @@ def consult_reply(place: str, reachable: bool = True) -> str:
     return (
         "話してくださって、ありがとうございます。\n"
         f"このことは、ここで相談できます。\n{place}\n"
-        "話したことの秘密は守られます。"
-        + ("\n地区の担当者からも、ご連絡します。" if reachable else "")
+        "話したことの秘密は守られます。" + ("\n地区の担当者からも、ご連絡します。" if reachable else "")
     )
 
 

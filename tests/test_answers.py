@@ -281,3 +281,14 @@ async def test_contact_is_promised_only_when_there_is_a_way(bot: Bot, emu: Emula
     confirm = (await say(emu, who, "明日の朝、電球を替えてほしい"))[-1]
     told = all_text((await press(emu, who, find_action([confirm], "はい")))[-1])
     assert "ここでお知らせします" in told and "電話" not in told and "ご連絡" not in told
+
+
+async def test_the_kind_of_help_typed_instead_of_pressed(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    w = world
+    pick = (await say(emu, w.resident, "困っとるげん、手伝ってほしい"))[-1]
+    assert "どんなお手伝い" in all_text(pick)
+    ask = (await say(emu, w.resident, "雪すかし"))[-1]
+    assert "雪" in all_text(ask) and "いつごろ" in all_text(ask)
+    async with bot.db.session() as s:
+        req = (await s.exec(select(HelpRequest))).one()
+    assert req.category == "snow" and req.text == "困っとるげん、手伝ってほしい"  # her first words are kept

@@ -104,3 +104,14 @@ async def test_family_registers_on_the_residents_behalf(bot: Bot, emu: EmulatorS
     await claimed_by(bot, emu, w, post)
     details = all_text(emu.messages_to(w.supporters[0])[-1])
     assert "金沢ウメさん" in details and "家族の金沢一郎さん" in details and "金沢市中央通町9-9" in details
+
+
+async def test_stopping_halfway_in_words_keeps_nothing(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    who = uid(905)
+    await follow(emu, who)
+    await say(emu, who, "長町")
+    await say(emu, who, "はい")
+    stopped = (await say(emu, who, "やっぱりやめます"))[-1]
+    assert "登録はしていません" in all_text(stopped)
+    async with bot.db.session() as s:
+        assert (await s.exec(select(Resident).where(Resident.line_user_id == who))).first() is None

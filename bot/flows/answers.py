@@ -22,6 +22,7 @@ from bot.store import conversations, help_requests
 from bot.store.models import CLAIMED, HelpRequest, Resident, Supporter
 
 CONFIRM_CANCEL = "confirm_cancel"
+PICK_KIND = "pick_kind"  # the kind-of-help buttons are shown; a typed kind counts as pressing one
 CORRECTION = 25  # 「ちがう、あさってや」: a correction is a few words
 # Without 「ちがう」, these say the words change the request asked about rather than make a new one.
 _MARKER = re.compile(r"にして|にしてほし|のほう|の方|じゃなくて|ではなくて|やなくて|でなくて|に変え|にかえ")
@@ -48,6 +49,14 @@ async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
         if reply is Reply.NO:
             await keep(ctx)
             return True
+    if (
+        state == PICK_KIND
+        and draft is not None
+        and draft.id == int(data.get("request_id", 0))
+        and reply is None
+        and await _kind_typed(ctx, resident, draft.id, text)
+    ):
+        return True
     if (
         draft is not None
         and draft.id is not None
@@ -167,6 +176,22 @@ async def _correction(
         if conv is not None and conv.state == when.ASK_WHEN:
             await conversations.clear(tx.session, conv.line_user_id)
         tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
+    return True
+
+
+async def _kind_typed(ctx: EventContext, resident: Resident, request_id: int, text: str) -> bool:
+    """「買い物」「その他」 typed instead of pressing a kind-of-help button."""
+    from bot.flows import resident as flow
+
+    if len(text) > CORRECTION:
+        return False
+    if normalize(text) in (normalize(M.OTHER_LABEL), "ほか", "そのほか"):
+        await flow.pick(ctx, resident, request_id, "other_help")
+        return True
+    analysis = await ctx.services.analysis.analyze(text, ctx.now)
+    if analysis.category not in HELP_LABELS or analysis.confidence < ctx.services.settings.confirm_threshold:
+        return False
+    await flow.pick(ctx, resident, request_id, analysis.category)
     return True
 
 

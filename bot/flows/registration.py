@@ -80,6 +80,11 @@ async def on_text(ctx: EventContext, text: str, state: str | None, data: dict[st
             tx.reply(ui.text(first))
         return
     reply = read(text)
+    if state in STATES and state != REG_CONSENT and reply is Reply.CANCEL:
+        async with ctx.tx() as tx:  # 「やっぱりやめます」 halfway: nothing kept
+            await conversations.clear(tx.session, ctx.user_id)
+            tx.reply(ui.text(M.CONSENT_DECLINED))
+        return
     if state == REG_TOWN_OK and reply in (Reply.YES, Reply.NO):
         if reply is Reply.YES:
             await on_town(ctx, int(d.get("candidate", 0)))

@@ -121,6 +121,10 @@ async def draft_and_ask(tx: Tx, ctx: FlowContext, resident: Resident, words: str
     assert req.id is not None
     await attach.on_new_request(tx, req, resident, ctx.user_id)
     if analysis.confidence < ctx.services.settings.confirm_threshold:
+        # The kind may be typed as well as picked (answers.PICK_KIND reads it).
+        await conversations.put(
+            tx.session, line_user_id=ctx.user_id, state=answers.PICK_KIND, data={"request_id": req.id}, now=ctx.now
+        )
         tx.reply(ui.pick_category(_likely(analysis), req.id, ctx.services.secret))
     elif when.needs_asking(req):
         await when.ask(tx, req, ctx.user_id)
@@ -153,7 +157,13 @@ async def pick(ctx: EventContext, resident: Resident, request_id: int, category:
         category = "other_help"
     async with ctx.tx() as tx:
         req = await help_requests.set_category(tx.session, request_id=request_id, resident=resident, category=category)
-        tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
+        conv = await conversations.get(tx.session, ctx.user_id or "")
+        if conv is not None and conv.state == answers.PICK_KIND:
+            await conversations.clear(tx.session, conv.line_user_id)
+        if when.needs_asking(req) and ctx.user_id:
+            await when.ask(tx, req, ctx.user_id)  # the kind is known now; the day is the one question left
+        else:
+            tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
 
 
 async def confirm(ctx: EventContext, resident: Resident, request_id: int) -> None:
