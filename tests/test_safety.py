@@ -179,3 +179,16 @@ async def test_a_possible_emergency_through_the_real_analyzer(bot: Bot, emu: Emu
     assert "【緊急の可能性】" in all_text((await emu.wait_for_messages(w.coordinators, 1))[0])
     reply = (await say(emu, w.resident, "はい"))[-1]
     assert "救急です" in all_text(reply)
+
+
+async def test_other_words_are_not_an_answer_the_question_comes_again_and_the_followup_still_fires(
+    pbot: Bot, emu: EmulatorServer, pworld: World, clock: ManualClock
+) -> None:
+    w = pworld
+    await possible(pbot, emu, w, clock)
+    again = (await say(emu, w.resident, "こんにちは"))[-1]
+    assert M.POSSIBLE_EMERGENCY_QUESTION in all_text(again) and _uris(again) == ["tel:119"]
+    assert M.GREETING_REPLY not in all_text(again)
+    clock.advance(timedelta(minutes=safety.FOLLOWUP_MINUTES, seconds=5).total_seconds())
+    pbot.services.wake_scheduler()
+    assert "お返事がありません" in all_text((await emu.wait_for_messages(w.coordinators, 2))[-1])

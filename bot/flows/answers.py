@@ -39,9 +39,15 @@ async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
     data = dict(conv.data) if conv else {}
     if await _sure_danger(ctx, text):
         return False  # a sure sign of danger in the words wins over any reading of them
-    if state == safety.POSSIBLE and reply in (Reply.YES, Reply.UNSURE, Reply.NO):
-        await safety.possible_answer(ctx, resident, int(data.get("request_id", 0)), reply.value)
-        return True
+    if state == safety.POSSIBLE:
+        if reply in (Reply.YES, Reply.UNSURE, Reply.NO):
+            await safety.possible_answer(ctx, resident, int(data.get("request_id", 0)), reply.value)
+            return True
+        if not await _new_request(ctx, text):
+            # Not an answer: the danger question again (with 119), never a greeting.
+            async with ctx.tx() as tx:
+                tx.reply(ui.possible_emergency(int(data.get("request_id", 0)), ctx.services.secret))
+            return True
     if state == CONFIRM_CANCEL:
         if reply in (Reply.YES, Reply.CANCEL):
             await cancel(ctx, resident, int(data.get("request_id", 0)))
@@ -76,6 +82,11 @@ async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
         await ask_cancel(ctx, resident, req.id)
         return True
     return False
+
+
+async def _new_request(ctx: EventContext, text: str) -> bool:
+    analysis = await ctx.services.analysis.analyze(text, ctx.now)
+    return analysis.category in HELP_LABELS and analysis.confidence >= ctx.services.settings.confirm_threshold
 
 
 async def _sure_danger(ctx: EventContext, text: str) -> bool:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot import messages as M
 from bot import ui
 from bot.context import FlowContext, Tx
@@ -18,7 +21,7 @@ from bot.nlp import dates
 from bot.nlp.normalize import standard
 from bot.nlp.types import HELP_LABELS, Analysis
 from bot.store import conversations, help_requests, jobs, people
-from bot.store.models import OPEN, District, HelpRequest, Resident
+from bot.store.models import OPEN, District, HelpRequest, RequestEvent, Resident
 from bot.workers.scheduler import JobContext, job_handler
 
 log = logging.getLogger(__name__)
@@ -136,40 +139,66 @@ async def _tell_coordinators(tx: Tx, resident: Resident | None, user_id: str, an
         tx.push(g.group_id, ui.text(text), purpose="emergency", request_id=request_id or None)
 
 
+ANSWERED = "possible_answered"  # on the request's timeline: the yes/no question was answered
+
+
+async def _waiting(session: AsyncSession, user_id: str, request_id: int) -> tuple[bool, str]:
+    """Whether the question about this possible emergency is still unanswered, and the words it was about.
+    A request's timeline says so even when the resident wrote something else in between."""
+    conv = await conversations.get(session, user_id)
+    in_conv = conv is not None and conv.state == POSSIBLE and int(conv.data.get("request_id", -1)) == request_id
+    if not request_id:
+        return in_conv, str(conv.data.get("text", "")) if conv is not None and in_conv else ""
+    req = await session.get(HelpRequest, request_id)
+    if req is None or req.category != "emergency":
+        return False, ""
+    answered = (
+        await session.exec(
+            select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.action == ANSWERED)
+        )
+    ).first()
+    return answered is None, req.text
+
+
 async def possible_answer(ctx: FlowContext, resident: Resident | None, request_id: int, answer: str) -> None:
     """はい or わからない → the full emergency reply; いいえ → carry on with the words as a normal request."""
     assert ctx.user_id is not None
     from bot.flows import resident as flow  # the request flow imports this module
 
     async with ctx.read() as s:
-        conv = await conversations.get(s, ctx.user_id)
+        waiting, words = await _waiting(s, ctx.user_id, request_id)
         req = await s.get(HelpRequest, request_id) if request_id else None
-    waiting = conv is not None and conv.state == POSSIBLE and int(conv.data.get("request_id", -1)) == request_id
-    words = str(conv.data.get("text", "")) if conv is not None and waiting else (req.text if req else "")
-    if answer in ("yes", "unsure"):
-        async with ctx.tx() as tx:
-            if waiting:
-                await conversations.clear(tx.session, ctx.user_id)
+    async with ctx.tx() as tx:
+        conv = await conversations.get(tx.session, ctx.user_id)
+        if conv is not None and conv.state == POSSIBLE:
+            await conversations.clear(tx.session, ctx.user_id)
+        if waiting and req is not None and req.id is not None:
+            help_requests.record(
+                tx.session,
+                request_id=req.id,
+                at=ctx.now,
+                actor_kind="resident",
+                actor_id=ctx.user_id,
+                action=ANSWERED,
+                note=answer,
+            )
+        if answer in ("yes", "unsure"):
             tx.reply(emergency_message(list(req.cues) if req else [], resident))
             if waiting:
                 said = M.POSSIBLE_ANSWER_YES if answer == "yes" else M.POSSIBLE_ANSWER_UNSURE
                 await _tell_coordinators(tx, resident, ctx.user_id, said, request_id)
-        return
-    if not waiting:
-        async with ctx.tx() as tx:
+            return
+        if not waiting:
             tx.reply(ui.text(M.POSSIBLE_NOT_NOW))
-        return
-    async with ctx.tx() as tx:
-        await conversations.clear(tx.session, ctx.user_id)
+            return
         await _tell_coordinators(tx, resident, ctx.user_id, M.POSSIBLE_ANSWER_NO, request_id)
+        help_analysis = _as_help(req, words, ctx) if resident is not None else None
         if resident is None:
             tx.reply(ui.text(M.POSSIBLE_NOT_NOW))
-            return
-        help_analysis = _as_help(req, words, ctx)
-        if help_analysis is None:
+        elif help_analysis is None:
             tx.reply(ui.text(M.ASK_TROUBLE))
-            return
-        await flow.draft_and_ask(tx, ctx, resident, words, help_analysis)
+        else:
+            await flow.draft_and_ask(tx, ctx, resident, words, help_analysis)
 
 
 def _as_help(req: HelpRequest | None, words: str, ctx: FlowContext) -> Analysis | None:
@@ -190,8 +219,8 @@ async def followup(ctx: JobContext) -> None:
     user = str(ctx.job.payload.get("user", ""))
     request_id = int(ctx.job.payload.get("request_id", 0))
     async with ctx.tx() as tx:
-        conv = await conversations.get(tx.session, user)
-        if conv is None or conv.state != POSSIBLE or int(conv.data.get("request_id", -1)) != request_id:
+        waiting, _ = await _waiting(tx.session, user, request_id)
+        if not waiting:
             return  # answered meanwhile
         req = await tx.session.get(HelpRequest, request_id) if request_id else None
         resident = await tx.session.get(Resident, req.resident_id) if req else None
