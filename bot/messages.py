@@ -639,6 +639,8 @@ DASH_ACTION_LABELS = {
     "reposted": "グループにもう一度出しました",
     "note": "メモ",
     "handled": "対応済みにしました",
+    "corrected": "本人が日にちや内容を言い直しました",
+    "possible_answered": "本人が「けがや具合の悪さ」の問いに答えました",
 }
 DASH_ACTOR_LABELS = {
     "resident": "本人",
@@ -658,6 +660,7 @@ DASH_PURPOSE_LABELS = {
     "emergency": "緊急の通知",
     "consult": "相談の通知",
     "reply": "返信",
+    "relay": "サポーターと本人のやりとり",
 }
 DASH_JOB_LABELS = {
     "esc_remind": "グループに催促",
@@ -666,6 +669,7 @@ DASH_JOB_LABELS = {
     "esc_stale_alert": "コーディネーターに通知（未完了）",
 }
 DASH_DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
+DASH_RELAY_SENDERS = {"title": "サポーターと本人のやりとり", "supporter": "サポーター", "resident": "本人"}
 DASH_FOLLOW_LABELS: dict[bool | None, str] = {True: "友だち", False: "ブロック中", None: "未追加"}
 DASH_NOT_FOUND = "見つかりません。"
 DASH_EXPIRED = "画面の有効期限が切れました。もう一度、画面を開き直してから操作してください。"

@@ -15,7 +15,7 @@ from bot import messages as M
 from bot.clock import JST
 from bot.dashboard import actions, charts
 from bot.dashboard.security import CSRF_FIELD, WHO, Who, client_ip, csrf_token, load_who, services, who
-from bot.store import checkins, coordinators, dashboard, people
+from bot.store import checkins, coordinators, dashboard, people, relays
 from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from bot.store.models import District, Resident, Supporter
 
@@ -197,6 +197,7 @@ async def request_page(request: web.Request) -> web.Response:
     w = who(request)
     async with services(request).db.session() as s:
         d = await dashboard.detail(s, request_id=_request_id(request), scope=w.scope)
+        relayed = await relays.for_request(s, _request_id(request))  # after detail: its scope check comes first
     return await render(
         request,
         "request.html",
@@ -209,6 +210,8 @@ async def request_page(request: web.Request) -> web.Response:
             "purpose_labels": PURPOSE_LABELS,
             "delivery_status": DELIVERY_STATUS,
             "job_labels": JOB_LABELS,
+            "relayed": relayed,
+            "relay_labels": M.DASH_RELAY_SENDERS,
             "when": M.format_when(d.req.when_date, d.req.when_time, d.req.when_part),
             "nav": "home",
         },

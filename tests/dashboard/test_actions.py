@@ -369,3 +369,21 @@ async def test_acting_on_another_districts_request_is_a_404_and_changes_nothing(
         after = await s.get(HelpRequest, theirs.id)
         events = (await s.exec(select(RequestEvent).where(RequestEvent.actor_kind == "coordinator"))).all()
     assert after is not None and after.status == "open" and after.version == theirs.version and events == []
+
+
+async def test_the_relayed_words_are_on_the_request_page(dash: Dash, client: Client) -> None:
+    w, emu = dash.world, dash.emu
+    rid = await ask(dash)
+    post = emu.messages_to(w.group)[-1]
+    await emu.send_postback(w.supporters[0], find_action([post], "引き受け")["data"], group_id=w.group)
+    await emu.wait_for_messages(w.supporters[0], 1)
+    await emu.send_text(w.supporters[0], "明日の9時に伺います")
+    for _ in range(250):
+        if any("明日の9時に伺います" in all_text(m) for m in emu.messages_to(w.resident)):
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the relayed words did not reach the resident")
+    await client.login()
+    _, page = await client.page(f"/dashboard/requests/{rid}")
+    assert "サポーターと本人のやりとり" in page and "明日の9時に伺います" in page
