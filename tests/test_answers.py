@@ -292,3 +292,16 @@ async def test_the_kind_of_help_typed_instead_of_pressed(bot: Bot, emu: Emulator
     async with bot.db.session() as s:
         req = (await s.exec(select(HelpRequest))).one()
     assert req.category == "snow" and req.text == "困っとるげん、手伝ってほしい"  # her first words are kept
+
+
+async def test_who_is_coming_from_someone_not_registered_is_no_alarm(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    from tests.conftest import uid
+
+    who = uid(778)
+    emu.add_user(who, "だれか")
+    reply = (await say(emu, who, "だれがくるん？"))[-1]
+    assert "119" not in all_text(reply) and "町の名前" in all_text(reply)
+    await settled(bot)
+    assert emu.messages_to(world.coordinators) == []

@@ -23,6 +23,8 @@ from bot.flows import attach, checkin, reading, registration, resident, safety, 
 from bot.flows.reading import Reply
 from bot.store import conversations, inbox, people, proxies
 
+ASKING = frozenset({Reply.WHO, Reply.WHEN, Reply.NOBODY})
+
 
 async def handle(ctx: EventContext) -> None:
     assert isinstance(ctx.event, MessageEvent)
@@ -97,6 +99,8 @@ async def _text(ctx: EventContext, text: str) -> None:
             return
     # Not registered: an emergency still gets help at once, before any registration step.
     danger = await ctx.services.analysis.safety(text)
+    if danger is not None and danger.cues == ("model",) and reading.read(text) in ASKING:
+        danger = None  # 「だれがくるん？」 is a question, never an alarm (the model alone misreads it)
     if danger is not None and danger.category in ("emergency", "consult"):
         await safety.handle(ctx, text=text[: resident.MAX_TEXT], analysis=danger, resident=None)
         return
