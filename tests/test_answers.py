@@ -305,3 +305,16 @@ async def test_who_is_coming_from_someone_not_registered_is_no_alarm(
     assert "119" not in all_text(reply) and "町の名前" in all_text(reply)
     await settled(bot)
     assert emu.messages_to(world.coordinators) == []
+
+
+async def test_a_corrected_time_or_part_of_day_keeps_the_day(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    w = world
+    await say(emu, w.resident, "あさっての朝、電球を替えてほしい")
+    day = (local_today() + timedelta(days=2)).date()
+    at_ten = (await say(emu, w.resident, "ちがう、10時にして"))[-1]
+    assert f"あさって、{day.day}日（" in all_text(at_ten) and "午前10時" in all_text(at_ten)
+    evening = (await say(emu, w.resident, "ちがう、夕方がいい"))[-1]
+    assert f"あさって、{day.day}日（" in all_text(evening) and "夕方" in all_text(evening)
+    async with bot.db.session() as s:
+        req = (await s.exec(select(HelpRequest))).one()
+    assert (req.when_date, req.when_time, req.when_part) == (day.isoformat(), None, "evening")

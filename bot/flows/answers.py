@@ -17,13 +17,24 @@ from bot.flows import safety, when
 from bot.flows.reading import Reply, read
 from bot.nlp import dates
 from bot.nlp.normalize import standard
-from bot.nlp.types import HELP_LABELS
+from bot.nlp.types import HELP_LABELS, When
 from bot.store import conversations, help_requests
 from bot.store.models import CLAIMED, HelpRequest, Resident, Supporter
 
 CONFIRM_CANCEL = "confirm_cancel"
 PICK_KIND = "pick_kind"  # the kind-of-help buttons are shown; a typed kind counts as pressing one
 CORRECTION = 25  # 「ちがう、あさってや」: a correction is a few words
+_DAY_WORD = re.compile(r"日|曜|週|あした|あさって|しあさって|きょう|あす")
+_WANT = re.compile(r"がいい|がええ|がよい|でいい|でええ|でお願い")
+_PARTS = {
+    "早朝": "early_morning",
+    "朝": "morning",
+    "午前": "morning",
+    "昼": "noon",
+    "午後": "afternoon",
+    "夕方": "evening",
+    "夜": "night",
+}
 # Without 「ちがう」, these say the words change the request asked about rather than make a new one.
 _MARKER = re.compile(r"にして|にしてほし|のほう|の方|じゃなくて|ではなくて|やなくて|でなくて|に変え|にかえ")
 
@@ -143,6 +154,13 @@ async def _correction(
         return False  # 「今週中」「明日」 answer 「いつごろ」 as the buttons do (when.typed)
     today = ctx.now.astimezone(JST).date()
     said = dates.resolve(standard(text), ctx.now)
+    if said is not None and draft.when_date and not _DAY_WORD.search(said.text):
+        # 「ちがう、10時にして」 moves the time on the day already agreed, not to the next 10時.
+        said = When(draft.when_date, said.time, said.part, draft.when_text or "")
+    if said is None and draft.when_date and (reading_no or _MARKER.search(text) or _WANT.search(text)):
+        part = next((p for word, p in _PARTS.items() if word in text), None)
+        if part is not None:  # 「午後にして」「ちがう、夕方がいい」
+            said = When(draft.when_date, None, part, draft.when_text or "")
     if said is not None and not today <= date.fromisoformat(said.date) <= today + timedelta(days=when.PICK_DAYS):
         said = None
     analysis = await ctx.services.analysis.analyze(text, ctx.now)
