@@ -73,9 +73,12 @@ def flex(alt: str, contents: Msg) -> Msg:
     return {"type": "flex", "altText": alt[:400], "contents": contents}
 
 
-def confirm_request(t: str, request_id: int, secret: bytes) -> Msg:
+def confirm_request(t: str, request_id: int, secret: bytes, version: int | None = None) -> Msg:
+    """`version`: the draft as this card says it; an older card's はい (before 「ちがう、あさってや」) is not taken
+    for the corrected draft."""
+    yes = Postback(Action.CONFIRM, request_id, "" if version is None else str(version))
     buttons = [
-        _button(postback_action(M.YES_LABEL, Postback(Action.CONFIRM, request_id), secret, M.YES), "primary"),
+        _button(postback_action(M.YES_LABEL, yes, secret, M.YES), "primary"),
         _button(postback_action(M.NO_LABEL, Postback(Action.DECLINE, request_id), secret, M.NO_LABEL)),
         _button(postback_action(M.RESTATE_LABEL, Postback(Action.RESTATE, request_id), secret, M.RESTATE_LABEL)),
     ]

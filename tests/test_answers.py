@@ -318,3 +318,16 @@ async def test_a_corrected_time_or_part_of_day_keeps_the_day(bot: Bot, emu: Emul
     async with bot.db.session() as s:
         req = (await s.exec(select(HelpRequest))).one()
     assert (req.when_date, req.when_time, req.when_part) == (day.isoformat(), None, "evening")
+
+
+async def test_the_old_cards_yes_after_a_correction_asks_again(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    w = world
+    first = (await say(emu, w.resident, "明日の朝、電球を替えてほしい"))[-1]
+    await say(emu, w.resident, "ちがう、あさってや")
+    again = (await press(emu, w.resident, find_action([first], "はい")))[-1]  # the card that said 明日
+    day = (local_today() + timedelta(days=2)).date()
+    assert "もう一度" in all_text(again) and f"あさって、{day.day}日" in all_text(again)
+    async with bot.db.session() as s:
+        assert (await s.exec(select(HelpRequest))).one().status == "draft"
+    await press(emu, w.resident, find_action([again], "はい"))
+    assert M.format_date(day) in all_text((await emu.wait_for_messages(w.group, 1))[0])

@@ -102,7 +102,7 @@ async def _new_request(ctx: EventContext, text: str) -> bool:
 
 async def _sure_danger(ctx: EventContext, text: str) -> bool:
     danger = await ctx.services.analysis.safety(text)
-    return danger is not None and danger.category == "emergency" and danger.cues != ("model",)
+    return danger is not None and danger.category == "emergency" and danger.certain and danger.cues != ("model",)
 
 
 async def _on_draft(

@@ -166,8 +166,18 @@ async def pick(ctx: EventContext, resident: Resident, request_id: int, category:
             tx.reply(await when.confirmation(tx.session, req, resident, ctx.services.secret))
 
 
-async def confirm(ctx: EventContext, resident: Resident, request_id: int) -> None:
+async def confirm(ctx: EventContext, resident: Resident, request_id: int, version: str = "") -> None:
     async with ctx.tx() as tx:
+        current = await help_requests.get(tx.session, request_id)
+        if (
+            version
+            and current.status == DRAFT
+            and version != str(current.version)
+            and current.resident_id == resident.id
+        ):
+            # An older card, from before a correction: show what would be asked for now, and ask again.
+            tx.reply(await when.confirmation(tx.session, current, resident, ctx.services.secret, again=True))
+            return
         req = await help_requests.confirm(tx.session, request_id=request_id, resident=resident, now=ctx.now)
         await post_to_group(tx, req, resident)
 

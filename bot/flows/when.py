@@ -62,7 +62,7 @@ async def confirmation(
         t = M.proxy_confirm_request(resident.name, req.category, said_back(req))
     else:
         t = M.confirm_request(req.category, said_back(req))
-    return ui.confirm_request(f"{M.ASK_AGAIN}\n{t}" if again else t, req.id, secret)
+    return ui.confirm_request(f"{M.ASK_AGAIN}\n{t}" if again else t, req.id, secret, req.version)
 
 
 async def ask(tx: Tx, req: HelpRequest, user_id: str, *, again: bool = False) -> None:

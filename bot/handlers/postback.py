@@ -50,7 +50,7 @@ async def handle(ctx: EventContext) -> None:
     if pb.action is not Action.CHECKIN_OK:
         await checkin.close_on_message(ctx, by="postback")  # pressing any button is an answer too
     if pb.action is Action.CONFIRM:
-        await resident.confirm(ctx, res, pb.ref)
+        await resident.confirm(ctx, res, pb.ref, pb.arg)
     elif pb.action is Action.DECLINE:
         await resident.drop_draft(ctx, res, pb.ref, restate=False)
     elif pb.action is Action.RESTATE:
