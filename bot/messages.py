@@ -573,3 +573,17 @@ def checkin_missed(
 
 def checkin_answered_late(name: str) -> str:
     return f"【見守り】{name}さんから、お返事がありました。ご安心ください。"
+
+
+# --- The coordinators' dashboard: sign-in and people (bot/dashboard/views.py) --------------------------
+
+DASH_LOGIN_WRONG = "ログイン名かパスワードが違います。"
+DASH_LOGIN_THROTTLED = "ログインの失敗が続いたため、しばらく受け付けません。15分ほどしてから、もう一度お試しください。"
+DASH_LOGIN_BUSY = "ただいま混み合っています。少し待ってから、もう一度お試しください。"
+# Said alike whether the ID is taken in this district or another: never confirms who is registered elsewhere.
+DASH_PERSON_ID_TAKEN = "このLINE IDでは登録できません。IDを確かめるか、市の担当者にご相談ください。"
+DASH_PERSON_INVALID = (
+    "入力を確かめてください。名前・住所に使えない文字がないか、電話番号が数字とハイフンだけかを見てください。"
+)
+DASH_PERSON_DELETED = "個人情報を削除しました。"
+DASH_PERSON_NOT_DELETED = "まだ終わっていない依頼があるため、削除できません。先に依頼を取りやめてください。"

@@ -1,0 +1,74 @@
+"""Password hashing and checking, off the event loop: argon2 in a small thread pool with a bound on waiters.
+
+An argon2 check takes about 0.2 s of CPU. On the event loop it stalls every webhook for that long (LINE gives
+up after about 2 s); in a thread it does not, since argon2-cffi releases the GIL while it hashes. The pool is
+small on purpose: a flood of sign-ins may use at most `concurrency` cores, and beyond `max_waiting` queued
+checks a sign-in is refused at once (Busy) instead of growing a queue nobody will wait for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from bot.metrics import METRICS
+
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """Too many password checks are already waiting: try again in a moment."""
+
+
+class Passwords:
+    """Created inside the running loop at start-up, closed at shutdown (bot.dashboard.setup)."""
+
+    def __init__(self, *, concurrency: int = 1, max_waiting: int = 32) -> None:
+        self._hasher = PasswordHasher()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="argon2")
+        self._max_waiting = max_waiting
+        self._waiting = 0
+        # Checked when the login is unknown, so a wrong login costs as long as a wrong password.
+        self._dummy = self._hasher.hash("sasaeai-no-such-coordinator")
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        if self._waiting >= self._max_waiting:
+            raise Busy
+        self._waiting += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+        finally:
+            self._waiting -= 1
+
+    async def verify(self, stored_hash: str | None, password: str) -> bool:
+        """True when `password` matches `stored_hash`; None (unknown login) checks a dummy hash and is False."""
+
+        def check() -> bool:
+            METRICS.password_checks.inc()
+            try:
+                return self._hasher.verify(stored_hash or self._dummy, password) and stored_hash is not None
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
+
+        return await self._run(check)
+
+    async def rehash_if_needed(self, stored_hash: str, password: str) -> str | None:
+        """A new hash when the stored one uses older parameters, else None."""
+        if not self._hasher.check_needs_rehash(stored_hash):
+            return None
+        return await self._run(lambda: self._hasher.hash(password))
+
+    async def hash(self, password: str) -> str:
+        return await self._run(lambda: self._hasher.hash(password))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+PASSWORDS = web.AppKey("passwords", Passwords)
