@@ -3,6 +3,7 @@ whether a URL or a client is this machine (loopback)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+@functools.lru_cache(maxsize=8)
 def parse_networks(value: str) -> tuple[Network, ...]:
     """TRUSTED_PROXIES: addresses or networks, comma- or space-separated ("172.30.0.0/24, ::1")."""
     nets = []

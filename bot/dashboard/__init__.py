@@ -9,6 +9,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.clientaddr import parse_networks
 from bot.config import Settings
 from bot.dashboard import api, views, websession
 from bot.dashboard.security import CSRF_FIELD, CSRF_HEADER, WHO, Handler, client_ip, csrf_ok, load_who, services
@@ -100,6 +101,7 @@ async def _to_dashboard(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application, settings: Settings) -> None:
+    parse_networks(settings.trusted_proxies)  # a typo in TRUSTED_PROXIES stops the start, not each sign-in
     sessions = websession.middleware(secure=settings.https)
     dash = web.Application(middlewares=[security_headers, sessions, page_errors, guard])
     aiohttp_jinja2.setup(
