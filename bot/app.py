@@ -42,7 +42,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     # Only the exact spelling: the router also matches percent-encoded ones (/%6detrics), which a proxy's
     # "block /metrics" rule does not see as /metrics.
-    if request.raw_path != "/metrics":
+    if request.raw_path.split("?", 1)[0] != "/metrics":
         raise web.HTTPNotFound()
     services = request.app[SERVICES]
     try:
