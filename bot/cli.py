@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     s_rm.add_argument("line_user_id")
     # Erasure on request: name, LINE ID, messages and notes go; what remains counts in the figures, naming nobody.
     for parent, what in ((sup, "supporter"), (res, "resident")):
-        rm = parent.add_parser("delete", help=f"erase a {what}'s personal data on request (refused while busy)")
-        rm.add_argument("line_user_id")
+        erase = parent.add_parser("delete", help=f"erase a {what}'s personal data on request (refused while busy)")
+        erase.add_argument("line_user_id")
 
     purge = sub.add_parser("purge", help="remove personal data kept longer than DAYS (figures stay; docs/security.md)")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")

@@ -22,8 +22,9 @@ async def check(svc: Services, pw: Passwords, *, login: str, password: str, addr
     except throttle.Throttled:
         METRICS.logins_throttled.inc()
         raise
-    # An unknown login is checked against a dummy hash: it costs as long as a wrong password.
-    ok = await pw.verify(stored, password)
+    # An unknown login is checked against a dummy hash: it costs as long as a wrong password. An account
+    # without failures of its own goes first and is never turned away, however many others are guessing.
+    ok = await pw.verify(stored, password, first=stored is not None and ticket.own_failures == 0)
     if not ok or not active or cid is None or stored is None:
         return None  # the slot stays taken: this was a failure of this login's own
     new_hash = await pw.rehash_if_needed(stored, password)

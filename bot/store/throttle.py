@@ -43,6 +43,7 @@ class Ticket:
 
     login_key: str
     address_key: str
+    own_failures: int  # this login's attempts before this one in the window (checks in flight included)
 
 
 def _key(kind: str, value: str, pepper: bytes) -> str:
@@ -81,16 +82,16 @@ async def _take(session: AsyncSession, key: str, *, limit: int, now: datetime) -
 async def reserve(session: AsyncSession, *, login: str, address: str, now: datetime, pepper: bytes) -> Ticket:
     """Take a slot for one password check, or raise Throttled. Commit before checking the password, so the
     slot counts for every other process at once; raising rolls back whatever was taken."""
-    ticket = Ticket(login_key=_key("login", login, pepper), address_key=_key("ip", address, pepper))
-    await _ensure(session, ticket.login_key, now)
-    await _ensure(session, ticket.address_key, now)
-    taken = await _take(session, ticket.login_key, limit=MAX_PER_LOGIN, now=now)
+    login_key, address_key = _key("login", login, pepper), _key("ip", address, pepper)
+    await _ensure(session, login_key, now)
+    await _ensure(session, address_key, now)
+    taken = await _take(session, login_key, limit=MAX_PER_LOGIN, now=now)
     if taken is None:
         raise Throttled("login")
-    own_failures = taken - 1  # attempts at this login before ours, in this window (checks in flight included)
-    if await _take(session, ticket.address_key, limit=MAX_PER_ADDRESS if own_failures else _UNLIMITED, now=now) is None:
+    own_failures = taken - 1
+    if await _take(session, address_key, limit=MAX_PER_ADDRESS if own_failures else _UNLIMITED, now=now) is None:
         raise Throttled("address")
-    return ticket
+    return Ticket(login_key=login_key, address_key=address_key, own_failures=own_failures)
 
 
 async def succeeded(session: AsyncSession, ticket: Ticket) -> None:

@@ -290,3 +290,44 @@ async def test_sessions_expire_and_are_purged(dash: Dash, client: Client) -> Non
     async with dash.bot.db.session() as s:
         rows = (await s.exec(select(DashboardSession).where(col(DashboardSession.coordinator_id).is_not(None)))).all()
         assert rows and all((r.expires_at - r.created_at) == sessions.SIGNED_IN_FOR for r in rows)
+
+
+# --- 2. Logins stall the webhook (and a flood must not turn away the innocent) -----------------------------
+
+
+async def test_a_flood_of_sprayed_guesses_never_turns_away_an_account_without_failures(dash: Dash) -> None:
+    async def later() -> int:
+        await asyncio.sleep(0.3)  # the guesses are queued by now
+        return await login_status(dash.bot.url, "kikugawa", PASSWORD)
+
+    statuses = await asyncio.gather(*(login_status(dash.bot.url, f"nobody{i}", "wrong-1") for i in range(60)), later())
+    assert statuses[-1] == 303
+    assert set(statuses[:-1]) <= {401, 503}
+
+
+async def test_password_checks_run_off_the_loop_bounded_and_clean_accounts_first() -> None:
+    from bot.passwords import Busy, Passwords
+
+    pw = Passwords(concurrency=1, max_waiting=2)
+    try:
+        stored = await pw.hash(PASSWORD)
+        ticks = 0
+
+        async def tick() -> None:  # the event loop keeps turning while argon2 runs in its thread
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        guesses = [asyncio.create_task(pw.verify(None, "x")) for _ in range(6)]
+        await asyncio.sleep(0)
+        clean = asyncio.create_task(pw.verify(stored, PASSWORD, first=True))
+        results = await asyncio.gather(*guesses, return_exceptions=True)
+        assert await clean is True
+        ticker.cancel()
+        busy = [r for r in results if isinstance(r, Busy)]
+        assert len(busy) == 3 and all(r is False for r in results if not isinstance(r, Busy))  # 1 running + 2 waiting
+        assert ticks >= 10, ticks  # ~0.5 s of checks, and the loop was never blocked for long
+    finally:
+        pw.close()
