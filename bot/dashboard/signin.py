@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.metrics import METRICS
 from bot.passwords import Passwords
 from bot.services import Services
-from bot.store import coordinators, throttle
+from bot.store import coordinators, sessions, throttle
 
 
 async def check(svc: Services, pw: Passwords, *, login: str, password: str, address: str, now: datetime) -> int | None:
@@ -31,4 +31,7 @@ async def check(svc: Services, pw: Passwords, *, login: str, password: str, addr
     async with svc.db.session() as s:
         await throttle.succeeded(s, ticket)
         await coordinators.signed_in(s, coordinator_id=cid, new_hash=new_hash, now=now)
+        # Housekeeping at a quiet moment (a few sign-ins a day): the tables stay small even without cron.
+        await throttle.forget_expired(s, now=now)
+        await sessions.forget_expired(s, now=now)
     return cid

@@ -121,6 +121,14 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
         )
     notes = await anonymise_requests(session, finished + drafts)
 
+    # Old raw webhooks, messages and conversations first: erasing people below then has less to read.
+    out = await session.exec(
+        delete(OutboxMessage).where(col(OutboxMessage.status) != "pending", col(OutboxMessage.created_at) < before)
+    )
+    inb = await session.exec(
+        delete(InboxEvent).where(col(InboxEvent.status) != "pending", col(InboxEvent.received_at) < before)
+    )
+    conv = await session.exec(delete(Conversation).where(col(Conversation.updated_at) < before))
     # People who left: erased as on request, once nothing of theirs is still open.
     gone = 0
     for r in (
@@ -156,13 +164,6 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
         except erasure.StillInUse:
             pass
 
-    out = await session.exec(
-        delete(OutboxMessage).where(col(OutboxMessage.status) != "pending", col(OutboxMessage.created_at) < before)
-    )
-    inb = await session.exec(
-        delete(InboxEvent).where(col(InboxEvent.status) != "pending", col(InboxEvent.received_at) < before)
-    )
-    conv = await session.exec(delete(Conversation).where(col(Conversation.updated_at) < before))
     other = 0
     for stmt in (
         delete(Job).where(col(Job.status) != "pending", col(Job.due_at) < before),
