@@ -3,7 +3,7 @@ the body limit, a 500 from a bug): no version banner, HSTS behind HTTPS, and for
 
 from __future__ import annotations
 
-from aiohttp import web
+from aiohttp import web, web_response
 
 from bot.config import Settings
 
@@ -27,6 +27,9 @@ def page_headers(response: web.StreamResponse) -> None:
 
 def install(app: web.Application, settings: Settings) -> None:
     https = settings.https
+    # A request aiohttp cannot even parse is answered before any application code (no hook below runs): its
+    # 400 would still say "Python/3.x aiohttp/3.x". The default is a module global read at each response.
+    web_response.SERVER_SOFTWARE = "sasaeai"  # type: ignore[attr-defined]
 
     async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
         # aiohttp writes "Server: Python/3.x aiohttp/3.x" just before this hook: a free hint at which

@@ -4,6 +4,7 @@ other spellings, the simulator against LINE's real host or serving its JSON to a
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import socket
@@ -113,6 +114,19 @@ async def test_every_error_page_has_the_security_headers_and_no_banner(bot: Bot)
         assert "Strict-Transport-Security" not in r.headers  # plain http: HSTS would mean nothing
     ok = await _raw(bot.url, "/healthz")
     assert ok.status == 200 and "Server" not in ok.headers
+
+
+async def test_a_request_too_broken_to_route_names_no_version(bot: Bot) -> None:
+    host, port = bot.url.removeprefix("http://").split(":")
+    for raw in (b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n", b"BLAH\r\n\r\n"):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(raw)
+        await writer.drain()
+        head = (await asyncio.wait_for(reader.read(4000), 5)).split(b"\r\n\r\n")[0].decode()
+        writer.close()
+        await writer.wait_closed()
+        assert head.startswith("HTTP/1.") and " 400 " in head.splitlines()[0]
+        assert "aiohttp" not in head and "Python" not in head, head
 
 
 async def test_hsts_when_the_public_address_is_https(emu: EmulatorServer, db_url: str) -> None:
