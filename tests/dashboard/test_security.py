@@ -331,3 +331,26 @@ async def test_password_checks_run_off_the_loop_bounded_and_clean_accounts_first
         assert ticks >= 10, ticks  # ~0.5 s of checks, and the loop was never blocked for long
     finally:
         pw.close()
+
+
+async def test_the_webhook_answers_at_once_during_a_sign_in_flood(dash: Dash) -> None:
+    """Before: argon2 ran on the event loop, and 100 sign-ins held /callback for up to 4.4 s (LINE waits ~2 s)."""
+    from bot.emulator.webhook import envelope
+
+    emu, took = dash.emu, []
+    flood = asyncio.gather(*(login_status(dash.bot.url, f"nobody{i}", "wrong-1") for i in range(40)))
+    async with aiohttp.ClientSession() as http:
+        for n in range(40):
+            body = envelope(emu.state.bot_user_id, [emu.events.text(dash.world.supporters[0], f"こんにちは{n}")])
+            t0 = asyncio.get_running_loop().time()
+            async with http.post(
+                f"{dash.bot.url}/callback",
+                data=body,
+                headers={"Content-Type": "application/json", "X-Line-Signature": emu.sign(body)},
+            ) as r:
+                assert r.status == 200
+            took.append(asyncio.get_running_loop().time() - t0)
+            await asyncio.sleep(0.05)
+    statuses = await flood
+    assert statuses.count(401) >= 5  # passwords were being checked meanwhile
+    assert max(took) < 1.0, f"the webhook waited {max(took):.2f} s"
