@@ -61,6 +61,15 @@ def client_address(peer: str | None, forwarded_for: list[str], trusted: tuple[Ne
     return str(current)
 
 
+def throttle_bucket(address: str) -> str:
+    """The unit the sign-in throttle counts per: an IPv4 address, or an IPv6 address's /64 (one household or
+    office is given a whole /64, and could otherwise pick a fresh address for every guess)."""
+    a = _address(address)
+    if isinstance(a, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{a}/64", strict=False))
+    return address
+
+
 def is_loopback_address(text: str | None) -> bool:
     a = _address(text or "")
     return a is not None and a.is_loopback

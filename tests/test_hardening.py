@@ -19,7 +19,7 @@ from yarl import URL
 
 from bot import logs
 from bot.app import create_app
-from bot.clientaddr import client_address, is_loopback_url, parse_networks
+from bot.clientaddr import client_address, is_loopback_url, parse_networks, throttle_bucket
 from bot.config import ConfigError, Settings
 from bot.emulator import EmulatorServer
 from bot.httpsec import CSP, HSTS
@@ -259,6 +259,9 @@ def test_client_address_believes_forwarded_for_only_from_trusted_proxies() -> No
     assert client_address(None, [], none) == "?"
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         parse_networks("caddy")
+    # The throttle counts an IPv6 client by its /64: a fresh address per guess is the same client.
+    assert throttle_bucket("2001:db8:1:2::5") == throttle_bucket("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert throttle_bucket("198.51.100.1") == "198.51.100.1"
 
 
 def test_a_bad_trusted_proxies_setting_stops_the_start() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.clientaddr import throttle_bucket
 from bot.metrics import METRICS
 from bot.passwords import Passwords
 from bot.services import Services
@@ -18,7 +19,9 @@ async def check(svc: Services, pw: Passwords, *, login: str, password: str, addr
         async with svc.db.session() as s:
             c = await coordinators.by_login(s, login)
             stored, cid, active = (c.password_hash, c.id, c.active) if c is not None else (None, None, False)
-            ticket = await throttle.reserve(s, login=login, address=address[:64], now=now, pepper=svc.secret)
+            ticket = await throttle.reserve(
+                s, login=login, address=throttle_bucket(address)[:64], now=now, pepper=svc.secret
+            )
     except throttle.Throttled:
         METRICS.logins_throttled.inc()
         raise

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from bot.services import SERVICES
 from bot.store import sessions
 
 COOKIE_NAME = "sasaeai_session"
 
-Handler = Any  # Callable[[web.Request], Awaitable[web.StreamResponse]]; kept loose for aiohttp's middleware typing
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -66,7 +68,7 @@ def web_session(request: web.Request) -> WebSession:
     return request[WEB_SESSION]
 
 
-def middleware(*, secure: bool) -> Any:
+def middleware(*, secure: bool) -> Middleware:
     @web.middleware
     async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         svc = request.config_dict[SERVICES]
