@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, delete, update
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.errors import DomainError
@@ -66,17 +66,25 @@ async def _take(session: AsyncSession, key: str, *, limit: int, now: datetime) -
     WHERE on the row as we left it; on SQLite writers take turns. Either way no two attempts see the
     same count."""
     expired = col(LoginThrottle.window_start) < now - WINDOW
-    result = await session.exec(
-        update(LoginThrottle)
-        .where(col(LoginThrottle.key) == key, sa.or_(col(LoginThrottle.attempts) < limit, expired))
-        .values(
-            attempts=sa.case((expired, 1), else_=col(LoginThrottle.attempts) + 1),
-            window_start=sa.case((expired, now), else_=col(LoginThrottle.window_start)),
+    for _ in range(2):
+        result = await session.exec(
+            update(LoginThrottle)
+            .where(col(LoginThrottle.key) == key, sa.or_(col(LoginThrottle.attempts) < limit, expired))
+            .values(
+                attempts=sa.case((expired, 1), else_=col(LoginThrottle.attempts) + 1),
+                window_start=sa.case((expired, now), else_=col(LoginThrottle.window_start)),
+            )
+            .returning(col(LoginThrottle.attempts))
         )
-        .returning(col(LoginThrottle.attempts))
-    )
-    row = result.first()
-    return int(row[0]) if row is not None else None
+        row = result.first()
+        if row is not None:
+            return int(row[0])
+        # Nothing updated: over the limit, or the row was an expired one that housekeeping deleted after
+        # _ensure saw it. Only the first means "refuse".
+        if (await session.exec(select(LoginThrottle.key).where(col(LoginThrottle.key) == key))).first():
+            return None
+        await _ensure(session, key, now)
+    return None
 
 
 async def reserve(session: AsyncSession, *, login: str, address: str, now: datetime, pepper: bytes) -> Ticket:
