@@ -15,6 +15,7 @@ from bot.clock import Clock, clock_from_setting
 from bot.config import Settings
 from bot.dashboard import setup as setup_dashboard
 from bot.gateway import LineGateway
+from bot.httpsec import install as install_headers
 from bot.loopwatch import freeze_heap, unclaimed_count, watch_loop
 from bot.metrics import METRICS, exposition
 from bot.services import SERVICES, Services
@@ -39,6 +40,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    # Only the exact spelling: the router also matches percent-encoded ones (/%6detrics), which a proxy's
+    # "block /metrics" rule does not see as /metrics.
+    if request.raw_path.split("?", 1)[0] != "/metrics":
+        raise web.HTTPNotFound()
     services = request.app[SERVICES]
     try:
         async with services.db.read() as s:
@@ -65,6 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     settings.require_line_credentials()
     # client_max_size: aiohttp refuses larger bodies with 413 before reading them whole.
     app = web.Application(client_max_size=settings.webhook_max_body_bytes)
+    install_headers(app, settings)  # every response, errors included
     app.router.add_post("/callback", callback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from bot import cli_conversation
 from bot.clock import clock_from_setting
 from bot.config import ConfigError, Settings
-from bot.store import people, retention
+from bot.store import erasure, people, retention
 from bot.store.db import Database
 from bot.store.errors import DomainError
 from bot.store.migrate import upgrade
@@ -92,8 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s_rm = sup.add_parser("remove", help="deactivate: they can no longer take or finish requests")
     s_rm.add_argument("line_user_id")
+    # Erasure on request: name, LINE ID, messages and notes go; what remains counts in the figures, naming nobody.
+    for parent, what in ((sup, "supporter"), (res, "resident")):
+        erase = parent.add_parser("delete", help=f"erase a {what}'s personal data on request (refused while busy)")
+        erase.add_argument("line_user_id")
 
-    purge = sub.add_parser("purge", help="remove personal data of requests finished long ago (figures stay)")
+    purge = sub.add_parser("purge", help="remove personal data kept longer than DAYS (figures stay; docs/security.md)")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
 
     demo = sub.add_parser("demo", help="play a whole request's life against the built-in LINE emulator")
@@ -110,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     c_add.add_argument("--name", help="the name shown on the dashboard (default: the login)")
     c_tok = coord.add_parser("token", help="issue a new API bearer token (replaces the old one)")
     c_tok.add_argument("login")
+    for name, what in (
+        ("password", "set a new password read from stdin; ends every session of the account"),
+        ("deactivate", "the account can no longer sign in or use its token; ends every session"),
+        ("activate", "let a deactivated account sign in again"),
+        ("logout", "end every dashboard session of the account, on every server"),
+    ):
+        coord.add_parser(name, help=what).add_argument("login")
     coord.add_parser("list")
 
     # Rich menu: the residents' four big buttons (bot/richmenu.py).
@@ -178,6 +189,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
                 if x is None:
                     raise CliError(f"no supporter {args.line_user_id!r}")
                 x.active = False
+                x.deactivated_at = x.deactivated_at or now
                 s.add(x)
                 return f"supporter {x.line_user_id} deactivated"
 
@@ -187,10 +199,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
                 raise CliError("--older-than must be at least 1 day")
 
             async def do_purge(s: Any) -> str:
-                r = await retention.purge(s, before=now - timedelta(days=args.older_than))
+                r = await retention.purge(s, before=now - timedelta(days=args.older_than), now=now)
                 return (
-                    f"anonymised {r.requests} finished requests ({r.notes} notes); deleted {r.outbox} sent messages, "
-                    f"{r.inbox} handled webhook events, {r.conversations} stale conversations"
+                    f"anonymised {r.requests} finished requests and {r.drafts} unconfirmed drafts ({r.notes} notes); "
+                    f"erased {r.people} people who left; deleted {r.outbox} sent messages, {r.inbox} handled webhook "
+                    f"events, {r.conversations} stale conversations; {r.other} other rows"
                 )
 
             return await _with_db(settings, do_purge)
@@ -231,6 +244,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
                 )
 
             return await _with_db(settings, list_residents)
+        case ("resident" | "supporter", "delete"):
+
+            async def erase(s: Any) -> str:
+                e = await erasure.erase_by_line_id(s, kind=args.cmd, line_user_id=args.line_user_id, now=now)
+                return f"{args.cmd} erased ({e.requests} requests anonymised, {e.rows_deleted} rows deleted)"
+
+            return await _with_db(settings, erase)
         case ("coordinator", _):
             return await _coordinator(args, settings, now)
     raise CliError(f"unknown command {args.cmd}")
@@ -263,6 +283,27 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
             return await coordinators.new_api_token(s, login=args.login)
 
         return await _with_db(settings, token)
+    if args.sub == "password":
+        new = sys.stdin.readline().rstrip("\r\n")
+
+        async def password(s: Any) -> str:
+            n = await coordinators.set_password(s, login=args.login, password=new)
+            return f"password of {args.login} changed; {n} sessions ended"
+
+        return await _with_db(settings, password)
+    if args.sub in ("deactivate", "activate"):
+
+        async def activity(s: Any) -> str:
+            n = await coordinators.set_active(s, login=args.login, active=args.sub == "activate")
+            return f"coordinator {args.login} {args.sub}d; {n} sessions ended"
+
+        return await _with_db(settings, activity)
+    if args.sub == "logout":
+
+        async def logout(s: Any) -> str:
+            return f"{await coordinators.end_sessions(s, login=args.login)} sessions of {args.login} ended"
+
+        return await _with_db(settings, logout)
 
     async def list_coordinators(s: Any) -> str:
         rows = (await s.exec(select(Coordinator).order_by(Coordinator.login))).all()

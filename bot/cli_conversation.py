@@ -34,6 +34,9 @@ def add_parsers(sub: Any, district: Any) -> None:
     p_add.add_argument("--relation", required=True, choices=proxies.RELATIONS)
     p_add.add_argument("--name", required=True)
     p_add.add_argument("--phone")
+    p_rm = psub.add_parser("remove", help="they no longer ask for this resident: their record goes")
+    p_rm.add_argument("line_user_id")
+    p_rm.add_argument("--resident", required=True, help="the resident's LINE user ID")
 
     rec = sub.add_parser("recurring", help="standing arrangements (毎週のお手伝い)")
     rsub = rec.add_subparsers(dest="sub", required=True)
@@ -50,6 +53,13 @@ def handles(args: argparse.Namespace) -> bool:
 async def run(args: argparse.Namespace, settings: Settings, now: datetime, with_db: WithDb) -> str | None:
     if args.cmd == "district":
         return await with_db(settings, lambda s: _district_set(s, args))
+    if args.cmd == "proxy" and args.sub == "remove":
+
+        async def remove(s: Any) -> str:
+            await proxies.remove(s, line_user_id=args.line_user_id, resident_line_id=args.resident)
+            return f"proxy {args.line_user_id} removed"
+
+        return await with_db(settings, remove)
     if args.cmd == "proxy":
 
         async def add(s: Any) -> str:

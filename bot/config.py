@@ -84,13 +84,22 @@ class Settings(BaseSettings):
     # The browser simulator at /simulator (demo and local trials only): refused with the real LINE API.
     simulator: bool = False
 
-    dashboard_secret_key: SecretStr = SecretStr("")
     public_base_url: str = "http://127.0.0.1:8080"
+    # Reverse proxies whose X-Forwarded-For we believe (addresses or networks, comma-separated). Empty: none,
+    # and the client is the TCP peer. Anyone can send the header, so trusting it from everyone would let a
+    # guesser pick a new address for every try.
+    trusted_proxies: str = ""
+    # Password checks (argon2, ~0.2 s of CPU each) running at once in this process, off the event loop.
+    password_check_concurrency: int = 1
 
     @field_validator("line_api_base_url", "line_api_data_base_url")
     @classmethod
     def _strip_slash(cls, v: str | None) -> str | None:
         return v.rstrip("/") if v else v
+
+    @property
+    def https(self) -> bool:
+        return self.public_base_url.lower().startswith("https://")
 
     @property
     def line_data_api_url(self) -> str:

@@ -21,3 +21,6 @@ def setup(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level.upper())
     # aiohttp's access log would print every webhook line; keep it at WARNING unless debugging.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters (names, addresses, words) at DEBUG: never let it,
+    # even when the rest is debugged. SQLAlchemy's own echo honours hide_parameters (bot.store.db).
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))

@@ -677,7 +677,6 @@ DASH_LOGIN_THROTTLED = "ログインの失敗が続いたため、しばらく�
 DASH_LOGIN_WRONG = "ログイン名かパスワードが違います。"
 DASH_REFUSED = "この依頼は、いまの状態ではその操作ができません。画面を読み込み直してください。"
 DASH_CHECK_INPUT = "入力を確かめてください。"
-DASH_LINE_ID_TAKEN = "このLINE IDは、もう登録されています。"
 DASH_SAVED = "保存しました。"
 DASH_ACTIVATED = "有効にしました。"
 DASH_DEACTIVATED = "無効にしました（依頼やお知らせの対象から外れます）。"
@@ -1034,3 +1033,14 @@ RESIDENT_FACING: tuple[str, ...] = (
     "BUTTON_EXPIRED",
     "NOT_YOUR_REQUEST",
 )
+
+# --- The coordinators' dashboard: sign-in and people (bot/dashboard/views.py) --------------------------
+
+DASH_LOGIN_BUSY = "ただいま混み合っています。少し待ってから、もう一度お試しください。"
+# Said alike whether the ID is taken in this district or another: never confirms who is registered elsewhere.
+DASH_PERSON_ID_TAKEN = "このLINE IDでは登録できません。IDを確かめるか、市の担当者にご相談ください。"
+DASH_PERSON_INVALID = (
+    "入力を確かめてください。名前・住所に使えない文字がないか、電話番号が数字とハイフンだけかを見てください。"
+)
+DASH_PERSON_DELETED = "個人情報を削除しました。"
+DASH_PERSON_NOT_DELETED = "まだ終わっていない依頼があるため、削除できません。先に依頼を取りやめてください。"

@@ -47,6 +47,11 @@ class Metrics:
             registry=r,
             multiprocess_mode="mostrecent",
         )
+        # Sign-in (bench/login_flood.py): how many passwords were really checked, and how many were refused unchecked.
+        self.password_checks = Counter("sasaeai_password_checks", "Passwords verified with argon2", registry=r)
+        self.logins_throttled = Counter(
+            "sasaeai_logins_throttled", "Sign-ins refused before any password check", registry=r
+        )
         self.loop_lag = Histogram(
             "sasaeai_loop_lag_seconds",
             "How late the event loop wakes a timer (time every webhook would have waited)",

@@ -72,3 +72,17 @@ async def test_proxy_add_refuses_bad_input(bot: Bot, emu: EmulatorServer, world:
         )
     with pytest.raises(SystemExit):
         await cli(bot, "proxy", "add", PROXY, "--resident", world.resident, "--relation", "友人", "--name", "x")
+
+
+async def test_a_proxy_who_stops_is_removed_and_refused_a_bad_phone(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    with pytest.raises(InvalidInput):  # the same phone check as a resident's
+        await cli(bot, "proxy", "add", PROXY, "--resident", world.resident, "--relation", "家族", "--name", "金沢一郎",
+                  "--phone", "<b>call</b>")  # fmt: skip
+    await cli(bot, "proxy", "add", PROXY, "--resident", world.resident, "--relation", "家族", "--name", "金沢一郎")
+    await cli(bot, "proxy", "remove", PROXY, "--resident", world.resident)
+    async with bot.db.read() as s:
+        assert (await s.exec(select(Proxy))).all() == []
+    with pytest.raises(NotFound):
+        await cli(bot, "proxy", "remove", PROXY, "--resident", world.resident)

@@ -2,47 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import get_session, session_middleware
 
 from bot import messages as M
+from bot.clientaddr import parse_networks
 from bot.config import Settings
-from bot.dashboard import api, views
-from bot.dashboard.security import (
-    CSRF_FIELD,
-    CSRF_HEADER,
-    WHO,
-    Handler,
-    client_ip,
-    cookie_storage,
-    csrf_ok,
-    load_who,
-    services,
-)
+from bot.dashboard import api, views, websession
+from bot.dashboard.security import CSRF_FIELD, CSRF_HEADER, WHO, Handler, client_ip, csrf_ok, load_who, services
+from bot.httpsec import page_headers
+from bot.passwords import PASSWORDS, Passwords
 from bot.store import coordinators
 from bot.store.errors import NotFound
 
 HERE = Path(__file__).parent
 PREFIX = views.PREFIX
-
-# No script at all: the pages work with forms and links, so nothing injected could run either.
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-
-
-def _secure(response: web.StreamResponse) -> None:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    # Pages carry names, addresses and phone numbers: never keep them in a shared browser's cache.
-    response.headers.setdefault("Cache-Control", "no-store")
 
 
 @web.middleware
@@ -50,9 +28,9 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     try:
         response = await handler(request)
     except web.HTTPException as e:
-        _secure(e)
+        page_headers(e)
         raise
-    _secure(response)
+    page_headers(response)
     return response
 
 
@@ -74,11 +52,11 @@ def _public(request: web.Request) -> bool:
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every form carries the session's CSRF token; every page but sign-in needs a signed-in coordinator."""
-    session = await get_session(request)
+    session = websession.web_session(request)
     if request.method not in ("GET", "HEAD"):
         form = await request.post()
         sent = form.get(CSRF_FIELD)
-        if not csrf_ok(session, sent if isinstance(sent, str) else request.headers.get(CSRF_HEADER)):
+        if not csrf_ok(session.csrf, sent if isinstance(sent, str) else request.headers.get(CSRF_HEADER)):
             return await views.render(
                 request,
                 "error.html",
@@ -89,7 +67,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 status=403,
             )
     if not _public(request):
-        w = await load_who(request, session.get("cid"))
+        w = await load_who(request, session.coordinator_id)
         if w is None:
             if request.method in ("GET", "HEAD"):
                 raise web.HTTPFound(f"{PREFIX}/login?next={request.rel_url.path_qs}")
@@ -107,7 +85,7 @@ async def api_guard(request: web.Request, handler: Handler) -> web.StreamRespons
             c = await coordinators.by_token(s, auth[7:].strip())
         w = await load_who(request, c.id) if c is not None else None
     elif not auth:
-        w = await load_who(request, (await get_session(request)).get("cid"))
+        w = await load_who(request, websession.web_session(request).coordinator_id)
     if w is None:
         return web.json_response(
             {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": 'Bearer realm="sasaeai"'}
@@ -124,8 +102,9 @@ async def _to_dashboard(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application, settings: Settings) -> None:
-    storage = cookie_storage(settings)
-    dash = web.Application(middlewares=[security_headers, session_middleware(storage), page_errors, guard])
+    parse_networks(settings.trusted_proxies)  # a typo in TRUSTED_PROXIES stops the start, not each sign-in
+    sessions = websession.middleware(secure=settings.https)
+    dash = web.Application(middlewares=[security_headers, sessions, page_errors, guard])
     aiohttp_jinja2.setup(
         dash,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -136,6 +115,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     r.add_get("/login", views.login_page)
     r.add_post("/login", views.login_submit)
     r.add_post("/logout", views.logout)
+    r.add_post("/sessions/end", views.end_all_sessions)
     r.add_get("/", views.home)
     r.add_get("/requests/{id}", views.request_page)
     r.add_post("/requests/{id}/{action}", views.request_action)
@@ -150,7 +130,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     r.add_static("/static", HERE / "static")
     app.add_subapp(PREFIX, dash)
 
-    api_app = web.Application(middlewares=[security_headers, session_middleware(storage), api_guard])
+    api_app = web.Application(middlewares=[security_headers, sessions, api_guard])
     api_app.router.add_get("/requests", api.requests_list)
     api_app.router.add_get("/requests/{id}", api.request_one)
     api_app.router.add_get("/figures", api.figures)
@@ -158,6 +138,14 @@ def setup(app: web.Application, settings: Settings) -> None:
 
     app.router.add_get("/", _to_dashboard)
     app.router.add_get(PREFIX, _to_dashboard)
+
+    async def passwords(app: web.Application) -> AsyncIterator[None]:
+        pw = Passwords(concurrency=settings.password_check_concurrency)
+        app[PASSWORDS] = pw
+        yield
+        pw.close()
+
+    app.cleanup_ctx.append(passwords)
 
 
 __all__ = ["client_ip", "setup"]

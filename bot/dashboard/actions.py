@@ -17,6 +17,7 @@ from bot.services import Services
 from bot.store import help_requests, people
 from bot.store.dashboard import SENSITIVE, Scope, in_scope
 from bot.store.errors import DomainError, InvalidInput, NotFound
+from bot.store.ids import parse_id
 from bot.store.models import CANCELLED, CLAIMED, DONE, OPEN, HelpRequest, Resident, Supporter
 
 
@@ -51,10 +52,7 @@ class NotAFriend(Refused):
 
 async def _check_friend(services: Services, form: dict[str, str], scope: Scope, now: datetime) -> None:
     """Ask LINE, outside the transaction, whether the supporter can receive the details (as a claim does)."""
-    try:
-        supporter_id = int(form.get("supporter_id") or 0)
-    except ValueError as e:
-        raise InvalidInput("supporter") from e
+    supporter_id = parse_id(form.get("supporter_id"))
     async with services.db.session() as s:
         sup = await s.get(Supporter, supporter_id)
     if sup is None or sup.followed is True or not in_scope(scope, sup.district_code):
@@ -109,7 +107,7 @@ async def act(
             case "assign":
                 if req.category in SENSITIVE:
                     raise Refused("never to volunteers")
-                sup = await s.get(Supporter, int(form.get("supporter_id") or 0))
+                sup = await s.get(Supporter, parse_id(form.get("supporter_id")))
                 if sup is None or sup.district_code != req.district_code or not sup.active:
                     raise InvalidInput("supporter")
                 if sup.followed is False:

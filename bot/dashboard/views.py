@@ -9,14 +9,16 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from aiohttp_session import get_session, new_session
 
 from bot import messages as M
 from bot.clock import JST
-from bot.dashboard import actions, charts
-from bot.dashboard.security import CSRF_FIELD, WHO, Who, client_ip, csrf_token, load_who, services, who
-from bot.store import checkins, coordinators, dashboard, people, relays
+from bot.dashboard import actions, charts, signin
+from bot.dashboard.security import CSRF_FIELD, WHO, Who, client_ip, load_who, services, who
+from bot.dashboard.websession import web_session
+from bot.passwords import PASSWORDS, Busy
+from bot.store import checkins, dashboard, erasure, people, relays, sessions, throttle
 from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
+from bot.store.ids import parse_id
 from bot.store.models import District, Resident, Supporter
 
 PREFIX = "/dashboard"
@@ -46,10 +48,10 @@ def follow_label(followed: bool | None) -> str:
 
 
 async def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
-    session = await get_session(request)
-    flash = session.pop("flash", None)
+    session = web_session(request)
+    flash = session.pop_flash()
     base = {
-        "csrf": csrf_token(session),
+        "csrf": session.csrf_token(),
         "csrf_field": CSRF_FIELD,
         "who": request.get(WHO),
         "flash": flash,
@@ -67,8 +69,7 @@ async def render(request: web.Request, template: str, context: dict[str, Any], s
 
 
 async def flash_redirect(request: web.Request, location: str, message: str, error: bool = False) -> web.Response:
-    session = await get_session(request)
-    session["flash"] = {"text": message, "error": error}
+    web_session(request).set_flash(message, error=error)
     raise web.HTTPSeeOther(location)
 
 
@@ -88,7 +89,7 @@ def _safe_next(value: str | None) -> str:
 
 
 async def login_page(request: web.Request) -> web.Response:
-    if await load_who(request, (await get_session(request)).get("cid")) is not None:
+    if await load_who(request, web_session(request).coordinator_id) is not None:
         raise web.HTTPFound(_safe_next(request.query.get("next")))  # already signed in
     return await render(request, "login.html", {"next": _safe_next(request.query.get("next")), "error": None})
 
@@ -97,35 +98,39 @@ async def login_submit(request: web.Request) -> web.Response:
     form = await request.post()
     login, password = _form_str(form, "login"), _form_str(form, "password")
     nxt = _safe_next(_form_str(form, "next"))
-    svc = services(request)
     try:
-        async with svc.db.session() as s:
-            c = await coordinators.authenticate(
-                s, login=login, password=password, ip=client_ip(request), now=now(request)
-            )
-            cid = c.id if c is not None else None
-    except coordinators.Throttled:
-        return await render(
-            request,
-            "login.html",
-            {
-                "next": nxt,
-                "error": M.DASH_LOGIN_THROTTLED,
-            },
-            status=429,
+        cid = await signin.check(
+            services(request),
+            request.config_dict[PASSWORDS],
+            login=login,
+            password=password,
+            address=client_ip(request),
+            now=now(request),
         )
+    except throttle.Throttled:
+        return await render(request, "login.html", {"next": nxt, "error": M.DASH_LOGIN_THROTTLED}, status=429)
+    except Busy:
+        return await render(request, "login.html", {"next": nxt, "error": M.DASH_LOGIN_BUSY}, status=503)
     if cid is None:
         return await render(request, "login.html", {"next": nxt, "error": M.DASH_LOGIN_WRONG}, status=401)
     # A fresh session (and CSRF token) on sign-in: nothing set before it carries over.
-    session = await new_session(request)
-    session["cid"] = cid
-    csrf_token(session)
+    web_session(request).sign_in(cid)
     raise web.HTTPSeeOther(nxt)
 
 
 async def logout(request: web.Request) -> web.Response:
-    session = await get_session(request)
-    session.invalidate()
+    # The session's row goes: a copy of the cookie taken before opens nothing afterwards, on any process.
+    web_session(request).sign_out()
+    raise web.HTTPSeeOther(PREFIX + "/login")
+
+
+async def end_all_sessions(request: web.Request) -> web.Response:
+    """Sign this account out everywhere (a lost phone, a shared computer left signed in)."""
+    w = who(request)
+    assert w.coordinator.id is not None
+    async with services(request).db.session() as s:
+        await sessions.end_all(s, coordinator_id=w.coordinator.id)
+    web_session(request).sign_out()
     raise web.HTTPSeeOther(PREFIX + "/login")
 
 
@@ -187,10 +192,7 @@ async def home(request: web.Request) -> web.Response:
 
 
 def _request_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError as e:
-        raise NotFound("request") from e
+    return parse_id(request.match_info["id"])
 
 
 async def request_page(request: web.Request) -> web.Response:
@@ -282,7 +284,7 @@ async def person_page(request: web.Request) -> web.Response:
     w = who(request)
     model = _kind_model(request.match_info["kind"])
     async with services(request).db.session() as s:
-        p: Resident | Supporter | None = await s.get(model, int(request.match_info["id"]))
+        p: Resident | Supporter | None = await s.get(model, parse_id(request.match_info["id"]))
         if p is None or not w.may_see(p.district_code):
             raise NotFound("person")
         districts = await dashboard.districts(s, w.scope)
@@ -323,7 +325,9 @@ async def person_add(request: web.Request) -> web.Response:
             else:
                 raise NotFound(kind)
     except AlreadyExists:
-        return await flash_redirect(request, PREFIX + "/people", M.DASH_LINE_ID_TAKEN, error=True)
+        # The same words whether the ID is taken in this district or in another: a coordinator must not learn
+        # from us who is registered elsewhere (and this district's own people are listed on the page anyway).
+        return await flash_redirect(request, PREFIX + "/people", M.DASH_PERSON_ID_TAKEN, error=True)
     except (InvalidInput, DomainError) as e:
         if isinstance(e, NotFound):
             raise
@@ -335,7 +339,7 @@ async def person_update(request: web.Request) -> web.Response:
     w = who(request)
     kind = request.match_info["kind"]
     model = _kind_model(kind)
-    pid = int(request.match_info["id"])
+    pid = parse_id(request.match_info["id"])
     form = await request.post()
     op = _form_str(form, "op")
     here = f"{PREFIX}/people/{kind}/{pid}"
@@ -346,20 +350,37 @@ async def person_update(request: web.Request) -> web.Response:
         if p is None or not w.may_see(p.district_code):
             raise NotFound("person")
         if op == "edit":
-            name = _form_str(form, "name").strip()
             district = _form_str(form, "district")
-            if not name or len(name) > 100 or not w.may_see(district) or await s.get(District, district) is None:
+            if not w.may_see(district) or await s.get(District, district) is None:
                 return await flash_redirect(request, here, M.DASH_CHECK_INPUT, error=True)
-            p.name = name
-            p.district_code = district
-            if isinstance(p, Resident):
-                p.town = _form_str(form, "town").strip()[:100] or None
-                p.address = _form_str(form, "address").strip()[:300] or None
-                p.phone = _form_str(form, "phone").strip()[:32] or None
+            try:
+                # The same checks as adding (length, control characters, what a phone number may hold).
+                people.edit(
+                    p,
+                    district_code=district,
+                    name=_form_str(form, "name"),
+                    town=_form_str(form, "town"),
+                    address=_form_str(form, "address"),
+                    phone=_form_str(form, "phone"),
+                )
+            except InvalidInput:
+                return await flash_redirect(request, here, M.DASH_PERSON_INVALID, error=True)
             message = M.DASH_SAVED
         elif op in ("deactivate", "activate"):
             p.active = op == "activate"
+            p.deactivated_at = None if p.active else now(request)
             message = M.DASH_ACTIVATED if p.active else M.DASH_DEACTIVATED
+        elif op == "erase":
+            if _form_str(form, "confirm") != "yes":
+                return await flash_redirect(request, here, M.DASH_CHECK_INPUT, error=True)
+            try:
+                if isinstance(p, Resident):
+                    await erasure.erase_resident(s, p, now=now(request))
+                else:
+                    await erasure.erase_supporter(s, p, now=now(request))
+            except erasure.StillInUse:
+                return await flash_redirect(request, here, M.DASH_PERSON_NOT_DELETED, error=True)
+            message = M.DASH_PERSON_DELETED
         elif op == "verify":
             line_id = p.line_user_id
             message = ""
@@ -380,6 +401,9 @@ async def person_update(request: web.Request) -> web.Response:
 # --- Figures ----------------------------------------------------------------------------------------
 
 
+FIGURES_FROM_YEAR, FIGURES_TO_YEAR = 2000, 2100
+
+
 def _month_start(value: str) -> datetime:
     y, m = (int(x) for x in value.split("-"))
     return datetime(y, m, 1, tzinfo=JST)
@@ -398,6 +422,9 @@ def figure_range(request: web.Request) -> tuple[datetime, datetime]:
         start = _month_start(request.query["from"]) if request.query.get("from") else end.replace(year=end.year - 1)
     except (ValueError, KeyError) as e:
         raise web.HTTPBadRequest(text="from/to: YYYY-MM") from e
+    if not (start.year >= FIGURES_FROM_YEAR and end.year <= FIGURES_TO_YEAR):
+        # No figures exist then; and year 1 would overflow converting to UTC (a 500, not an answer).
+        raise NotFound("months")
     if start >= end or (end - start) > timedelta(days=3700):
         raise web.HTTPBadRequest(text="from/to: a range of up to ten years")
     return start, end

@@ -9,6 +9,7 @@ emulator is and which resident, supporters and groups the database knows, so any
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,16 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import col, select
 
+from bot.clientaddr import is_loopback_address, is_loopback_url
 from bot.clock import JST
-from bot.config import DEFAULT_LINE_API, ConfigError, Settings
+from bot.config import ConfigError, Settings
 from bot.messages import format_date
 from bot.services import SERVICES
 from bot.simulator.clock import SimulatorClock
 from bot.store.models import LineGroup, Resident, Supporter
 
 log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STATIC = Path(__file__).parent / "static"
 MAX_SUPPORTERS = 3  # the page has room for a few 1:1 tabs, not a whole district
@@ -93,11 +96,35 @@ def _clock_json(now: datetime, movable: bool) -> dict[str, Any]:
     return {"now": now.isoformat(), "text": text, "movable": movable}
 
 
+def refuse_unless_emulator(settings: Settings) -> None:
+    """The simulator sends real, signed webhooks and shows what the bot sent: only ever against an emulator on
+    this machine. Compared after parsing, so https://API.LINE.ME, a trailing dot or user-info do not pass."""
+    urls = [settings.line_api_base_url, settings.line_data_api_url]
+    if not all(is_loopback_url(u) for u in urls):
+        raise ConfigError(
+            "SIMULATOR=1 works only with the LINE emulator on this machine "
+            "(LINE_API_BASE_URL=http://127.0.0.1:PORT or http://localhost:PORT)"
+        )
+
+
+@web.middleware
+async def local_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The simulator's page and JSON (residents' LINE IDs and names in cast.json) answer only a browser on this
+    machine, talking to us directly: not through a proxy (a proxy on this machine would be loopback too)."""
+    if request.path.startswith("/simulator") and (
+        not is_loopback_address(request.remote)
+        or "X-Forwarded-For" in request.headers
+        or "Forwarded" in request.headers
+    ):
+        raise web.HTTPNotFound()
+    return await handler(request)
+
+
 def add_routes(app: web.Application, settings: Settings) -> None:
-    """Serve the simulator; refused when the bot talks to the real LINE, where it would send real events."""
-    if settings.line_api_base_url == DEFAULT_LINE_API:
-        raise ConfigError("SIMULATOR=1 works only with the LINE emulator (LINE_API_BASE_URL pointing at it)")
+    """Serve the simulator; refused unless the bot talks to an emulator on this machine."""
+    refuse_unless_emulator(settings)
     log.info("simulator enabled at /simulator: for demonstrations only, never on a public server")
+    app.middlewares.append(local_only)
     app.router.add_get("/simulator", page)
     app.router.add_get("/simulator/", page)
     app.router.add_get("/simulator/cast.json", cast)

@@ -1,36 +1,25 @@
-"""Coordinator accounts: argon2 password hashes, their districts, API tokens and login throttling."""
+"""Coordinator accounts: argon2 password hashes, their districts, API tokens, and what ends their sessions."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
-from bot.store.models import Coordinator, CoordinatorDistrict, District, LoginAttempt
+from bot.store import sessions
+from bot.store.errors import AlreadyExists, InvalidInput, NotFound
+from bot.store.models import Coordinator, CoordinatorDistrict, District
 
-_HASHER = PasswordHasher()
-# Verified when the login is unknown, so a wrong login takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("sasaeai-no-such-coordinator")
-
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_LOGIN = 5
-MAX_FAILURES_PER_IP = 20
 MIN_PASSWORD_LENGTH = 10
 
 
-class Throttled(DomainError):
-    """Too many failed logins for this login or from this address; try again later."""
-
-
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    # On the calling thread: used by the CLI only; the server hashes and checks in bot.passwords' pool.
+    return PasswordHasher().hash(password)
 
 
 def token_hash(token: str) -> str:
@@ -108,50 +97,48 @@ async def districts_of(session: AsyncSession, coordinator: Coordinator) -> froze
     return frozenset(rows)
 
 
-async def _failures(session: AsyncSession, *, since: datetime, login: str | None = None, ip: str | None = None) -> int:
-    q = select(func.count()).select_from(LoginAttempt).where(col(LoginAttempt.at) >= since)
-    if login is not None:
-        q = q.where(LoginAttempt.login == login)
-    if ip is not None:
-        q = q.where(LoginAttempt.ip == ip)
-    return int((await session.exec(q)).one())
+async def by_login(session: AsyncSession, login: str) -> Coordinator | None:
+    return (await session.exec(select(Coordinator).where(Coordinator.login == login))).first()
 
 
-async def check_throttle(session: AsyncSession, *, login: str, ip: str, now: datetime) -> None:
-    since = now - THROTTLE_WINDOW
-    if await _failures(session, since=since, login=login[:64]) >= MAX_FAILURES_PER_LOGIN:
-        raise Throttled(login)
-    if await _failures(session, since=since, ip=ip[:64]) >= MAX_FAILURES_PER_IP:
-        raise Throttled(ip)
-
-
-async def authenticate(
-    session: AsyncSession, *, login: str, password: str, ip: str, now: datetime
-) -> Coordinator | None:
-    """The coordinator, or None for a wrong login or password (a failure is recorded).
-
-    Raises Throttled before checking anything when too many failures came for this login or address.
-    """
-    login = login.strip()[:64]
-    await check_throttle(session, login=login, ip=ip, now=now)
-    c = (await session.exec(select(Coordinator).where(Coordinator.login == login))).first()
-    ok = False
-    try:
-        ok = _HASHER.verify(c.password_hash if c is not None else _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    if not ok or c is None or not c.active:
-        session.add(LoginAttempt(login=login, ip=ip[:64], at=now))
-        return None
-    if _HASHER.check_needs_rehash(c.password_hash):
-        c.password_hash = hash_password(password)
+async def signed_in(session: AsyncSession, *, coordinator_id: int, new_hash: str | None, now: datetime) -> None:
+    c = await session.get(Coordinator, coordinator_id)
+    if c is None:
+        return
+    if new_hash is not None:  # argon2 parameters were raised since this hash was made
+        c.password_hash = new_hash
     c.last_login_at = now
     session.add(c)
-    # A success clears this login's failures (not the address's: one good password must not
-    # reopen guessing at every other account from the same place).
-    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.login) == login))
+
+
+async def _named(session: AsyncSession, login: str) -> Coordinator:
+    c = await by_login(session, login)
+    if c is None:
+        raise NotFound(f"no coordinator {login!r}")
     return c
 
 
-async def forget_old_attempts(session: AsyncSession, *, now: datetime) -> None:
-    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < now - THROTTLE_WINDOW * 4))
+async def set_password(session: AsyncSession, *, login: str, password: str) -> int:
+    """A new password ends every session of the account (someone may have known the old one)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    c = await _named(session, login)
+    c.password_hash = hash_password(password)
+    session.add(c)
+    assert c.id is not None
+    return await sessions.end_all(session, coordinator_id=c.id)
+
+
+async def set_active(session: AsyncSession, *, login: str, active: bool) -> int:
+    """Deactivating ends every session at once; the API token stops working too (by_token checks `active`)."""
+    c = await _named(session, login)
+    c.active = active
+    session.add(c)
+    assert c.id is not None
+    return 0 if active else await sessions.end_all(session, coordinator_id=c.id)
+
+
+async def end_sessions(session: AsyncSession, *, login: str) -> int:
+    c = await _named(session, login)
+    assert c.id is not None
+    return await sessions.end_all(session, coordinator_id=c.id)

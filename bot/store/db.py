@@ -18,8 +18,10 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str) -> AsyncEngine:
+    # hide_parameters: a failed statement's error names its values (an address, a phone number, a message),
+    # and that error reaches the logs; the statement alone is enough to find the bug.
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _tune_sqlite(engine)
         return engine
     # pre_ping: after a PostgreSQL restart the pool holds dead connections; test them before use
@@ -27,7 +29,9 @@ def create_engine(url: str) -> AsyncEngine:
     # pool_size: the dispatcher, sender and scheduler (8 each by default), the inbox writer and the pollers
     # run side by side; with 10 kept, a burst opened and closed overflow connections all the time (a new
     # PostgreSQL backend each), seen as time lost in connect() under bench/e2e.py.
-    return create_async_engine(url, pool_pre_ping=True, pool_size=24, max_overflow=16, pool_recycle=1800)
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=24, max_overflow=16, pool_recycle=1800, hide_parameters=True
+    )
 
 
 _READ_ONLY = "sasaeai_read_only"

@@ -78,6 +78,7 @@ class Resident(SQLModel, table=True):
     registered_by_relation: str | None = Field(default=None, max_length=16)
     registered_by_name: str | None = Field(default=None, max_length=100)
     agreed_at: datetime | None = None  # when the notice of who sees what was agreed to
+    deactivated_at: datetime | None = None  # retention counts from here (migration 0005)
 
 
 class Supporter(SQLModel, table=True):
@@ -90,6 +91,7 @@ class Supporter(SQLModel, table=True):
     followed: bool | None = None
     blocked_at: datetime | None = None
     created_at: datetime
+    deactivated_at: datetime | None = None  # retention counts from here (migration 0005)
 
 
 class HelpRequest(SQLModel, table=True):
@@ -244,18 +246,30 @@ class CoordinatorDistrict(SQLModel, table=True):
     district_code: str = Field(foreign_key="district.code", primary_key=True, max_length=32)
 
 
-class LoginAttempt(SQLModel, table=True):
-    """Failed logins, kept in the database so every server process throttles the same guesses."""
+class LoginThrottle(SQLModel, table=True):
+    """Login attempts counted per login and per client address, shared by every server process (migration 0005).
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (
-        sa.Index("ix_login_attempt_login_at", "login", "at"),
-        sa.Index("ix_login_attempt_ip_at", "ip", "at"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    login: str = Field(max_length=64)
-    ip: str = Field(max_length=64)
-    at: datetime
+    The key is a sha256 of "login:<typed login>" or "ip:<address>": a typed login may be a mistyped password,
+    and neither needs to be readable to be counted. A row lives one throttle window (purge deletes the rest).
+    """
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=64)
+    attempts: int = 0  # password checks started in this window and not yet proven right
+    window_start: datetime
+
+
+class DashboardSession(SQLModel, table=True):
+    """A dashboard session (migration 0005): the cookie holds only a random id; its sha256 is the key here,
+    so deleting the row ends the session on every process at once, and a database copy opens no session."""
+
+    __tablename__ = "dashboard_session"
+    id_hash: str = Field(primary_key=True, max_length=64)
+    coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
+    csrf: str = Field(max_length=64)
+    flash: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
 
 
 # --- Conversation and watching over (migration 0003) ---------------------------------------------

@@ -24,6 +24,26 @@ def _clean(value: str, what: str, max_len: int) -> str:
     return v
 
 
+def _phone(value: str) -> str:
+    phone = _clean(value, "phone", 32)
+    if not any(ch.isdigit() for ch in phone) or any(not (ch.isdigit() or ch in "-+() ") for ch in phone):
+        raise InvalidInput("not a phone number")  # the value itself stays out of messages and logs
+    return phone
+
+
+def edit(person: Resident | Supporter, *, district_code: str, name: str, town: str, address: str, phone: str) -> None:
+    """The dashboard's edit form, with the checks adding applies; an empty town, address or phone clears it.
+    Raises InvalidInput before changing anything."""
+    clean_name = _clean(name, "name", 100)
+    if isinstance(person, Resident):
+        clean_town = _clean(town, "town", 100) if town.strip() else None
+        clean_address = _clean(address, "address", 300) if address.strip() else None
+        clean_phone = _phone(phone) if phone.strip() else None
+        person.town, person.address, person.phone = clean_town, clean_address, clean_phone
+    person.name = clean_name
+    person.district_code = district_code
+
+
 def _line_id(value: str, kinds: str) -> str:
     v = value.strip()
     if len(v) != 33 or v[0] not in kinds or any(c not in "0123456789abcdef" for c in v[1:]):
@@ -158,10 +178,7 @@ async def add_resident(
     await get_district(session, district_code)
     if (await session.exec(select(Resident).where(col(Resident.line_user_id) == uid))).first():
         raise AlreadyExists(f"resident {uid} is already registered")
-    if phone is not None:
-        phone = _clean(phone, "phone", 32)
-        if not any(ch.isdigit() for ch in phone) or any(not (ch.isdigit() or ch in "-+() ") for ch in phone):
-            raise InvalidInput(f"not a phone number: {phone!r}")
+    phone = _phone(phone) if phone is not None else None
     r = Resident(
         line_user_id=uid,
         district_code=district_code,

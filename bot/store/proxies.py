@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.errors import AlreadyExists, InvalidInput, NotFound
-from bot.store.models import Proxy, Resident
-from bot.store.people import _clean, _line_id
+from bot.store.models import Conversation, HelpRequest, Proxy, RecurringHelp, Resident
+from bot.store.people import _clean, _line_id, _phone
 
 RELATIONS = ("家族", "民生委員")
 
@@ -42,7 +43,7 @@ async def add(
         resident_id=resident.id,
         relation=relation,
         name=_clean(name, "name", 100),
-        phone=_clean(phone, "phone", 32) if phone else None,
+        phone=_phone(phone) if phone else None,
         created_at=now,
     )
     session.add(p)
@@ -70,3 +71,28 @@ async def resident_for(session: AsyncSession, line_user_id: str) -> tuple[Reside
         return res, None
     found = await for_line(session, line_user_id)
     return (found[1], found[0]) if found else None
+
+
+async def remove(session: AsyncSession, *, line_user_id: str, resident_line_id: str) -> None:
+    """A family member or 民生委員 who no longer asks for the resident: their row and conversation go, and the
+    requests they made no longer point at them (the resident's own requests stay)."""
+    resident = (await session.exec(select(Resident).where(Resident.line_user_id == resident_line_id))).first()
+    p = (
+        (
+            await session.exec(
+                select(Proxy).where(Proxy.line_user_id == line_user_id.strip(), Proxy.resident_id == resident.id)
+            )
+        ).first()
+        if resident is not None
+        else None
+    )
+    if p is None:
+        raise NotFound(f"no proxy {line_user_id!r} for resident {resident_line_id!r}")
+    await session.exec(update(HelpRequest).where(col(HelpRequest.proxy_id) == p.id).values(proxy_id=None))
+    await session.exec(update(RecurringHelp).where(col(RecurringHelp.proxy_id) == p.id).values(proxy_id=None))
+    others = (
+        await session.exec(select(Proxy.id).where(Proxy.line_user_id == p.line_user_id, Proxy.id != p.id))
+    ).first()
+    if others is None:  # not a proxy for anyone else: what they were saying goes too
+        await session.exec(delete(Conversation).where(col(Conversation.line_user_id) == p.line_user_id))
+    await session.delete(p)

@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006_conversation"
-down_revision: str | Sequence[str] | None = "0004"
+down_revision: str | Sequence[str] | None = "0005_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
