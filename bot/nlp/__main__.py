@@ -35,6 +35,14 @@ def _evaluate(split: str, show_errors: bool) -> int:
     return 0
 
 
+def _tune(split: str) -> int:
+    from bot.nlp.analyzer import Analyzer
+    from bot.nlp.tune import report
+
+    print(report(Analyzer.load(), split))
+    return 0
+
+
 def _train(epochs: int) -> int:
     from bot.nlp.analyzer import _load_ginza
     from bot.nlp.classifier import train
@@ -49,9 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("classify", help="one message per stdin line → one JSON object per stdout line")
     c.add_argument("--now", help="ISO 8601 reference time (default: now, Asia/Tokyo)")
-    e = sub.add_parser("evaluate", help="scores on the test split")
-    e.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    e = sub.add_parser("evaluate", help="scores on a split (test: writers never trained on; see docs/nlp.md)")
+    e.add_argument("--split", default="test", choices=["train", "dev", "test", "holdout"])
     e.add_argument("--errors", action="store_true", help="list misclassified messages")
+    u = sub.add_parser("tune", help="replay the decision thresholds on the dev writers (docs/nlp.md)")
+    u.add_argument("--split", default="dev", choices=["dev", "train"])
     t = sub.add_parser("train", help="retrain the shipped classifier from bot/nlp/data (seeded)")
     t.add_argument("--epochs", type=int, default=14)
     args = parser.parse_args(argv)
@@ -59,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         return _classify(args.now)
     if args.cmd == "evaluate":
         return _evaluate(args.split, args.errors)
+    if args.cmd == "tune":
+        return _tune(args.split)
     return _train(args.epochs)
 
 

@@ -19,17 +19,21 @@ from spacy.tokens import Doc
 
 from bot.nlp import dates
 from bot.nlp.classifier import MODEL_DIR, Classifier, kana_reading, load_classifier
+from bot.nlp.decision import Danger, Decision, danger, decide
 from bot.nlp.masking import Masker
 from bot.nlp.normalize import standard, width
 from bot.nlp.safety import SafetyResult
 from bot.nlp.safety import check as safety_check
 from bot.nlp.types import HELP_LABELS, LABELS, Analysis
 
-# Classifier-only safety: below a rule, the model may still see an emergency or a consultation the rules
-# missed. These thresholds were set on the dev split and the hand-written sets (never on test).
-EMERGENCY_FLOOR = 0.85
-CONSULT_FLOOR = 0.60
 _URGENT = re.compile(r"今すぐ|至急|急ぎ|急いで|すぐに|すぐ来|早く|はよ|今日中|本日中|大至急|今日のうちに|なるべく早")
+# An ask for help in the sentence that names the day: 明日のゴミ出してもらえんけ (the date of a chore asked for
+# inside an emergency or a consultation), unlike 今日の昼に変な電話があった (when something happened).
+_ASK = re.compile(
+    r"(?:て|で)(?:ほしい|欲しい|もらえ|もらい|いただけ|いただき|頂け|頂き|ください|くれ|くだはら|貰え)|お願い|おねがい"
+    r"|頼み|頼め|たのめ|たのみ|いません?か|おらんか|おられませんか|いらっしゃいませんか"
+)
+_SENTENCE = re.compile(r"[^。!?\n]+")
 _CONTENT = re.compile(r"[0-9A-Za-z\u3041-\u30ff\u4e00-\u9fff]")
 
 
@@ -59,73 +63,68 @@ class Analyzer:
 
     # -------------------------------------------------------------------------------- public
     def analyze(self, text: str, now: datetime) -> Analysis:
-        std = standard(text)
-        if not _CONTENT.search(std):
-            return self._blank(text)
-        doc = self.nlp.make_doc(std)
-        return self._decide(text, std, doc, self.classifier.cats(self.nlp, doc), now)
+        return self.analyze_many([text], now)[0]
 
     def analyze_many(self, texts: Sequence[str], now: datetime) -> list[Analysis]:
         stds = [standard(t) for t in texts]
         idx = [i for i, s in enumerate(stds) if _CONTENT.search(s)]
-        docs = [self.nlp.make_doc(stds[i]) for i in idx]
-        cats = self.classifier.cats_many(self.nlp, docs)
         out: list[Analysis] = [self._blank(t) for t in texts]
-        for i, doc, c in zip(idx, docs, cats, strict=True):
-            out[i] = self._decide(texts[i], stds[i], doc, c, now)
+        for i, (_doc, cats, decision) in zip(idx, self._judge([stds[i] for i in idx]), strict=True):
+            out[i] = self._analysis(texts[i], stds[i], cats, decision, now)
         return out
 
     def mask(self, text: str) -> str:
         return self.masker.mask(text)
 
     def safety(self, text: str) -> Analysis | None:
-        """Only an emergency or a consultation (rules, then the classifier's view); None otherwise."""
+        """Only an emergency or a consultation (possible or sure); None when the message is neither."""
         std = standard(text)
         if not _CONTENT.search(std):
             return None
-        doc = self.nlp.make_doc(std)
-        rules = safety_check(std, kana_reading(doc))
-        if rules.label is None:
-            cats = self.classifier.cats(self.nlp, doc)
-            label = self._model_safety(cats, rules)
-            if label is None:
-                return None
-            return self._safety_analysis(text, label, ("model",), cats)
-        return self._safety_analysis(text, rules.label, rules.cues, None)
+        (_, cats, decision), *_ = self._judge([std])
+        if decision.label is None:
+            return None
+        return self._safety_analysis(text, std, cats, decision, None)
 
     # -------------------------------------------------------------------------------- internals
+    def _judge(self, stds: Sequence[str]) -> list[tuple[Doc, dict[str, float], Decision]]:
+        return [(doc, cats, decide(rules, d)) for doc, cats, rules, d in self.score(stds)]
+
+    def score(self, stds: Sequence[str]) -> list[tuple[Doc, dict[str, float], SafetyResult, Danger]]:
+        """Each normalised message: its doc, the classifier's probabilities, the safety cues and the danger."""
+        docs = [self.nlp.make_doc(s) for s in stds]
+        out = []
+        for s, doc, raw in zip(stds, docs, self.classifier.cats_many(self.nlp, docs), strict=True):
+            cats = {lab: float(raw.get(lab, 0.0)) for lab in LABELS}
+            out.append((doc, cats, safety_check(s, kana_reading(doc)), danger(cats)))
+        return out
+
     def _blank(self, text: str) -> Analysis:
         # empty, or only emoji / stickers / punctuation: nothing to act on
         scores = {lab: float(lab == "not_request") for lab in LABELS}
         return Analysis("not_request", 1.0, scores, None, False, width(text), ())
 
-    @staticmethod
-    def _model_safety(cats: dict[str, float], rules: SafetyResult) -> str | None:
-        top = max(cats, key=cats.__getitem__)
-        if cats["emergency"] >= EMERGENCY_FLOOR and top == "emergency" and not rules.suppressed:
-            return "emergency"
-        if cats["consult"] >= CONSULT_FLOOR and top == "consult":
-            return "consult"
-        return None
-
     def _safety_analysis(
-        self, text: str, label: str, cues: tuple[str, ...], scores: dict[str, float] | None
+        self, text: str, std: str, cats: dict[str, float], decision: Decision, now: datetime | None
     ) -> Analysis:
-        if scores is None:
-            scores = {lab: float(lab == label) for lab in LABELS}
-        urgent = label == "emergency" or "suicide" in cues
-        conf = 1.0 if cues != ("model",) else scores[label]
-        return Analysis(label, conf, scores, None, urgent, self.masker.mask(text), cues)
+        label = decision.label or "consult"
+        sure_cue = decision.cues and decision.cues[-1] != "model"
+        urgent = label == "emergency" or "suicide" in decision.cues
+        conf = 1.0 if sure_cue else max(cats[label], cats["emergency"] + cats["consult"])
+        # a help request inside an emergency or a consultation keeps its wanted date
+        when = dates.resolve(std, now) if now is not None else None
+        if when is not None and not any(
+            when.text in m.group(0) and _ASK.search(m.group(0)) for m in _SENTENCE.finditer(std)
+        ):
+            when = None
+        return Analysis(
+            label, conf, cats, when, urgent, self.masker.mask(text), decision.cues, certain=decision.certain
+        )
 
-    def _decide(self, text: str, std: str, doc: Doc, raw: dict[str, float], now: datetime) -> Analysis:
-        cats = {lab: float(raw.get(lab, 0.0)) for lab in LABELS}
-        rules = safety_check(std, kana_reading(doc))
-        if rules.label is not None:
-            return self._safety_analysis(text, rules.label, rules.cues, cats)
-        label = self._model_safety(cats, rules)
-        if label is not None:
-            return self._safety_analysis(text, label, ("model",), cats)
-        # no safety cue: the best non-safety label (the rules decide emergencies the model alone half-sees)
+    def _analysis(self, text: str, std: str, cats: dict[str, float], decision: Decision, now: datetime) -> Analysis:
+        if decision.label is not None:
+            return self._safety_analysis(text, std, cats, decision, now)
+        # no danger: the best help label or not_request
         category = max((lab for lab in LABELS if lab not in ("emergency", "consult")), key=cats.__getitem__)
         when = dates.resolve(std, now) if category in HELP_LABELS else None
         urgent = category in HELP_LABELS and (

@@ -25,7 +25,8 @@ _ANCHOR = re.compile(
     r"|(?P<rel>\d{1,2})日後"
     r"|(?P<wk>今週|来週|再来週|今度|次|この)?の?(?P<wd>[月火水木金土日])曜日?"
     r"|(?P<month>\d{1,2})月(?P<mday>\d{1,2})日"
-    r"|(?<![\d月])(?P<day>\d{1,2})日(?![間前目後中おぶ曜])"
+    # 15日 is a day of the month; 3日分, 10日ほど, 3日も, 2日続けて are durations
+    r"|(?<![\d月])(?P<day>\d{1,2})日(?![間前目後中おぶ曜分程]|ほど|くらい|ぐらい|ばかり|以上|以内|続|も|経|たっ|し)"
     r"|(?P<weekend>週末|土日)"
 )
 # Expressions that point to the past: a date right after one of these is not wanted.

@@ -43,18 +43,33 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
     survived: Counter[str] = Counter()
     pii_total: Counter[str] = Counter()
     errors: list[str] = []
+    kinds: Counter[str] = Counter()
+    kinds_caught: Counter[str] = Counter()
     for r in rows:
         a = analyzer.analyze(r["text"], datetime.fromisoformat(r["now"]))
         gold, pred = r["label"], a.category
         conf[gold, pred] += 1
+        if gold in SAFETY_LABELS:
+            kind = f"{gold}:{r.get('kind') or '?'}"
+            kinds[kind] += 1
+            # an emergency counts as caught only as an emergency; a consultation is caught when kept from
+            # volunteers (consult, or the more cautious emergency)
+            kinds_caught[kind] += pred == "emergency" if gold == "emergency" else pred in SAFETY_LABELS
         if gold != pred:
-            errors.append(f"{gold:>13} → {pred:<13} {r['text'][:70]}")
+            tag = " (possible)" if pred == "emergency" and not a.certain else ""
+            errors.append(f"{gold:>13} → {pred:<13} {r['text'][:70]}{tag}")
         gw, pw = r["when"], a.when
         g_date = gw["date"] if gw else None
         p_date = pw.date if pw else None
         date_ok += g_date == p_date
-        when_ok += (gw is None and pw is None) or (
-            gw is not None and pw is not None and (gw["date"], gw["time"], gw["part"]) == (pw.date, pw.time, pw.part)
+        when_ok += (
+            (gw is None and pw is None)
+            or (r.get("when_partial") and gw is not None and pw is not None and gw["date"] == pw.date)
+            or (
+                gw is not None
+                and pw is not None
+                and (gw["date"], gw["time"], gw["part"]) == (pw.date, pw.time, pw.part)
+            )
         )
         if gw:
             dated += 1
@@ -82,6 +97,9 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         per_label[lab] = {"precision": prec, "recall": rec, "f1": f1, "support": tp + fn}
     em_total = sum(conf["emergency", p] for p in LABELS)
+    ordinary = [g for g in LABELS if g not in SAFETY_LABELS]
+    ordinary_total = sum(conf[g, p] for g in ordinary for p in LABELS)
+    help_total = sum(conf[g, p] for g in HELP_LABELS for p in LABELS)
     return {
         "split": split,
         "messages": n,
@@ -90,6 +108,16 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
         "confusion": {g: {p: conf[g, p] for p in LABELS} for g in LABELS},
         "emergency_recall": conf["emergency", "emergency"] / em_total if em_total else 1.0,
         "safety_to_help": sum(conf[g, p] for g in SAFETY_LABELS for p in HELP_LABELS),
+        # what reaches volunteers or is dropped although it was an emergency or a consultation
+        "safety_leaks": sum(conf[g, p] for g in SAFETY_LABELS for p in (*HELP_LABELS, "not_request")),
+        "help_called_emergency": sum(conf[g, "emergency"] for g in HELP_LABELS) / help_total if help_total else 0.0,
+        "ordinary_called_emergency": (
+            sum(conf[g, "emergency"] for g in ordinary) / ordinary_total if ordinary_total else 0.0
+        ),
+        "ordinary_kept_from_volunteers": (
+            sum(conf[g, p] for g in ordinary for p in SAFETY_LABELS) / ordinary_total if ordinary_total else 0.0
+        ),
+        "kinds": {k: (kinds_caught[k], kinds[k]) for k in sorted(kinds)},
         "date_accuracy": date_ok / n,
         "date_accuracy_dated": dated_ok / dated if dated else 1.0,
         "dated_messages": dated,
@@ -116,11 +144,19 @@ def report(res: dict[str, Any]) -> str:
         f"accuracy                      {res['accuracy']:.4f}",
         f"emergency recall              {res['emergency_recall']:.4f}",
         f"emergency/consult → help      {res['safety_to_help']}",
+        f"emergency/consult → help/none {res['safety_leaks']}",
+        f"help called emergency         {res['help_called_emergency']:.4f}",
+        f"help/none called emergency    {res['ordinary_called_emergency']:.4f}",
+        f"help/none kept from volunteers {res['ordinary_kept_from_volunteers']:.4f}",
         f"date accuracy (all messages)  {res['date_accuracy']:.4f}",
         f"date accuracy (gold dated)    {res['date_accuracy_dated']:.4f}  ({res['dated_messages']} messages)",
         f"when exact (date+time+part)   {res['when_exact']:.4f}",
         f"personal data in masked text  {res['pii_survived'] or 'none'} survived of {res['pii_total']}",
     ]
+    if res["kinds"]:
+        out += ["", "recall by kind (emergency: caught as emergency; consult: kept from volunteers):"]
+        for k, (caught, total) in res["kinds"].items():
+            out.append(f"  {k:<28}{caught:4d} / {total:<4d} {caught / total:.3f}")
     if res["errors"]:
         out += ["", "errors:"] + res["errors"]
     return "\n".join(out)

@@ -34,11 +34,15 @@ _PHONE = re.compile(
     r")(?![\d])"
 )
 _NUM = r"\d+"
+# Addresses are also written in kanji numerals (四丁目二十番八号); only with 丁目/番地/番…号 around them,
+# so 一番 (the most) stays.
+_KNUM = r"(?:\d+|[〇一二三四五六七八九十百]+)"
 _ADDRESS = re.compile(
     r"(?:[\u4e00-\u9fff\u30a0-\u30ffヶケ]{1,8}?)?"  # town name just before the numbers (長町, 泉野町)
     r"(?:"
-    rf"{_NUM}丁目(?:\s?{_NUM}(?:番地?|-|の))?(?:\s?{_NUM}(?:号|番地?)?)?(?:-{_NUM})?"
-    rf"|{_NUM}番地(?:の{_NUM})?(?:-{_NUM})?"
+    rf"{_KNUM}丁目(?:\s?{_KNUM}(?:番地?|-|の))?(?:\s?{_KNUM}(?:号|番地?)?)?(?:-{_NUM})?"
+    rf"|{_KNUM}番地(?:の{_KNUM})?(?:-{_NUM})?"
+    rf"|{_KNUM}番{_KNUM}号"
     rf"|{_NUM}番{_NUM}号?"
     rf"|{_NUM}-{_NUM}(?:-{_NUM})?(?![\d日人個回時月年分本枚歳])"
     r")"
@@ -94,7 +98,7 @@ class Masker:
     def _address_repl(m: re.Match[str]) -> str:
         s = m.group(0)
         # "10日" or "3-4人" are not addresses; the regexes above only fire on 丁目/番/号/1-2-3 forms
-        return ADDRESS if re.search(r"\d", s) else s
+        return ADDRESS if re.search(r"[\d〇一二三四五六七八九十]", s) else s
 
     def _mask_names(self, text: str) -> str:
         doc = self._tokenize(text)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-# cue tag → pattern; tags are documented in docs/nlp.md and used by the bot to pick whom to call.
+# Named sub-patterns and windows the rules file uses as {NAME}. A window is how far apart two parts of a cue
+# may be: within a particle or two, a short phrase, a clause, a sentence (never across 。!?).
 _PERSON = (
     r"(?:夫|妻|主人|旦那|家内|母|父|祖母|祖父|ばあちゃん|じいちゃん|おばあちゃん|おじいちゃん|おばあさん|おじいさん"
     r"|息子|娘|嫁|兄|姉|弟|妹|家族|わたし|私|あたし|隣の[^。]{0,8}?さん|近所の人|隣の人|誰か)"
@@ -22,136 +24,64 @@ _CANNOT = (
     r"|起きれない|立てなくな|動けなくな|痛くて動|身動きが取れない|這って|骨が折れ|骨折した"
     r"|動けません|起きられません|立てません|起き上がれません)"
 )
-
-EMERGENCY: dict[str, str] = {
-    "fall": (
-        rf"{_FALL_EVENT}[^。!?]{{0,18}}?{_CANNOT}"
-        rf"|{_FALL_EVENT}[^。!?]{{0,12}}?(?:頭を打|頭打|血が)"
-        rf"|(?:さっき|たった今|今|先ほど)[^。!?、]{{0,8}}?{_FALL_EVENT}"
-        rf"|{_CANNOT}[^。!?]{{0,6}}?(?:助けて|救急車|早く来て|来て)"
-        rf"|床から{_CANNOT}"
-        rf"|(?:助けて|来て|誰か)[^。!?]{{0,8}}?{_CANNOT}"
-        r"|変な(?:方|ほう|向き)に曲が"
-        r"|(?:打って|ひねって|ぶつけて|くじいて)[^。!?]{0,6}?(?:動けない|立てない|起きられない|起き上がれない|歩けない)"
-        r"|痛くて(?:動けない|起きられない|起き上がれない|立てない)(?!ので|から|さけ|し、|けど|ため)"
-        r"|(?:風呂|浴槽|湯船|トイレ)から(?:出られない|出られん|出れない|出れん|上がれない)"
-        r"|(?:足|体|からだ)に力が入らない"
-    ),
-    "unconscious": (
-        r"(?:揺すって|ゆすって|叩いて|呼んで)も(?:起きない|起きん|おきない|おきん)|(?:夫|妻|主人|母|父|ばあちゃん|じいちゃん|祖母|祖父|家族|息子|娘|声をかけ|呼びかけ|呼んで|揺すって)"
-        r"[^。!?]{0,14}?反応が(?:ない|ありません|弱)|返事が弱|返事がない|返事をしない|意識がない|意識が(?:もうろう|朦朧|おかしい)|呼んでも(?:起きない|答えない|こたえん"
-        r"|こたえない|反応がない|返事)|ぐったり|目を開けない|目を開けん|息をしていない|息してない|息をしてない"
-    ),
-    "collapse": (
-        rf"{_PERSON}[がは]?[^。!?]{{0,10}}?倒れ(?:た(?!ら)|ている|てる|て(?!も))(?!そう|ない)"
-        r"|^倒れ(?:た|ている|て)"
-    ),
-    "chest_pain": r"胸[がのもは]?[^。!?]{0,6}?(?:痛|苦し|しめつけ|締め付け|ぎゅ|圧迫|おかしい)|胸を押さえ|冷や汗が(?:すごい|止まら|出)|冷汗",
-    "breathing": r"息が(?:でき|苦し|吸え|しづら|しにく|止ま|ヒューヒュー)|呼吸が(?:おかし|苦し|でき|止ま|荒)|息苦し",
-    "stroke": (
-        r"ろれつ|呂律|顔がゆがん|顔が歪ん|片方の手足|手足がしびれ|手がしびれ|言葉が(?:出てこない|出ない|"
-        r"うまく出|出ん|出てこん)"
-        r"|急に(?:しゃべれ|話せ)|力が入らない"
-    ),
-    "bleeding": r"(?:タオル|服|床|布団|シーツ)が(?:真っ赤|血)|血だらけ|血まみれ|血を吐|吐血|下血|血が(?:止まらない|止まらん|いっぱい|たくさん|ぼたぼた|どくどく|噴|すごい)|出血が(?:ひど|止まら|多)",
-    "fire": (
-        r"火事(?!に(?:なら|気をつけ)|が心配|の(?:夢|ニュース|用心))|火が出|火が上が|火の手|燃えている|燃えてる|"
-        r"燃えた|燃え(?:出|始|移)"
-        r"|煙(?:の)?(?:におい|匂い|臭い|臭)|火が消え(?:ない|ん)|油に火|煙が(?:出|充満|もくもく|上が|あが)|焦げくさ|焦げ臭|(?:に|へ)火がつい|火花"
-    ),
-    "gas": r"ガス(?:が|の)?(?:臭|匂|におい|漏|もれ)|ガス臭|ガス[^。!?]{0,12}?(?:くさい|臭い|におい|匂い|におう|匂う)",
-    "intruder": (
-        r"知らない(?:人|男|女|者)が[^。!?]{0,12}?(?:入っ|はいっ|入ろう|はいろう|いる|おる|庭|にわ|家|いえ|中|"
-        r"なか|玄関|窓)"
-        r"|泥棒(?!が(?:怖|心配)|に入られないよう|対策|よけ)|強盗|侵入|不審者が|不審な人が|窓を割"
-        r"|(?:鍵|かぎ|ドア|戸|窓)が(?:壊され|こわされ|割られ)|荒らされ|空き巣|泥棒に入られ"
-        r"|(?:鍵|かぎ|ドア|戸)を(?:壊|こわ|こじ)[^。!?]{0,4}?(?:そう|うと|とし)|ガチャガチャされ|鍵をガチャガチャ|(?:家|部屋|へや|いえ)の(?:中|なか)に(?:誰か|だれか|知らない)"
-        r"|勝手に(?:家|部屋|中)に入って"
-        r"|誰か(?:が)?[^。!?]{0,10}?(?:入って|入ろう|こじ開け)|誰かが[^。!?]{0,10}?(?:いる|おる)|こじ開け"
-        r"|(?:物音|足音)が[^。!?]{0,8}?(?:怖|こわ)"
-        r"|知らない(?:人|男|女)が[^。!?]{0,12}?(?:大声|叩|ドンドン|怒鳴|どなっ)"
-    ),
-    "sudden_immobility": rf"{_PERSON}[がは]?[^。!?]{{0,12}}?(?:動かなくなっ|動かんようになっ|動かないようになっ|動けなくなっ)"
-    r"(?!て(?:から|以来))",
-    "seizure": r"けいれん|痙攣|ひきつけ|引きつけ|白目",
-    "fever": r"熱が(?:39|4\d)度|高熱で[^。!?]{0,6}?(?:ぐったり|うわごと|動け)|うわごと",
-    "missing": rf"{_PERSON}[がは]?[^。!?]{{0,10}}?(?:どこにもおら|どこにもい(?:ない|ません)|行方不明|帰ってこ(?:ない|ん)|見当たらない)",
-    "overdose": r"薬を?[^。!?]{0,8}?(?:多く|たくさん|大量に|いっぱい|まとめて)飲ん|薬を?飲みすぎ|薬の飲みすぎ",
-    "choking": r"(?:喉|のど|ノド)に[^。!?]{0,6}?(?:詰ま|つま)|窒息",
-    "faint": (
-        r"気を失|気絶|失神|目の前が(?:真っ暗|まっくら)|急に[^。!?]{0,12}?(?:立てない|動けない|起きられない|"
-        r"立てなくな)"
-        r"|めまいで(?:立て|動け)|頭が(?:割れ|ものすごく|激しく|すごく)[^。!?]{0,4}?痛"
-    ),
-    "burn": r"大やけど|大火傷|やけどが(?:ひどい|ひどく)|ひどいやけど|熱湯を?かぶ|お湯をかぶ",
-    "drowning": r"溺れ|おぼれ|(?:風呂|湯船|浴槽)で沈",
-    "ambulance": (
-        r"救急車(?:を|、)?(?:呼んで|お願い|来て|呼ん|!|$)|119番?(?:して|を|に|お願い)|110番(?:して|を|に|"
-        r"お願い)"
-    ),
+_K_CANNOT = (
+    r"(?:おきられ(?:ない|ん|ません)|おきれ(?:ない|ん)|おきあがれ(?:ない|ん|ません)|たて(?:ない|ん|ません)|"
+    r"たちあがれ(?:ない|ん)"
+    r"|うごけ(?:ない|ん|ません)|うごかん|うごかない|あるけ(?:ない|ん))"
+)
+ADJACENT, PHRASE, CLAUSE, SENTENCE = 4, 8, 14, 24
+WINDOWS: dict[str, str] = {
+    "ADJ": f"[^。!?]{{0,{ADJACENT}}}?",
+    "ADJ_NO_COMMA": f"[^。!?、]{{0,{ADJACENT}}}?",
+    "NEAR": f"[^。!?]{{0,{PHRASE}}}?",
+    "NEAR_NO_COMMA": f"[^。!?、]{{0,{PHRASE}}}?",
+    "CLAUSE": f"[^。!?]{{0,{CLAUSE}}}?",
+    "SENTENCE": f"[^。!?]{{0,{SENTENCE}}}?",
 }
+MACROS: dict[str, str] = {"PERSON": _PERSON, "FALL_EVENT": _FALL_EVENT, "CANNOT": _CANNOT, "K_CANNOT": _K_CANNOT}
+RULES_FILE = Path(__file__).resolve().parent / "data" / "safety_rules.tsv"
+_NAME = re.compile(r"\{([A-Z_]+)\}")
 
-CONSULT: dict[str, str] = {
-    "scam": (
-        r"(?:怪しい|不審な|知らない)(?:男|人|車)が[^。]{0,12}?(?:うろうろ|うろつ|見張|狙)|"
-        r"(?:お金|現金|カード|通帳)[^。]{0,12}?(?:取りに来|受け取りに来)|(?:人|者)が[^。]{0,4}?(?:取りに|受け取りに)来"
-        r"|(?:業者|セールス|訪問|知らない人|知らん人)[^。]{0,24}?契約|会社のお金|お金をなくした|犯罪に(?:使われ|関わ|利用)|口座が[^。]{0,8}?(?:凍結|犯罪)|裁判|訴え(?:られ|る|ます)|訴訟|差し押さえ|差押|未納|延滞金|法的(?:措置|手続)|有料サイト|登録料|必ず儲|"
-        r"儲かる話|投資の(?:話|勧誘)|しつこい勧誘|強引な勧誘|クーリングオフ|(?:床下|シロアリ|屋根)[^。]{0,6}?点検|"
-        r"詐欺|サギ|オレオレ|還付金|架空請求|振り込め|振込め|ふりこめ|キャッシュカード[^。]{0,12}?(?:預か|渡|"
-        r"取りに|暗証)"
-        r"|暗証番号を(?:聞かれ|教え|言われ)|名乗[^。]{0,20}?(?:電話|人|男|女)|(?:を|と)名乗|"
-        r"当選し[^。]{0,15}?(?:払|振|手数料)"
-        r"|未払い|(?:お金|金)を?使い込|(?:変な|怪しい|身に覚えのない|高額な?|知らない会社から|"
-        r"不審な)[^。]{0,10}?請求|身に覚えのない|訪問販売|押し売り|点検商法|無料点検"
-        r"|契約(?:を)?させられ|強引に契約|買わされ|高額な?(?:契約|請求|工事)|解約でき|定期購入|(?:怪しい|変な|"
-        r"不審な)電話"
-        r"|(?:お金|金)を?(?:振り込|振込|払え|用意し)[^。]{0,8}?(?:言われ|と言|電話)|(?:お金|"
-        r"万円)[^。]{0,6}?いる(?:と|って)"
-        r"|事故を起こし|示談|覚えのない|代金を払え|送り付け|懸賞|浄水器|架空|フィッシング|"
-        r"ATM[^。]{0,10}?(?:って|と)(?:言われ|電話)|(?:電話|言われ)[^。]{0,15}?ATM|"
-        r"コンビニで[^。]{0,6}?(?:カード|電子マネー)|(?:保険料|医療費|税金)が?(?:戻|返)"
-        r"|(?:今すぐ|すぐに)工事|(?:カード|通帳)を?(?:預か|取りに)"
-    ),
-    "money": (
-        r"家賃を?[^。]{0,6}?(?:ため|溜め)|出ていけと言われ|年金が残ら|お金を貸して|お金の管理ができ|金銭管理|滞納|(?:電気|ガス|水道)を?止め(?:られ|る)|食べる(?:もの|物|もん)(?:が|も)ない|"
-        r"生活が(?:苦し|できない)|(?:家賃|電気代|ガス代|水道代|灯油代|医療費|治療費|税金|保険料|お金|年金|生活費)"
-        r"[がをも]?[^。]{0,6}?(?:払えな|払えん|払えず|足りな|足りん|足らん|少なくて)"
-        r"|お金が(?:もう)?(?:ない|なく|足りな)|借金|返済|返せ(?:ない|ん)|支払いができ(?:ない|ん|ず)|支払えな|支払えん|払えなくな|お金が(?:ない|"
-        r"なく|足りな)|やっていけ(?:ない|ん)|生活費が(?:ない|なく|足りな)|お金に困|お金のこと|貯金が(?:底|ない|"
-        r"なく)|生活保護|ご飯も食べられ|食べる物がない"
-    ),
-    "abuse": (
-        r"ばかにされ|馬鹿にされ|バカにされ|暴言|ののしられ|罵られ|虐待|叩かれ|たたかれ|殴られ|蹴られ|暴力|手をあげられ|手を上げられ|怒鳴られ|怒鳴り声|泣き叫|叩く音"
-        r"|(?:ご飯|食事)を?(?:もらえない|もらえん|くれない|させてもらえ)|(?:年金|お金|"
-        r"通帳)を[^。]{0,4}?(?:取られ|とられ|勝手に)"
-        r"|勝手に使われ|閉じ込め|きつく(?:当たられ|言われ)|いじめられ|無視され|(?:ご飯|食事)を?作ってもらえ"
-        r"|お金を持っていかれ|お金を持っていって|取り上げられ|(?:通帳|印鑑|年金|お金|カード)[^。]{0,12}?返して(?:くれない|くれん|もらえない|もらえん)|自由に使えない|つねられ|放っておかれ|外に出してもらえ"
-    ),
-    "dementia": (
-        r"認知症|ぼけて|ボケて|ぼけた|物忘れ|もの忘れ|同じこと(?:を)?(?:何度|ばっかり|ばかり)|徘徊|道に迷|計算ができな|同じ話(?:ばっかり|ばかり|を何度)|さっき(?:言った|聞いた)こと(?:も|を)?忘れ|同じ請求を|何回も払|"
-        r"(?:外|そと)(?:に|へ)出ようと|出て(?:行|い)こうと|思い出せ(?:ない|ん)|どこに置いたか|何を食べたか|"
-        r"家に帰れな|夜中に(?:家を|外に|外へ)?出て(?:いこう|行こう|いく|行く|いって|行って|いっ|行っ)|"
-        r"連れて帰ってもら|警察に保護|同じ物を何度も|同じ(?:物|もの)(?:ばかり|ばっかり)|日にちがわからな|(?:顔|名前)(?:も|が)?(?:わから|分から)|"
-        r"帰り道がわからな"
-        r"|(?:財布|通帳|お金)を?(?:盗られ|とられ|取られ|盗まれ)たと(?:言|いう)|(?:消し|閉め|飲み)忘れ(?:る|が|"
-        r"の)?[^。]{0,6}?(?:増え|多|ひど)|忘れっぽ|記憶が"
-    ),
-    "care_insurance": (
-        r"介護に疲れ|介護疲れ|介護が(?:つらい|辛い|大変|限界|しんどい)|介護で(?:疲れ|限界)|"
-        r"介護保険|要介護|要支援|介護認定|認定(?:を|の)?(?:受け|申請|調査)|ケアマネ|デイサービス|デイケア|"
-        r"ショートステイ"
-        r"|ヘルパー(?:さん)?(?:に来て|を頼|を使|の利用|を利用|に来てもら)|訪問介護|介護サービス|施設に入|老人ホーム"
-        r"|地域包括|介護ベッド|福祉用具|入所|ヘルパー(?:さん)?を?(?:お願い|頼み|頼め)|介護(?:の)?(?:相談|サービス)"
-    ),
-    "depression": r"生きる(?:気力|意味|希望)が(?:ない|なくな)|何をしても楽しくない|気力がない|気分が沈|眠れない日が続|眠れん日が続",
-    "suicide": (
-        r"生きていたくない|生きたくない|生きとうない|死にたい|死にたく|死んでしまいたい|死んだ方が|死んだほうが|死のう|自殺|消えたい|消えてしまいたい|"
-        r"いなくなりたい"
-        r"|生きていても|生きとっても|生きてても|生きる(?:のが|意味)|生きているのが(?:つら|辛)|生きとるのが(?:つら|辛)"
-        r"|生きていくのが(?:つら|辛|しんど)|終わりにしたい|楽になりたい|首をつ|飛び降り|いなくなった(?:方|ほう)がいい|いない(?:方|ほう)がいい"
-        r"|生きとるのが(?:しんど|いや)|生きているのが(?:しんど|いや)|死んだら楽"
-    ),
-}
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One line of the rules file."""
+
+    script: str  # "written" | "kana"
+    label: str  # "emergency" (sure) | "possible" (a possible emergency) | "consult"
+    tag: str
+    pattern: str  # as written in the file
+    example: str
+    regex: re.Pattern[str]
+
+
+def expand(pattern: str) -> str:
+    return _NAME.sub(lambda m: {**WINDOWS, **MACROS}[m.group(1)], pattern)
+
+
+def load_cues(path: Path = RULES_FILE) -> list[Cue]:
+    cues = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        script, label, tag, pattern, example = ([*line.split("\t"), ""])[:5]
+        if script not in ("written", "kana") or label not in ("emergency", "possible", "consult"):
+            raise ValueError(f"{path.name} line {n}: bad script or label")
+        cues.append(Cue(script, label, tag, pattern, example, re.compile(expand(pattern))))
+    return cues
+
+
+CUES = load_cues()
+
+
+def _by_tag(script: str, label: str) -> dict[str, re.Pattern[str]]:
+    """One alternation per tag, in file order (the first tag that fires is reported first)."""
+    parts: dict[str, list[str]] = {}
+    for c in CUES:
+        if c.script == script and c.label == label:
+            parts.setdefault(c.tag, []).append(expand(c.pattern))
+    return {tag: re.compile("|".join(ps)) for tag, ps in parts.items()}
+
 
 _SENTENCE = re.compile(r"[^。!?\n]+[。!?\n]*")
 # "it is over / it was nothing": a cue before one of these in the same sentence is dropped
@@ -177,6 +107,11 @@ _AFTER_NEG = re.compile(
     r"|ません)"
     # hypothetical or feared, right after the cue: 転んだら, 転びそう, 燃えないように, ガス漏れかもしれない
     r"|^.?(?:ないよう|んよう|ように|そう|たら|と危|と困|ないか|か心配|かもしれ)"
+    # a feared or supposed event a few words on: 火事にでもなったら, 倒れた折に, 倒れたときに, 火事が怖い
+    r"|^[^。!?]{0,6}?(?:になったら|でもなったら|(?:た|る)(?:折|とき|時|場合|際)|が怖|がこわ|のが怖|が心配)"
+    # a question about the service, or "or something": 救急車を呼んでもらえるのか, ガス漏れでもしとるんか
+    r"|^[^。!?]{0,8}?(?:もらえる|貰える|貰へる|もらう|くれる|いただける|頂ける)(?:の|ん|か|こと|が)"
+    r"|^[^。!?]{0,2}?でも(?:し|あっ|なっ|起き)"
 )
 _BEFORE_NEG = re.compile(
     r"(?:(?<!もし)もし(?!もし|も)|(?<!もし)もしも(?!し)|万一|万が一|ないように|予防|防止|訓練|心配なので)[^。!?]{0,12}$"
@@ -190,11 +125,18 @@ class SafetyResult:
     label: str | None  # "emergency", "consult" or None
     cues: tuple[str, ...]
     suppressed: tuple[str, ...]  # emergency cues seen but dropped as past, negated or hypothetical
+    certain: bool = True  # False when only a "possible" cue fired: 119 shown, one question asked
+
+    @property
+    def suppressed_danger(self) -> bool:
+        """A danger word was read but set aside (去年転んだ, 転ばんように, 火の用心)."""
+        return bool(self.suppressed)
 
 
 @dataclass(frozen=True)
 class _Rules:
     emergency: dict[str, re.Pattern[str]]
+    possible: dict[str, re.Pattern[str]]
     consult: dict[str, re.Pattern[str]]
     fine: re.Pattern[str]
     past: re.Pattern[str]
@@ -203,10 +145,6 @@ class _Rules:
     before_neg: re.Pattern[str]
     alarm: re.Pattern[str]
     past_mention: re.Pattern[str]
-
-
-def _compile(d: dict[str, str]) -> dict[str, re.Pattern[str]]:
-    return {k: re.compile(v) for k, v in d.items()}
 
 
 # A past event mentioned without a present state (去年階段から落ちてから足が弱くなって): the classifier alone
@@ -222,110 +160,36 @@ _PREVENT = re.compile(
 )
 # A feared or supposed event (倒れたらどうしよう, 転んでも誰も気づかん): the classifier alone must not call it
 # an emergency either.
+# A pain of the heart, not of the chest: 寂しさが胸に来る, 胸が痛む、体じゃなくて気持ちの方 (a chest cue in such a
+# message is set aside, so the classifier alone decides, and must be surer).
+_FEELING = re.compile(
+    r"寂し|さみし|さびし|淋し|思い出|おもいだ|悲し|かなし|切な|恋し|病(?:気)?(?:では|じゃ|や)(?:無|な)|体(?:じゃ|では)な"
+    r"|からだ(?:じゃ|では)な|気持ち|きもち"
+)
+_FEELING_TAGS = ("chest_pain",)
+
 _HYPO_MENTION = re.compile(
     r"(?:倒れ|たおれ|転ん|ころん|転倒|転ば|ころば|火事|かじ|ガス|がす|泥棒|どろぼう)[^。!?]{0,4}?"
     r"(?:たら|ても|ないか|ないよう|んよう|と思うと|とおもうと|かもしれ|が心配|がしんぱい|のが怖|のがこわ)"
 )
 
 WRITTEN = _Rules(
-    _compile(EMERGENCY), _compile(CONSULT), _FINE, _PAST, _NOW_ONLY, _AFTER_NEG, _BEFORE_NEG, _ALARM, _PAST_MENTION
+    _by_tag("written", "emergency"),
+    _by_tag("written", "possible"),
+    _by_tag("written", "consult"),
+    _FINE,
+    _PAST,
+    _NOW_ONLY,
+    _AFTER_NEG,
+    _BEFORE_NEG,
+    _ALARM,
+    _PAST_MENTION,
 )
 
-# The same cues over the hiragana reading of the message (SudachiPy readings), so that hiragana-only and
-# voice-input spellings the lexicon in `normalize` does not know are still caught.
-_K_CANNOT = (
-    r"(?:おきられ(?:ない|ん|ません)|おきれ(?:ない|ん)|おきあがれ(?:ない|ん|ません)|たて(?:ない|ん|ません)|"
-    r"たちあがれ(?:ない|ん)"
-    r"|うごけ(?:ない|ん|ません)|うごかん|うごかない|あるけ(?:ない|ん))"
-)
-KANA_EMERGENCY: dict[str, str] = {
-    "fall": rf"(?:ころん|てんとう|すべっ|おち|こけ|たおれ|しりもち)[^。!?]{{0,18}}?{_K_CANNOT}"
-    rf"|(?:たすけ|きて|だれか)[^。!?]{{0,8}}?{_K_CANNOT}|{_K_CANNOT}[^。!?]{{0,6}}?(?:たすけ|はやくきて)"
-    r"|へんな(?:ほう|かた|むき)にまが"
-    rf"|(?:うって|ひねって|ぶつけて)[^。!?]{{0,6}}?{_K_CANNOT}",
-    "unconscious": (
-        r"(?:ゆすって|たたいて|よんで)も(?:おきない|おきん)|(?:こえをかけ|よびかけ|よんで|ゆすって|おっと|つま|はは|ちち|しゅじん)[^。!?]{0,14}?はんのうが(?:ない|ねえ|よわ)"
-        r"|へんじがよわ|いき(?:を)?し(?:とらん|てない|ていない)|へんじが(?:ない|ねえ)|へんじせん|いしきが(?:ない|もうろう)|"
-        r"めをあけ(?:ない|ん)|ぐったり|いきをしてない|いきしてない"
-        r"|よんでも(?:おきない|おきん|こたえ|へんじ)"
-    ),
-    "collapse": (
-        r"(?:ひと|だれか|おっと|つま|しゅじん|はは|ちち|ばあちゃん|じいちゃん|おばあちゃん|おじいちゃん|かない|むすこ|"
-        r"むすめ)[がは]"
-        r"[^。!?]{0,8}?たおれ(?:た(?!ら)|て(?!も)|とる|とっ|ている)(?!そう|ない)"
-    ),
-    "chest_pain": r"むね(?:が|の|も)?[^。!?]{0,4}?(?:いた|くるし|しめつけ|ぎゅ)|むねをおさえ|ひやあせが",
-    "overdose": r"くすりを?[^。!?]{0,8}?(?:おおく|たくさん|たいりょうに|いっぱい|まとめて)のん|のみすぎ",
-    "choking": r"のどに[^。!?]{0,6}?つま|ちっそく",
-    "faint": (
-        r"きをうしな|きぜつ|しっしん|めのまえがまっくら|きゅうに[^。!?]{0,12}?(?:たてない|たてん|うごけない|"
-        r"うごけん|おきられ)"
-        r"|めまいで(?:たて|うごけ)|あたまが(?:われ|ものすごく|はげしく)[^。!?]{0,4}?いた"
-    ),
-    "burn": r"おおやけど|やけどがひど|ひどいやけど|ねっとうを?かぶ|おゆをかぶ",
-    "drowning": r"おぼれ|(?:ふろ|ゆぶね|よくそう)でしず",
-    "cannot_move": (
-        r"(?:ふろ|よくそう|ゆぶね|といれ)から(?:でられ(?:ない|ん)|でれ(?:ない|ん)|あがれ(?:ない|ん))|(?:あし|"
-        r"からだ)にちからがはいら"
-    ),
-    "breathing": r"いきが(?:でき|くるし|すえ|うまくすえ|とま)|こきゅうが(?:おかし|くるし|でき|とま)|いきぐるし",
-    "stroke": r"ろれつ|ことばがでて(?:こない|こん|こなく)|てあしがしびれ|てがしびれ|かたほうのてあし|かおがゆがん",
-    "sudden_immobility": r"(?:ばあちゃん|じいちゃん|おっと|つま|はは|ちち|しゅじん)[がは]?[^。!?]{0,12}?"
-    r"(?:うごかなくなっ|うごかんようになっ|うごけなくなっ)(?!て(?:から|いらい))",
-    "seizure": r"けいれん|ひきつけ|しろめ",
-    "fever": r"うわごと|ねつが(?:39|4\d)ど",
-    "missing": r"(?:ばあちゃん|じいちゃん|おっと|つま|はは|ちち|しゅじん|おかあさん|おとうさん)[がは]?[^。!?]{0,10}?"
-    r"(?:どこにもおら|どこにもいな|ゆくえふめい|かえってこ)",
-    "bleeding": r"ちだらけ|ちまみれ|(?:たおる|ふく|ゆか)がまっか|ちをはい|とけつ|ちが(?:とまらない|とまらん|いっぱい|たくさん|どくどく)",
-    "fire": (
-        r"かじ(?:だ|や|です|じゃ|!|$|[ 、。!?])|ひがきえ(?:ない|ん)|ひがで(?:た|て|とる)|もえうつ|ひがあがっ|"
-        r"ひがつい(?:た|とる)|もえて(?:いる|る|おる|とる)|もえとる"
-        r"|けむりが(?:で|じゅうまん|もくもく|あが)|けむり(?:の)?(?:におい|くさ)|こげくさ"
-    ),
-    "gas": r"がす(?:の|が)?(?:くさ|におい|にお|もれ|もれて)|がすくさ|がす[^。!?]{0,12}?(?:くさい|におい|におう)",
-    "intruder": (
-        r"(?:しらん|しらない)(?:ひと|おとこ|おんな|もの)が|どろぼうが(?:はい|おる|いる)|ごうとう|しんにゅう|"
-        r"ふしんしゃが"
-        r"|だれか[^。!?]{0,10}?はいって(?:き|こよう)|(?:ものおと|あしおと)が[^。!?]{0,8}?こわ"
-        r"|かぎがこわされ|あらされ|あきす|どろぼうにはいられ|かぎを(?:こわ|こじ)|(?:いえ|へや)のなかにだれか|まどをわ|かってに(?:いえ|へや|なか)に"
-    ),
-}
-KANA_CONSULT: dict[str, str] = {
-    "scam": (
-        r"(?:ぎょうしゃ|せーるす|しらないひと|しらんひと)[^。]{0,24}?けいやく|とりにくる|かいしゃのおかね|はんざいに(?:つかわれ|かかわ)|さいばん|うったえ(?:られ|る)|そしょう|みのう|さしおさえ|ゆうりょうさいと|かならずもうか|"
-        r"じこをおこし|じだん|おぼえのない|(?<![うくあ])さぎ(?!ょう)|おれおれ|かんぷきん|ふりこめ|ふりこんで|"
-        r"(?:を|と)なの(?:る|って|り)|みはらい|せいきゅう(?:しょ|はがき)"
-        r"|ほうもんはんばい|おしうり|けいやく(?:を)?させられ|かわされ|あんしょうばんごう|きゃっしゅかーど|"
-        r"かーどを(?:あずか|とりに|わたし)|とうせんし"
-    ),
-    "money": (
-        r"ねんきんがのこら|おかねをかして|しはらいができ(?:ない|ん)|しゃっきん|へんさい|(?:やちん|でんきだい|とうゆだい|ぜいきん|"
-        r"おかね)が?[^。]{0,4}?(?:はらえ(?:ない|ん)|たりな|たらん)"
-        r"|ちょきんが|せいかつがくるし|せいかつほご|おかねが(?:もう)?(?:ない|なく)|おかねのかんり|たべる(?:もの|もん)(?:が|も)ない"
-    ),
-    "abuse": (
-        r"ばかにされ|ののしられ|かえしてくれ(?:ない|ん)|とりあげられ|ぎゃくたい|たたかれ|なぐられ|(?<![かさあ])けられ|どなられ|どなりごえ|なきさけ|"
-        r"ぼうりょく|てをあげられ|ごはんを(?:つくって)?もらえ"
-    ),
-    "dementia": (
-        r"にんちしょう|ものわすれ|おなじこと(?:を)?(?:なんど|ばっかり|ばかり)|はいかい|みちにまよ|"
-        r"おなじはなし(?:ばっかり|ばかり|をなんど)|さっき(?:いった|きいた)こと(?:も|を)?わすれ|けいさんができな|おもいだせ(?:ない|ん)|そとにでようと|でていこうと|おなじもの(?:ばかり|ばっかり)|そとにでていって|ぼけて|(?:よなかに|いえを)[^。]{0,4}?でて(?:いっ|ゆ|い)|つれてかえってもら"
-    ),
-    "care_insurance": (
-        r"かいごにつかれ|かいごづかれ|かいごが(?:つらい|たいへん|げんかい|しんどい)|"
-        r"かいごほけん|ようかいご|ようしえん|かいごにんてい|けあまね|でいさーびす|しせつにはい|ろうじんほーむ|"
-        r"ほうかつ"
-    ),
-    "depression": r"いきる(?:きりょく|いみ|きぼう)が(?:ない|なくな)|なにをしてもたのしくない|きりょくがない|きぶんがしず",
-    "suicide": (
-        r"いきていたくない|いきたくない|いきとうない|いなくなった(?:ほう|かた)がいい|いない(?:ほう|かた)がいい|しにたい|しにたく|しんだほうが|きえたい|"
-        r"きえてしまいたい|いなくなりたい|いきとっても|いきていても|いきてても"
-        r"|(?:いきる|いきとる|いきている|いきていく)のが(?:つら|いや|しんど)|らくになりたい|おわりにしたい|じさつ"
-    ),
-}
 KANA = _Rules(
-    _compile(KANA_EMERGENCY),
-    _compile(KANA_CONSULT),
+    _by_tag("kana", "emergency"),
+    _by_tag("kana", "possible"),
+    _by_tag("kana", "consult"),
     re.compile(
         r"(?:いまは|もう|すっかり)[^。!?]{0,8}?(?:だいじょうぶ|へいき|げんき|なんともない|なおっ|なおり|"
         r"よくなっ|だんない)"
@@ -341,6 +205,9 @@ KANA = _Rules(
         r"^[^。!?、]{0,3}?(?:くない|くなかった|かった|ではない|じゃない|でない|ことはない|なかった|はしない|"
         r"しない|ません)"
         r"|^.?(?:ないよう|んよう|ように|そう|たら|とあぶな|ないか|かしんぱい|かもしれ)"
+        r"|^[^。!?]{0,6}?(?:になったら|でもなったら|(?:た|る)(?:おり|とき|ばあい|さい)|がこわ|のがこわ|がしんぱい)"
+        r"|^[^。!?]{0,8}?(?:もらえる|もらう|くれる|いただける)(?:の|ん|か|こと|が)"
+        r"|^[^。!?]{0,2}?でも(?:し|あっ|なっ|おき)"
     ),
     re.compile(
         r"(?:(?<!もし)もし(?!もし|も)|(?<!もし)もしも(?!し)|まんいち|まんがいち|ないように|よぼう|ぼうし|"
@@ -376,20 +243,44 @@ def _dropped(rules: _Rules, sentence: str, m: re.Match[str]) -> bool:
     return False
 
 
-def _scan(rules: _Rules, text: str, em: list[str], co: list[str], dropped: list[str]) -> None:
+def _danger_cues(
+    rules: _Rules,
+    patterns: dict[str, re.Pattern[str]],
+    sentence: str,
+    found: list[str],
+    dropped: list[str],
+    feeling: bool,
+) -> None:
+    for tag, pat in patterns.items():
+        if feeling and tag in _FEELING_TAGS and pat.search(sentence):
+            dropped.append(tag)
+            continue
+        for m in pat.finditer(sentence):
+            if tag in ("fire", "gas") and rules.alarm.search(sentence) and not rules.now_only.search(sentence):
+                dropped.append(tag)
+                continue
+            if _dropped(rules, sentence, m):
+                dropped.append(tag)
+                continue
+            if tag not in found:
+                found.append(tag)
+            break
+
+
+def _scan(
+    rules: _Rules,
+    text: str,
+    em: list[str],
+    co: list[str],
+    dropped: list[str],
+    pos: list[str] | None = None,
+    feeling: bool = False,
+) -> None:
     for sm in _SENTENCE.finditer(text):
         sentence = sm.group(0)
-        for tag, pat in rules.emergency.items():
-            for m in pat.finditer(sentence):
-                if tag in ("fire", "gas") and rules.alarm.search(sentence) and not rules.now_only.search(sentence):
-                    dropped.append(tag)
-                    continue
-                if _dropped(rules, sentence, m):
-                    dropped.append(tag)
-                    continue
-                if tag not in em:
-                    em.append(tag)
-                break
+        _danger_cues(rules, rules.emergency, sentence, em, dropped, feeling)
+        if pos is not None:
+            _danger_cues(rules, rules.possible, sentence, pos, dropped, feeling)
         for tag, pat in rules.consult.items():
             c = pat.search(sentence)
             if c and tag not in co and not rules.fine.search(sentence[c.end() :]):
@@ -415,19 +306,23 @@ def check(text: str, kana: str | None = None) -> SafetyResult:
     if _HELP_ONLY.match(text):
         return SafetyResult("emergency", ("help_call",), ())
     em: list[str] = []
+    pos: list[str] = []
     dropped: list[str] = []
     co: list[str] = []
-    _scan(WRITTEN, text, em, co, dropped)
+    feeling = bool(_FEELING.search(text) or (kana and _FEELING.search(kana)))
+    _scan(WRITTEN, text, em, co, dropped, pos, feeling)
     if kana:
-        _scan(KANA, kana, em, co, dropped)
+        _scan(KANA, kana, em, co, dropped, pos, feeling)
     if not em:
         # an event and its state in two sentences or split by voice-input pauses (ちが　とまらん);
         # consultation cues are not re-read
-        _scan(WRITTEN, _joined(text), em, [], [])
+        _scan(WRITTEN, _joined(text), em, [], [], pos, feeling)
         if kana:
-            _scan(KANA, _joined(kana), em, [], [])
+            _scan(KANA, _joined(kana), em, [], [], pos, feeling)
     if em:
-        return SafetyResult("emergency", tuple(em + co), tuple(dropped))
+        return SafetyResult("emergency", tuple(em + [p for p in pos if p not in em] + co), tuple(dropped))
+    if pos:
+        return SafetyResult("emergency", tuple(pos + co), tuple(dropped), certain=False)
     if co:
         return SafetyResult("consult", tuple(co), tuple(dropped))
     return SafetyResult(None, (), tuple(dropped))

@@ -1,6 +1,7 @@
 """Builds the labelled corpus (train/dev/test JSONL) from phrase banks and hand-written hard cases.
 
-Run: `python -m bot.nlp.data.generate` (seeded; rewrites the three JSONL files beside this module).
+Its rows share phrases with each other, so they are only ever training data: `python -m bot.nlp.data.corpus`
+puts them in train.jsonl and splits independent writers' messages by writer (seeded, deterministic).
 Each line: {"id", "text", "label", "now", "when", "pii", "style", "source"}; `when` is the gold wanted
 date resolved against `now` (null when none), `pii` the personal strings that must not survive masking.
 The gold dates are computed here from calendar arithmetic, independently of `bot.nlp.dates`.
@@ -8,7 +9,6 @@ The gold dates are computed here from calendar arithmetic, independently of `bot
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Callable
@@ -1384,34 +1384,11 @@ def build(seed: int = SEED) -> list[dict[str, Any]]:
     return rows
 
 
-def split(rows: list[dict[str, Any]], seed: int = SEED) -> dict[str, list[dict[str, Any]]]:
-    rng = random.Random(seed + 1)
-    by_label: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        by_label.setdefault(r["label"], []).append(r)
-    out: dict[str, list[dict[str, Any]]] = {"train": [], "dev": [], "test": []}
-    for label in sorted(by_label):
-        group = by_label[label]
-        rng.shuffle(group)
-        n = len(group)
-        n_test, n_dev = round(n * 0.15), round(n * 0.15)
-        out["test"] += group[:n_test]
-        out["dev"] += group[n_test : n_test + n_dev]
-        out["train"] += group[n_test + n_dev :]
-    for part in out.values():
-        rng.shuffle(part)
-    return out
-
-
 def main() -> None:
-    rows = build()
-    parts = split(rows)
-    for name, part in parts.items():
-        with (HERE / f"{name}.jsonl").open("w", encoding="utf-8") as f:
-            for i, r in enumerate(part):
-                r = {"id": f"{name}-{i:04d}", **{k: r.get(k) for k in ("text", "label", "now", "when", "pii", "style")}}
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print(f"{name}: {len(part)} messages")
+    # The generator's rows are training data only; the splits are built by writer in `corpus`.
+    from bot.nlp.data.corpus import main as corpus_main
+
+    corpus_main()
 
 
 if __name__ == "__main__":

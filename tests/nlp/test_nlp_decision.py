@@ -1,0 +1,71 @@
+"""The decision step follows the costs: a missed emergency, then a leak to volunteers, then one more question."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.nlp import Analyzer
+from bot.nlp.decision import THRESHOLDS, Danger, decide
+from bot.nlp.safety import SafetyResult
+
+NONE = SafetyResult(None, (), ())
+SET_ASIDE = SafetyResult(None, (), ("fall",))
+
+
+def d(whole: float = 0.0, consult: float = 0.0) -> Danger:
+    return Danger(emergency=whole, safety=whole + consult)
+
+
+def test_a_sure_cue_decides_without_a_question() -> None:
+    dec = decide(SafetyResult("emergency", ("fire",), ()), d())
+    assert (dec.label, dec.certain) == ("emergency", True)
+
+
+def test_a_possible_cue_is_a_possible_emergency() -> None:
+    dec = decide(SafetyResult("emergency", ("chest_pain",), (), certain=False), d())
+    assert (dec.label, dec.certain) == ("emergency", False)
+
+
+def test_any_real_chance_of_an_emergency_keeps_it_from_volunteers() -> None:
+    # the model's emergency probability need not be its top class (the old decision asked for ≥ 0.85 and top)
+    dec = decide(NONE, d(whole=THRESHOLDS.possible_emergency))
+    assert (dec.label, dec.certain) == ("emergency", False)
+    below = decide(NONE, d(whole=THRESHOLDS.possible_emergency - 0.01))
+    assert below.label != "emergency"
+
+
+def test_emergency_wins_over_a_consultation_cue() -> None:
+    dec = decide(SafetyResult("consult", ("money",), ()), d(whole=0.9))
+    assert dec.label == "emergency"
+
+
+def test_a_set_aside_cue_asks_the_model_for_more_but_does_not_block_it() -> None:
+    between = (THRESHOLDS.possible_emergency + THRESHOLDS.set_aside_emergency) / 2
+    assert decide(NONE, d(whole=between)).label == "emergency"
+    assert decide(SET_ASIDE, d(whole=between)).label != "emergency"
+    assert decide(SET_ASIDE, d(whole=THRESHOLDS.set_aside_emergency)).label == "emergency"
+
+
+def test_emergency_and_consultation_together_are_kept_from_volunteers() -> None:
+    low = THRESHOLDS.possible_emergency / 2
+    dec = decide(NONE, d(whole=low, consult=THRESHOLDS.keep_from_volunteers - low))
+    assert dec.label == "consult"
+
+
+def test_only_then_a_help_label() -> None:
+    assert decide(NONE, d()).label is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the running bot must never alarm on a question about a request (issue 11, point 9)
+        "だれがくるん？",
+        "誰が来てくれるんですか",
+        "まだだれもこんの？",
+    ],
+)
+def test_questions_about_a_request_are_not_alarms(analyzer: Analyzer, now: datetime, text: str) -> None:
+    assert analyzer.analyze(text, now).category != "emergency"
