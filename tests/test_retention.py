@@ -34,6 +34,7 @@ from bot.store.models import (
     PendingLocation,
     Proxy,
     RecurringHelp,
+    RelayMessage,
     RequestEvent,
     Resident,
     Supporter,
@@ -124,6 +125,7 @@ async def test_purge_leaves_no_personal_data_it_should_not(bot: Bot, emu: Emulat
             )
         )
         s.add(PendingLocation(resident_id=r.id, lat=36.5, lng=136.6, label="ZqmarkPEND 金沢市", at=now))
+        s.add(RelayMessage(request_id=done_id, sender="resident", text="ZqmarkRELAY よろしく", at=now))
         s.add(
             RecurringHelp(
                 resident_id=r.id, district_code=w.district, category="garbage", weekdays="0", text="ZqmarkRECUR 燃えるごみ",
@@ -298,6 +300,9 @@ async def test_deleting_a_resident_and_a_supporter_leaves_nothing_of_them(
     post = await confirm(emu, w.resident, "ZdmarkWORDS 台所の電球を替えてほしい", w.group)
     await emu.send_postback(w.supporters[0], find_action([post], "引き受け")["data"], group_id=w.group)
     details = await wait_text(emu, w.supporters[0], "完了")
+    # Words relayed between them (the 1:1 relay) are the resident's too, and go with them.
+    await emu.send_text(w.supporters[0], "ZdmarkRELAY あさって伺います")
+    await wait_text(emu, w.resident, "ZdmarkRELAY")
     code, out = await cli(db_url, "resident", "delete", w.resident)
     assert code == 2 and "open requests" in out
     async with bot.db.session() as s:

@@ -145,6 +145,11 @@ async def _on_draft(
     return False
 
 
+_NOT_THAT = re.compile(
+    r"^(?:ちがう|違う|ちがい|いや|いえ|そうじゃなく|そうでなく)[、。,\s ちがうて]*|(?:や|です|だ|やわ|やよ)[。!\s]*$"
+)
+
+
 async def _correction(
     ctx: EventContext, resident: Resident, draft: HelpRequest, text: str, *, reading_no: bool
 ) -> bool:
@@ -163,7 +168,8 @@ async def _correction(
             said = When(draft.when_date, None, part, draft.when_text or "")
     if said is not None and not today <= date.fromisoformat(said.date) <= today + timedelta(days=when.PICK_DAYS):
         said = None
-    analysis = await ctx.services.analysis.analyze(text, ctx.now)
+    # 「ちがう、雪すかしや」: the kind is read from the words after the no (the no itself reads as no request)
+    analysis = await ctx.services.analysis.analyze(_NOT_THAT.sub("", text) or text, ctx.now)
     category = None
     if (
         analysis.category in HELP_LABELS

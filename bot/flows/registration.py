@@ -4,6 +4,7 @@ who will see what, which they agree to. Family or a 民生委員 can do it on th
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -120,7 +121,42 @@ async def on_text(ctx: EventContext, text: str, state: str | None, data: dict[st
     await _town_words(ctx, text, d)
 
 
-async def _town_words(ctx: EventContext, text: str, d: dict[str, Any]) -> None:
+_ADDRESS_LIKE = re.compile(r"\d|丁目|番地?|号|町|市|区|[一二三四五六七八九十]+の")
+_NAME_ALONE = re.compile(r"[\u4e00-\u9fffァ-ヶー・ 　]{2,12}")
+
+
+async def answers_the_question(ctx: EventContext, text: str, state: str | None) -> bool:
+    """Whether these words are what the registration step waits for (a town it knows, はい, やめます…).
+
+    A possible emergency read by the model alone (「ながまち」 looks like nothing it knows) must not
+    interrupt an answer; a sure sign of danger always goes first (the caller checks that before).
+    """
+    if state not in STATES:
+        return False
+    if match(text) in MENU_COMMANDS or read(text) is Reply.CANCEL:
+        return True
+    if state == REG_TOWN_OK and read(text) in (Reply.YES, Reply.NO):
+        return True
+    if state == REG_CONSENT:
+        return read(text) in (Reply.YES, Reply.NO)
+    if state == REG_RELATION:
+        return any(v in text for v in RELATIONS.values())
+    if state in (REG_TOWN, REG_TOWN_OK):
+        found, _ = await _find_town(ctx, text)
+        return bool(found.towns)
+    if state in (REG_ADDRESS, REG_PHONE) and text.strip() in SKIP_WORDS:
+        return True
+    if state == REG_PHONE:
+        return sum(c.isdigit() for c in unicodedata.normalize("NFKC", text)) >= 9 or _phone(text) is not None
+    if state == REG_ADDRESS:
+        return bool(_ADDRESS_LIKE.search(unicodedata.normalize("NFKC", text)))
+    if state in (REG_NAME, REG_OWN_NAME):
+        # a name: masking finds one (北村とし子です), or kanji and katakana alone (金沢ウメ); 「くるしい」 is none
+        return await ctx.services.analysis.mask(text) != text or bool(_NAME_ALONE.fullmatch(text.strip()))
+    return False
+
+
+async def _find_town(ctx: EventContext, text: str) -> tuple[town_words.Found, dict[int, tuple[Town, District]]]:
     async with ctx.read() as s:
         rows = await people.all_towns(s)
     readings = await ctx.services.analysis.readings([text, *(t.name for t, _ in rows)])
@@ -130,6 +166,11 @@ async def _town_words(ctx: EventContext, text: str, d: dict[str, Any]) -> None:
         readings[0],
         [town_words.Town(t.id or 0, t.name, r) for (t, _), r in zip(rows, readings[1:], strict=True)],
     )
+    return found, by_id
+
+
+async def _town_words(ctx: EventContext, text: str, d: dict[str, Any]) -> None:
+    found, by_id = await _find_town(ctx, text)
     if not found.towns:
         await _put(ctx, REG_TOWN, d, ui.text(M.ASK_TOWN_AGAIN))
     elif found.sure and len(found.towns) == 1:

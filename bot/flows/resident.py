@@ -120,7 +120,8 @@ async def draft_and_ask(tx: Tx, ctx: FlowContext, resident: Resident, words: str
     )
     assert req.id is not None
     await attach.on_new_request(tx, req, resident, ctx.user_id)
-    if analysis.confidence < ctx.services.settings.confirm_threshold:
+    # 'other_help' names no kind the resident would recognise (「ちょっとしたお手伝いですね」): let them pick
+    if analysis.confidence < ctx.services.settings.confirm_threshold or analysis.category == "other_help":
         # The kind may be typed as well as picked (answers.PICK_KIND reads it).
         await conversations.put(
             tx.session, line_user_id=ctx.user_id, state=answers.PICK_KIND, data={"request_id": req.id}, now=ctx.now

@@ -3,6 +3,7 @@ then confirm as usual — one extra step at most."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +13,7 @@ from bot import ui
 from bot.clock import JST
 from bot.commands import normalize
 from bot.context import EventContext, Tx
+from bot.nlp.normalize import standard
 from bot.store import conversations, help_requests
 from bot.store.models import DRAFT, HelpRequest, Proxy, Resident
 
@@ -75,6 +77,16 @@ async def ask(tx: Tx, req: HelpRequest, user_id: str, *, again: bool = False) ->
     tx.reply(ui.ask_when(t, req.id, tx.services.secret, today.isoformat(), last.isoformat()))
 
 
+# What may stand around a day in an answer to 「いつごろがよいですか？」 without making it a new request.
+_AROUND_A_DAY = re.compile(
+    r"[のにでがはをへもとや、。!?\s]|お願い(?:します)?|おねがい|がいい|でいい|にして|たのむ|頼む|です|ます|かな|ね|よ|わ|ごろ|頃"
+)
+
+
+def _bare_day(std: str, said: str) -> bool:
+    return len(_AROUND_A_DAY.sub("", std.replace(said, "", 1))) <= 1
+
+
 async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
     """A typed 「明日」 (or a short 「あさっての昼」) while we wait for the answer counts as pressing a button."""
     assert ctx.user_id
@@ -97,9 +109,11 @@ async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
     when = analysis.when
     if when is None or analysis.category in ("emergency", "consult"):
         return False  # not a day, or something that must not wait: the usual way handles it
-    # A bare day reads as 'no request' or the vague 'other_help'; 「明日の雪すかし」 is a new request.
-    if analysis.category not in ("not_request", "other_help", req.category) and (
-        analysis.confidence >= ctx.services.settings.confirm_threshold
+    # A bare day is the answer whatever the classifier makes of it; 「明日の雪すかし」 is a new request.
+    if (
+        not _bare_day(standard(text), when.text)
+        and analysis.category not in ("not_request", "other_help", req.category)
+        and analysis.confidence >= ctx.services.settings.confirm_threshold
     ):
         return False
     if not today <= date.fromisoformat(when.date) <= today + timedelta(days=PICK_DAYS):

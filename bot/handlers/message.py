@@ -101,6 +101,16 @@ async def _text(ctx: EventContext, text: str) -> None:
     danger = await ctx.services.analysis.safety(text)
     if danger is not None and danger.cues == ("model",) and reading.read(text) in ASKING:
         danger = None  # 「だれがくるん？」 is a question, never an alarm (the model alone misreads it)
+    sure = danger is not None and danger.category == "emergency" and danger.certain
+    # Only a sure sign goes ahead of the answer registration asked for: 「ながまち」 is a town, not a possible
+    # emergency the model half-sees in words it never met.
+    if (
+        danger is not None
+        and not sure
+        and sup is None
+        and await registration.answers_the_question(ctx, text, conv.state if conv else None)
+    ):
+        danger = None
     if danger is not None and danger.category in ("emergency", "consult"):
         await safety.handle(ctx, text=text[: resident.MAX_TEXT], analysis=danger, resident=None)
         return

@@ -25,7 +25,6 @@ from bot.nlp.safety import SafetyResult
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     possible_emergency: float  # p(emergency) at or above: a possible emergency
-    sure_emergency: float  # p(emergency) at or above, in the whole message: no question asked
     set_aside_emergency: float  # the same when a cue was set aside as negated, hypothetical or past
     keep_from_volunteers: float  # p(emergency) + p(consult) at or above: a consultation at least
 
@@ -35,10 +34,15 @@ class Thresholds:
 # below the misses. A set-aside cue needs 0.60 (at 0.45, loneliness and fire-safety chores became alarms).
 THRESHOLDS = Thresholds(
     possible_emergency=0.15,
-    sure_emergency=0.95,
     set_aside_emergency=0.60,
     keep_from_volunteers=0.35,
 )
+
+
+# Words that answer someone (a relay to the supporter who took the request) are read in that context: the
+# model alone needs this much to take them out of the conversation into the emergency flow. A cue, sure
+# or possible, always does.
+IN_CONVERSATION_EMERGENCY = 0.50
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +67,8 @@ def decide(rules: SafetyResult, d: Danger, t: Thresholds = THRESHOLDS) -> Decisi
         return Decision("emergency", rules.certain, rules.cues)
     floor = t.set_aside_emergency if rules.suppressed_danger else t.possible_emergency
     if d.emergency >= floor:
-        sure = d.emergency >= t.sure_emergency and not rules.suppressed_danger
-        return Decision("emergency", sure, (*rules.cues, "model"))
+        # the model is never a sure sign, however confident: 119 is shown at once, with one question
+        return Decision("emergency", False, (*rules.cues, "model"))
     if rules.label == "consult":
         return Decision("consult", True, rules.cues)
     if d.safety >= t.keep_from_volunteers:

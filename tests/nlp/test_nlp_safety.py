@@ -41,8 +41,14 @@ def test_emergency(analyzer: Analyzer, now: datetime, text: str, cue: str) -> No
     "text",
     ["妻が倒れたらどうしようと心配で夜も眠れない", "夫が倒れて救急車で運ばれた後、入院中の着替えを届けてほしい"],
 )
-def test_hypothetical_or_handled_collapse_is_not_an_emergency(analyzer: Analyzer, now: datetime, text: str) -> None:
-    assert analyzer.analyze(text, now).category != "emergency"
+def test_hypothetical_or_handled_collapse_is_never_a_sure_emergency(
+    analyzer: Analyzer, now: datetime, text: str
+) -> None:
+    # The rules set the cue aside (倒れたら, 運ばれた後); the model may still ask one question (a possible
+    # emergency: the costs put a question far below a miss, docs/nlp.md "Deciding"), never say it is sure.
+    a = analyzer.analyze(text, now)
+    assert a.category != "emergency" or not a.certain
+    assert a.category not in HELP_LABELS or a.category != "emergency"
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.nlp.types import LABELS
+from bot.nlp.types import HELP_LABELS, LABELS
 
 HERE = Path(__file__).resolve().parent
 WRITERS = HERE / "writers"
@@ -67,9 +67,17 @@ def writer_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def generated_rows() -> list[dict[str, Any]]:
-    from bot.nlp.data.generate import build
+    import spacy
+
+    from bot.nlp.data import answers
+    from bot.nlp.data.generate import NOWS, SEED, _hiragana, build
 
     rows = build()
+    tokenizer = spacy.load(
+        "ja_ginza", exclude=["tok2vec", "parser", "ner", "morphologizer", "compound_splitter", "bunsetu_recognizer"]
+    ).tokenizer
+    help_rows = [r for r in rows if r["label"] in HELP_LABELS]
+    rows += answers.rows(help_rows, lambda t: _hiragana(t, tokenizer), NOWS[0].isoformat(), SEED)
     for i, r in enumerate(rows):
         r["id"] = f"gen-{i:04d}"
         r["source"] = "generated"
