@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlmodel import col, select
 
 from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.store import coordinators, people
 from bot.store.models import Checkin, District, HelpRequest, Job, OutboxMessage, RequestEvent, Resident, Supporter
-from tests.conftest import SECRET, TOKEN, all_text, find_action, uid
+from tests.conftest import SECRET, TOKEN, all_text, find_action, settled, uid
 from tests.dashboard.conftest import Client, Dash
 from tests.test_escalation import confirm
 
@@ -115,7 +117,7 @@ async def test_emergency_needs_attention_until_handled_and_is_never_assigned(das
     assert "対応済みにしました" in body and "家族に連絡済み" in body
     _, home = await client.page("/dashboard/")
     assert 'class="alert-box"' not in home and "未解決の依頼はありません" in home
-    await asyncio.sleep(0.3)
+    await settled(dash.bot)
     assert len(emu.messages_to(w.resident)) == resident_before
     for s_ in w.supporters:
         assert emu.messages_to(s_) == []
@@ -253,7 +255,6 @@ async def test_home_shows_failed_deliveries_blocked_people_and_missed_checkins(d
             )
         )
     await client.login()
-    await asyncio.sleep(0.3)
     _, home = await client.page("/dashboard/")
     failed_part = home.split("LINEで届かなかったお知らせ")[1].split("</table>")[0]
     assert w.resident_name in failed_part and "本人へのお知らせ" in failed_part
@@ -309,13 +310,13 @@ async def test_guessing_from_one_address_is_throttled_across_logins(dash: Dash, 
 
 
 def test_dashboard_secret_key_placeholders_are_refused() -> None:
-    base = {"line_channel_secret": SECRET, "line_channel_access_token": TOKEN}
+    base: dict[str, Any] = {"line_channel_secret": SecretStr(SECRET), "line_channel_access_token": SecretStr(TOKEN)}
     for bad in ("changeme", "secret", "xxxxxxxxxxxxxxxxxxxx", "short-key"):
         with pytest.raises(ConfigError, match="DASHBOARD_SECRET_KEY"):
-            create_app(Settings(**base, dashboard_secret_key=bad))
+            create_app(Settings(**base, dashboard_secret_key=SecretStr(bad)))
     with pytest.raises(ConfigError, match="DASHBOARD_SECRET_KEY"):
         create_app(Settings(**base, public_base_url="https://sasaeai.example.jp"))
-    create_app(Settings(**base, dashboard_secret_key="a-long-random-value-0123456789abcdef"))
+    create_app(Settings(**base, dashboard_secret_key=SecretStr("a-long-random-value-0123456789abcdef")))
 
 
 async def test_assigning_to_someone_who_has_not_added_the_bot_is_refused(dash: Dash, client: Client) -> None:
