@@ -19,6 +19,7 @@ from aiohttp import web
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration, PushMessageRequest
 from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright, expect
+from pydantic import SecretStr
 
 from bot import messages as M
 from bot import richmenu
@@ -368,8 +369,8 @@ async def test_simulator_is_off_unless_asked(bot: Bot) -> None:
 
 def test_simulator_refuses_the_real_line_api(tmp_path: Path) -> None:
     settings = Settings(
-        line_channel_secret=SECRET,
-        line_channel_access_token=TOKEN,
+        line_channel_secret=SecretStr(SECRET),
+        line_channel_access_token=SecretStr(TOKEN),
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
         simulator=True,
     )

@@ -126,9 +126,10 @@ async def test_forms_without_csrf_are_refused_and_pages_need_login(dash: Dash, p
     cookie = next(c for c in await page.context.cookies() if c["name"] == "sasaeai_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     # The same signed-in browser posting without the token, or with a wrong one, is refused.
-    for data in ({}, {"csrf": "forged"}):
-        r = await page.request.post(f"{dash.url}requests/{rid}/cancel", form=data)
-        assert r.status == 403
+    forms: list[dict[str, str | float | bool]] = [{}, {"csrf": "forged"}]
+    for data in forms:
+        refused = await page.request.post(f"{dash.url}requests/{rid}/cancel", form=data)
+        assert refused.status == 403
     async with dash.bot.db.session() as s:
         req = await s.get(HelpRequest, rid)
         assert req is not None and req.status == "open"
