@@ -64,6 +64,23 @@ PURPOSE_LABELS = {
     "emergency": "緊急の通知",
     "consult": "相談の通知",
     "reply": "返信",
+    "assigned": "グループへの担当のお知らせ",
+    "unassigned": "前の担当サポーターへのお知らせ",
+    "released": "グループへの手放しのお知らせ",
+    "reopened": "本人へのお知らせ（探し直し）",
+    "closed": "サポーターへの終了のお知らせ",
+    "location": "サポーターへの場所",
+    "thanks": "サポーターへのお礼",
+    "refusal": "お断りの返信",
+    "no_group": "グループ未設定のお知らせ",
+    "checkin": "見守りの問いかけ",
+    "checkin_answered": "見守りのお返事のお知らせ",
+    "checkin_missed": "見守りの通知",
+    "recurring_pending": "毎週のお願いの承認依頼",
+    "recurring_approved": "毎週のお願いの承認のお知らせ",
+    "recurring_post": "グループへの毎週のお願い",
+    "recurring_taken": "毎週のお願いの担当のお知らせ",
+    "recurring_details": "サポーターへの毎週のお願いの詳細",
 }
 JOB_LABELS = {
     "esc_remind": "グループに催促",
@@ -155,13 +172,14 @@ async def login_submit(request: web.Request) -> web.Response:
             "login.html",
             {
                 "next": nxt,
+                "login": login,
                 "error": "ログインの失敗が続いたため、しばらく受け付けません。15分ほどしてから、もう一度お試しください。",
             },
             status=429,
         )
     if cid is None:
         return await render(
-            request, "login.html", {"next": nxt, "error": "ログイン名かパスワードが違います。"}, status=401
+            request, "login.html", {"next": nxt, "login": login, "error": "ログイン名かパスワードが違います。"}, status=401
         )
     # A fresh session (and CSRF token) on sign-in: nothing set before it carries over.
     session = await new_session(request)

@@ -260,6 +260,10 @@ async def test_home_shows_failed_deliveries_blocked_people_and_missed_checkins(d
     assert w.resident_name in failed_part and "本人へのお知らせ" in failed_part
     blocked_part = home.split("ボットをブロックしている人")[1]
     assert w.supporter_names[1] in blocked_part
+    # People are placed by district name, not by its code.
+    assert "長町" in blocked_part and "K01" not in blocked_part
+    missed_part = home.split("見守り：お返事のない方")[1].split("</section>")[0]
+    assert "長町" in missed_part and "K01" not in missed_part
     assert "見守り：お返事のない方 1人" in home and "5時間前に送りました" in home
     # The coordinator of the other district sees none of it.
     other = Client(dash)
