@@ -179,7 +179,10 @@ async def login_submit(request: web.Request) -> web.Response:
         )
     if cid is None:
         return await render(
-            request, "login.html", {"next": nxt, "login": login, "error": "ログイン名かパスワードが違います。"}, status=401
+            request,
+            "login.html",
+            {"next": nxt, "login": login, "error": "ログイン名かパスワードが違います。"},
+            status=401,
         )
     # A fresh session (and CSRF token) on sign-in: nothing set before it carries over.
     session = await new_session(request)
