@@ -271,10 +271,7 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
     if args.sub == "add":
         # Never on the command line (shell history, process list): asked without echo on a terminal, else one
         # line from stdin (a script or a password manager piping it in).
-        if sys.stdin.isatty():
-            password = getpass.getpass("password: ")
-        else:
-            password = sys.stdin.readline().rstrip("\r\n")
+        password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
 
         async def add(s: Any) -> str:
             c = await coordinators.add(

@@ -45,7 +45,7 @@ def database_url_problem(url: str) -> str | None:
 
     The bot is async: a URL without the async driver fails deep inside SQLAlchemy with a message about drivers.
     """
-    scheme, sep, rest = url.partition("://")
+    scheme, sep, _ = url.partition("://")
     scheme = scheme.lower()
     shown = safe_database_url(url).partition("://")[2] if sep else ""
     if scheme in ("postgresql", "postgres") or (scheme.startswith("postgresql+") and scheme != "postgresql+asyncpg"):

@@ -21,7 +21,7 @@ async def open_at(browser: Browser, bot: Bot, width: int, height: int) -> Page: 
 async def box(page: Page, selector: str) -> dict[str, float]:
     b = await page.locator(selector).first.bounding_box()
     assert b is not None, selector
-    return dict(b)
+    return {"x": b["x"], "y": b["y"], "width": b["width"], "height": b["height"]}
 
 
 async def test_simulator_passes_axe_with_messages_on_screen(

@@ -45,8 +45,7 @@ async def add_district(session: AsyncSession, *, code: str, name: str, towns: li
     # A town belongs to one district: registration by town name would otherwise place a resident at random.
     taken = (await session.exec(select(Town).where(col(Town.name).in_(names)))).all()
     if taken:
-        t = taken[0]
-        raise AlreadyExists(f"town {t.name} is already in district {t.district_code}")
+        raise AlreadyExists(f"town {taken[0].name} is already in district {taken[0].district_code}")
     district = District(code=code, name=_clean(name, "district name", 100), created_at=now)
     session.add(district)
     for t in names:
