@@ -1,5 +1,5 @@
-"""The simulator passes axe-core's WCAG 2.1 AA rules, and its layout works at 1280x720, at 390 px wide and at
-200% zoom."""
+"""The simulator passes axe-core's WCAG 2.1 AA rules; its layout works at 1280x720, at 390 px wide and at
+200% zoom; a reload keeps the chats."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from playwright.async_api import Browser, Page, expect
 from bot.emulator import EmulatorServer
 from tests.axe import assert_accessible
 from tests.conftest import Bot, build_world
+from tests.conftest import settled as sim_settled
 from tests.test_simulator import WAIT_MS, browser, sim_bot  # noqa: F401  (fixtures)
 
 
@@ -75,4 +76,30 @@ async def test_the_toast_does_not_cover_the_groups_input(
     overlap_x = toast["x"] < field["x"] + field["width"] and field["x"] < toast["x"] + toast["width"]
     overlap_y = toast["y"] < field["y"] + field["height"] and field["y"] < toast["y"] + toast["height"]
     assert not (overlap_x and overlap_y), (toast, field)
+    await page.close()
+
+
+async def test_reloading_keeps_the_chats(
+    sim_bot: Bot,  # noqa: F811
+    emu: EmulatorServer,
+    browser: Browser,  # noqa: F811
+) -> None:
+    await build_world(sim_bot, emu)
+    page = await open_at(browser, sim_bot, 1600, 1000)
+    resident = page.locator("#col-resident")
+    await resident.locator("input[name=text]").fill("ゴミ出しを手伝ってほしい")
+    await resident.locator("button[type=submit]").click()
+    await expect(resident.locator(".row.bot").last).to_be_visible(timeout=WAIT_MS)
+    await sim_settled(sim_bot)
+    before = await resident.locator(".row.bot").all_text_contents()
+    await page.reload()
+    await expect(page.locator("body[data-ready='1']")).to_have_count(1, timeout=WAIT_MS)
+    resident = page.locator("#col-resident")
+    await expect(resident.locator(".row.me .text-bubble")).to_have_text(["ゴミ出しを手伝ってほしい"])
+    await expect(resident.locator(".row.bot")).to_have_text(before)
+    # 画面をクリア clears for good: a reload after it shows nothing old.
+    await page.locator("#reset").click()
+    await page.reload()
+    await expect(page.locator("body[data-ready='1']")).to_have_count(1, timeout=WAIT_MS)
+    await expect(page.locator("#col-resident .row")).to_have_count(0)
     await page.close()
