@@ -18,6 +18,7 @@ from tests.conftest import (
     all_text,
     build_world,
     confirmation,
+    eventually,
     find_action,
     make_settings,
     settled,
@@ -83,7 +84,7 @@ async def test_an_outage_of_line_delays_but_loses_nothing(quick_bot: Bot, emu: E
     confirm = await confirmation(emu, w, "ゴミ出しを手伝ってほしい")
     told = len(emu.messages_to(w.resident))
     emu.start_outage(1.5)  # LINE refuses connections for a while; webhooks still come (they are ours)
-    await asyncio.sleep(0.1)
+    await eventually(lambda: emu._site is None, "the outage began", timeout=5)
     await quick_bot_postback(emu, w, find_action([confirm], "はい")["data"])
     await emu.wait_for_messages(w.group, 1, timeout=15)
     await emu.wait_for_messages(w.resident, told + 1, timeout=15)
