@@ -178,3 +178,41 @@ def test_coordinator_password_from_stdin_is_not_echoed(sqlite_db: str) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "a-long-password" not in r.stdout + r.stderr
+
+
+# Python 3.12+ warns about forkpty() in a process with threads; the child only execs, so it cannot deadlock.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_coordinator_password_on_a_terminal_is_asked_without_echo(sqlite_db: str) -> None:
+    import pty
+    import select
+    import time
+
+    assert run(sqlite_db, "district", "add", "NAGA", "長町", "--towns", "長町").returncode == 0
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI with a terminal for stdin and stdout
+        env = {**os.environ, "DATABASE_URL": sqlite_db}
+        os.execve(
+            sys.executable, [sys.executable, "-m", "bot", "coordinator", "add", "naga", "--district", "NAGA"], env
+        )
+    out = b""
+    deadline = time.monotonic() + 90
+    sent = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal: it has finished
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not sent and b"password:" in out:
+            os.write(fd, b"a-long-password-0123\n")
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert sent, out.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
+    assert b"coordinator naga added" in out and b"a-long-password" not in out

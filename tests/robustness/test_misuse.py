@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import SystemClock
 from bot.emulator import EmulatorServer
 from bot.postback import Action, Postback, encode
 from bot.store import people, retention
@@ -51,7 +50,7 @@ async def test_claim_from_another_district_or_an_unbound_group_is_refused(
     claim = find_action([post], "引き受け")["data"]
     outsider, other_group, stray_group = uid(700), gid(70), gid(71)
     async with bot.db.session() as s:
-        now = SystemClock().now()
+        now = bot.services.clock.now()
         await people.add_supporter(s, line_user_id=outsider, district_code="K02", name="他地区の人", now=now)
         await people.bind_group(s, group_id=other_group, district_code="K02", now=now)
     emu.add_user(outsider, "他地区の人")
@@ -145,7 +144,7 @@ async def test_purge_anonymises_finished_requests_and_keeps_the_figures(
     await ask_and_confirm(emu, world, "ゴミ出しをお願い")  # still open: must be kept whole
     await settled(bot)
     async with bot.db.session() as s:
-        report = await retention.purge(s, before=SystemClock().now() + timedelta(days=1))
+        report = await retention.purge(s, before=bot.services.clock.now() + timedelta(days=1))
     assert report.requests == 1
     async with bot.db.session() as s:
         rows = (await s.exec(select(HelpRequest).order_by(col(HelpRequest.id)))).all()
