@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
@@ -35,9 +34,7 @@ class CliError(Exception):
 async def _with_db(settings: Settings, work: Callable[[Any], Awaitable[str | None]]) -> str | None:
     db = Database(settings.database_url)
     try:
-        empty = await _is_empty(db)
-        await upgrade(db.engine)
-        if empty:
+        if await upgrade(db.engine):
             # Run from another folder, a relative SQLite path makes a new file: say which database this was.
             print(
                 f"sasaeai: note: {_describe(settings.database_url)} was empty; its tables were created now "
@@ -48,12 +45,6 @@ async def _with_db(settings: Settings, work: Callable[[Any], Awaitable[str | Non
             return await work(s)
     finally:
         await db.dispose()
-
-
-async def _is_empty(db: Database) -> bool:
-    async with db.engine.connect() as conn:
-        names = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
-    return "alembic_version" not in names
 
 
 def _describe(url: str) -> str:

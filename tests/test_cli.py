@@ -137,6 +137,8 @@ def test_a_port_in_use_is_one_plain_line(sqlite_db: str) -> None:
         )
     assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
     assert f"port {port} on 127.0.0.1 is already in use" in r.stderr
+    # serve names the database it had to create (a relative path run from another folder makes a new one).
+    assert "was empty: its tables were created now" in r.stderr and "cli.db" in r.stderr
 
 
 def test_a_new_empty_database_is_named(tmp_path: Path) -> None:
