@@ -6,18 +6,26 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps run test test-fast lint format bench clean
+AXE := node_modules/axe-core/axe.min.js
 
-install: system-deps $(STAMP)
+.PHONY: install system-deps run test test-fast cover lint format bench clean
+
+install: system-deps $(STAMP) $(AXE)
 
 # Debian packages the browser tests and the rich-menu image need: Chromium for Playwright to drive,
-# and Noto CJK so Japanese is drawn as Japanese, not boxes.
+# Noto CJK so Japanese is drawn as Japanese, not boxes, and npm to fetch the pinned axe-core.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v npm >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  echo "installing Debian packages: chromium fonts-noto-cjk"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  PKGS="chromium fonts-noto-cjk"; command -v npm >/dev/null || PKGS="$$PKGS nodejs npm"; \
+	  echo "installing Debian packages: $$PKGS"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$PKGS >/dev/null; \
 	fi
+
+# axe-core, the accessibility rules the browser tests run on every page (version pinned in package-lock.json).
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +41,14 @@ test: install
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not pg_restart"
 	# Restarting PostgreSQL would disturb tests running beside it: this one runs alone.
 	$(VENV)/bin/pytest -q -m pg_restart
+
+# What CI runs after lint: the suite with coverage over bot/; the total is the last line printed.
+cover: install
+	$(VENV)/bin/coverage erase
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not pg_restart" --cov --cov-report=
+	$(VENV)/bin/pytest -q -m pg_restart --cov --cov-append --cov-report=
+	$(VENV)/bin/coverage report
+	@echo "coverage over bot/: $$($(VENV)/bin/coverage report --format=total)% (keep README.md's figure in step)"
 
 test-fast: install
 	$(VENV)/bin/pytest -q -x
@@ -51,4 +67,4 @@ bench: install
 	$(PY) bench/run.py all
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.analysis import AnalysisService
 from bot.clock import Clock, clock_from_setting
-from bot.config import Settings
+from bot.config import Settings, safe_database_url
 from bot.dashboard import setup as setup_dashboard
 from bot.gateway import LineGateway
 from bot.httpsec import install as install_headers
@@ -93,7 +93,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         )
         app[SERVICES] = services
         try:
-            await upgrade(db.engine)
+            if await upgrade(db.engine):
+                # Named, so a server started from the wrong folder (a relative SQLite path) is noticed at once.
+                log.info("database %s was empty: its tables were created now", safe_database_url(settings.database_url))
             await analysis.load()
             freeze_heap()
             dispatcher = Dispatcher(services)

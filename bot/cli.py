@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot import cli_conversation
 from bot.clock import clock_from_setting
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, database_url_problem, safe_database_url
 from bot.store import erasure, people, retention
 from bot.store.db import Database
 from bot.store.errors import DomainError
@@ -31,11 +34,24 @@ class CliError(Exception):
 async def _with_db(settings: Settings, work: Callable[[Any], Awaitable[str | None]]) -> str | None:
     db = Database(settings.database_url)
     try:
-        await upgrade(db.engine)
+        if await upgrade(db.engine):
+            # Run from another folder, a relative SQLite path makes a new file: say which database this was.
+            print(
+                f"sasaeai: note: {_describe(settings.database_url)} was empty; its tables were created now "
+                "(set DATABASE_URL to use another database)",
+                file=sys.stderr,
+            )
         async with db.session() as s:  # one transaction: all or nothing
             return await work(s)
     finally:
         await db.dispose()
+
+
+def _describe(url: str) -> str:
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[1] if ":///" in url else url
+        return f"the SQLite database {Path(path).resolve()}"
+    return f"the database {safe_database_url(url)}"
 
 
 def _split_towns(value: str) -> list[str]:
@@ -71,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     target = g_bind.add_mutually_exclusive_group(required=True)
     target.add_argument("--district")
     target.add_argument("--coordinators", action="store_true")
+    g_bind.add_argument("--force", action="store_true", help="rebind a group already bound elsewhere")
     group.add_parser("list")
 
     sup = sub.add_parser("supporter", help="supporters").add_subparsers(dest="sub", required=True)
@@ -107,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     coord = sub.add_parser("coordinator", help="coordinators' dashboard accounts").add_subparsers(
         dest="sub", required=True
     )
-    c_add = coord.add_parser("add", help="add an account; the password is read from stdin")
+    c_add = coord.add_parser("add", help="add an account; the password is asked (not echoed), or read from stdin")
     c_add.add_argument("login")
     c_add.add_argument("--district", action="append", default=[], help="a district code (repeat for several)")
     c_add.add_argument("--admin", action="store_true", help="sees every district")
@@ -159,7 +176,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
         case ("group", "bind"):
 
             async def bind(s: Any) -> str:
-                g = await people.bind_group(s, group_id=args.group_id, district_code=args.district, now=now)
+                g = await people.bind_group(
+                    s, group_id=args.group_id, district_code=args.district, now=now, force=args.force
+                )
                 return f"group {g.group_id} bound ({g.role}{' ' + g.district_code if g.district_code else ''})"
 
             return await _with_db(settings, bind)
@@ -261,8 +280,9 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
     from bot.store.models import Coordinator
 
     if args.sub == "add":
-        # From stdin, so the password stays out of the shell history and the process list.
-        password = sys.stdin.readline().rstrip("\r\n")
+        # Never on the command line (shell history, process list): asked without echo on a terminal, else one
+        # line from stdin (a script or a password manager piping it in).
+        password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
 
         async def add(s: Any) -> str:
             c = await coordinators.add(
@@ -323,8 +343,11 @@ async def _noop(_s: Any) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = Settings()
+        if args.cmd not in ("demo", "richmenu") and (problem := database_url_problem(settings.database_url)):
+            raise CliError(problem)
         if args.cmd == "serve":
             from bot.serve import serve as serve_workers
 
@@ -346,6 +369,29 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except SQLAlchemyError as e:
         print(f"sasaeai: error: database: {type(e).__name__}: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+        sys.exit(1)
+    except asyncpg.InvalidCatalogNameError as e:
+        where = safe_database_url(settings.database_url) if settings else "DATABASE_URL"
+        print(f"sasaeai: error: {e} ({where}): create it (createdb) or correct DATABASE_URL", file=sys.stderr)
+        sys.exit(1)
+    except asyncpg.PostgresError as e:
+        print(f"sasaeai: error: PostgreSQL refused: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE and args.cmd == "serve":
+            print(
+                f"sasaeai: error: port {args.port} on {args.host} is already in use: stop what runs there "
+                "or choose another with --port",
+                file=sys.stderr,
+            )
+        elif settings is not None and args.cmd not in ("demo", "richmenu"):
+            print(
+                f"sasaeai: error: cannot reach the database at {safe_database_url(settings.database_url)} "
+                f"({e.strerror or e}): is PostgreSQL running there?",
+                file=sys.stderr,
+            )
+        else:
+            raise
         sys.exit(1)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +33,29 @@ _PLACEHOLDERS = {
 
 class ConfigError(Exception):
     """Configuration that the bot must not run with; the message is shown as is."""
+
+
+def safe_database_url(url: str) -> str:
+    """The URL with its password hidden, to show back to the person who wrote it."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with the form of DATABASE_URL, saying what to write instead; None when it is right.
+
+    The bot is async: a URL without the async driver fails deep inside SQLAlchemy with a message about drivers.
+    """
+    scheme, sep, _ = url.partition("://")
+    scheme = scheme.lower()
+    shown = safe_database_url(url).partition("://")[2] if sep else ""
+    if scheme in ("postgresql", "postgres") or (scheme.startswith("postgresql+") and scheme != "postgresql+asyncpg"):
+        return f"DATABASE_URL must use the asyncpg driver: write postgresql+asyncpg://{shown or 'user@host/dbname'}"
+    if scheme == "sqlite" or (scheme.startswith("sqlite+") and scheme != "sqlite+aiosqlite"):
+        path = shown[1:] if shown.startswith("/") else shown
+        return f"DATABASE_URL must use the aiosqlite driver: write sqlite+aiosqlite:///{path or 'sasaeai.db'}"
+    if scheme not in ("postgresql+asyncpg", "sqlite+aiosqlite") or not sep:
+        return "DATABASE_URL must start with postgresql+asyncpg:// (PostgreSQL) or sqlite+aiosqlite:/// (a SQLite file)"
+    return None
 
 
 def is_placeholder(value: str) -> bool:

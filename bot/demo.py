@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -117,32 +118,21 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
     # Serving: fixed loopback ports, so the simulator's address can be printed and bookmarked.
     emu_port = _port("SASAEAI_DEMO_EMULATOR_PORT", 8089) if serve else 0
     async with EmulatorServer(channel_secret=SECRET, access_token=TOKEN, port=emu_port) as emu:
+        bot_port = _port("SASAEAI_DEMO_BOT_PORT", 8080) if serve else 0
         settings = Settings(
             line_channel_secret=SecretStr(SECRET),
             line_channel_access_token=SecretStr(TOKEN),
             line_api_base_url=emu.url,
             database_url=f"sqlite+aiosqlite:///{db_path}",
             message_merge_seconds=0,
-            simulator=serve,
             consult_phone=os.environ.get("CONSULT_PHONE", DEMO_CONSULT_PHONE),
+            public_base_url=f"http://127.0.0.1:{bot_port or 8080}",
         )
         print("起動中（日本語モデルを読み込んでいます）…")
-        # The simulator's clock: the wall clock until a visitor presses 時間をすすめる.
-        app = create_app(settings, clock=SimulatorClock())
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", _port("SASAEAI_DEMO_BOT_PORT", 8080) if serve else 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        # The story runs on a bot of its own (its own database, any free port); the browser gets a fresh one.
+        runner, port, services = await _start(settings, 0)
         emu.webhook_url = f"http://127.0.0.1:{port}/callback"
-        services = app[SERVICES]
-        now = SystemClock().now()
-        async with services.db.session() as s:
-            await people.add_district(s, code="NAGAMACHI", name="長町", towns=["長町", "中央通町", "長土塀"], now=now)
-            await people.bind_group(s, group_id=GROUP, district_code="NAGAMACHI", now=now)
-            await people.bind_group(s, group_id=COORDINATORS, district_code=None, now=now)
-            for uid, name in SUPPORTERS.items():
-                await people.add_supporter(s, line_user_id=uid, district_code="NAGAMACHI", name=name, now=now)
+        await _seed(services)
         emu.add_user(RESIDENT, "はなこ")
         for uid, name in SUPPORTERS.items():
             emu.add_user(uid, name)
@@ -210,14 +200,67 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
         await st.show_new()
         problems = emu.violations
         print(f"\nLINE の公式仕様に照らした送信チェック：{problems if problems else '問題なし'}")
+        await runner.cleanup()
+        if not serve:
+            return
+        # A fresh database for the browser: its requests start at #1, not after the story's.
+        sim_settings = settings.model_copy(
+            update={"database_url": f"sqlite+aiosqlite:///{db_path.with_name('simulator.db')}", "simulator": True}
+        )
+        runner, port, services = await _start(sim_settings, bot_port)
         try:
-            if serve:
-                print(f"\nブラウザで試せます：http://127.0.0.1:{port}/simulator （Ctrl-C で終わります）")
-                await asyncio.Event().wait()
+            emu.webhook_url = f"http://127.0.0.1:{port}/callback"
+            password = secrets.token_urlsafe(9)
+            await _seed(services, resident=True, coordinator_password=password)
+            print(f"\nコーディネーターのダッシュボード：http://127.0.0.1:{port}/dashboard/")
+            print(f"  ログイン名 {DEMO_LOGIN} ／ パスワード {password} （このデモの間だけ使えます）")
+            print(f"\nブラウザで試せます：http://127.0.0.1:{port}/simulator （Ctrl-C で終わります）")
+            await asyncio.Event().wait()
         finally:
-            if serve:
-                print("\n終了しています…（数秒かかります）")
+            print("\n終了しています…（数秒かかります）")
             await runner.cleanup()
+
+
+DEMO_LOGIN = "demo"
+
+
+async def _start(settings: Settings, port: int) -> tuple[web.AppRunner, int, Any]:
+    # The simulator's clock: the wall clock until a visitor presses 時間をすすめる.
+    app = create_app(settings, clock=SimulatorClock())
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, bound, app[SERVICES]
+
+
+async def _seed(services: Any, *, resident: bool = False, coordinator_password: str | None = None) -> None:
+    """The demo's district, groups and supporters; for the browser also the resident (registered in the
+    story) and a coordinator account for the dashboard."""
+    from bot.store import coordinators
+
+    now = SystemClock().now()
+    async with services.db.session() as s:
+        await people.add_district(s, code="NAGAMACHI", name="長町", towns=["長町", "中央通町", "長土塀"], now=now)
+        await people.bind_group(s, group_id=GROUP, district_code="NAGAMACHI", now=now)
+        await people.bind_group(s, group_id=COORDINATORS, district_code=None, now=now)
+        for uid, name in SUPPORTERS.items():
+            await people.add_supporter(s, line_user_id=uid, district_code="NAGAMACHI", name=name, now=now)
+        if resident:
+            await people.add_resident(
+                s, line_user_id=RESIDENT, district_code="NAGAMACHI", name="金沢花子", town="長町", now=now
+            )
+        if coordinator_password:
+            await coordinators.add(
+                s,
+                login=DEMO_LOGIN,
+                name="長町 コーディネーター",
+                password=coordinator_password,
+                districts=["NAGAMACHI"],
+                is_admin=False,
+                now=now,
+            )
 
 
 def main(serve: bool | None = None) -> None:

@@ -21,7 +21,7 @@ from types import FrameType
 
 from aiohttp import web
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, safe_database_url
 from bot.store.db import Database, is_sqlite
 from bot.store.migrate import upgrade
 
@@ -68,7 +68,10 @@ def _exit_with_supervisor(supervisor: int) -> None:
 async def _migrate(url: str) -> None:
     db = Database(url)
     try:
-        await upgrade(db.engine)
+        if await upgrade(db.engine):
+            logging.getLogger(__name__).info(
+                "database %s was empty: its tables were created now", safe_database_url(url)
+            )
     finally:
         await db.dispose()
 

@@ -3,16 +3,19 @@ and the real bot server on a real socket, wired together."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp import web
+from sqlmodel import col, func, select
 
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
@@ -22,6 +25,7 @@ from bot.services import SERVICES, Services
 from bot.store import people
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from bot.store.models import InboxEvent, Job, OutboxMessage
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "test-access-token-for-the-emulator-0001"
@@ -59,7 +63,6 @@ async def _pg_template() -> str:
 def _drop_pg_template() -> Iterator[None]:
     yield
     if _TEMPLATE:
-        import asyncio
 
         async def drop() -> None:
             conn = await asyncpg.connect(PG_ADMIN)
@@ -170,7 +173,8 @@ async def build_world(bot: Bot, emu: EmulatorServer, world: World | None = None,
     if n_supporters != 2:
         w.supporters = tuple(uid(200 + i) for i in range(1, n_supporters + 1))
         w.supporter_names = tuple(f"サポーター{i}" for i in range(1, n_supporters + 1))
-    now = SystemClock().now()
+    # The bot's own clock, so rows and the bot agree on "now" (a ManualClock bot sits at its test's date).
+    now = bot.services.clock.now()
     async with bot.db.session() as s:
         await people.add_district(s, code=w.district, name="長町", towns=["長町", "中央通町"], now=now)
         await people.add_district(s, code="K02", name="菊川", towns=["菊川", "本多町"], now=now)
@@ -258,10 +262,74 @@ async def confirmation(emu: EmulatorServer, w: World, words: str) -> dict[str, A
     return msg
 
 
+def _aware(t: datetime) -> datetime:
+    # SQLite hands datetimes back naive; they were written in UTC.
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+async def settled(bot: Bot, *, handled: int = 0, timeout: float = 15.0) -> None:
+    """Wait until the bot has nothing left to do at its clock's "now": every stored webhook event handled,
+    every outbox message delivered (or given up), no pending job due. At least `handled` events must be stored.
+
+    A negative assertion ("nothing reached the group") only means something after this: before it, it also holds
+    when the event was never handled.
+    """
+    s = bot.services
+    await settled_db(
+        bot.db, s.clock, wake=(s.wake_inbox, s.wake_outbox, s.wake_scheduler), handled=handled, timeout=timeout
+    )
+
+
+async def settled_db(
+    db: Database,
+    clock: Clock,
+    *,
+    wake: tuple[Callable[[], None], ...] = (),
+    handled: int = 0,
+    timeout: float = 15.0,
+) -> None:
+    """`settled` for servers in other processes: the shared database and the clock they read.
+
+    Each write (an event's handled mark with its outbox rows, a job with its outbox rows) commits in one
+    transaction, so a quiet look is a settled system; two in a row guard against looking between two commits.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet = 0
+    state = ""
+    while loop.time() < deadline:
+        for w in wake:
+            w()
+        now = clock.now()
+        async with db.session() as s:
+            events = (await s.exec(select(InboxEvent.status))).all()
+            unsent = (await s.exec(select(func.count()).where(col(OutboxMessage.status) == "pending"))).one()
+            due_at = (await s.exec(select(Job.due_at).where(col(Job.status) == "pending"))).all()
+        due = sum(1 for t in due_at if _aware(t) <= now)
+        waiting = sum(1 for st in events if st == "pending")
+        state = f"{len(events)} events ({waiting} waiting), {unsent} messages unsent, {due} jobs due"
+        if len(events) >= handled and waiting == 0 and unsent == 0 and due == 0:
+            quiet += 1
+            if quiet >= 2:
+                return
+        else:
+            quiet = 0
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the bot did not settle in {timeout} s: {state}")
+
+
+async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Poll `check` until it holds, failing with `what` after `timeout` seconds (never a fixed sleep)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.02)
+
+
 async def wait_text(emu: EmulatorServer, chat: str, part: str, timeout: float = 10.0) -> dict[str, Any]:
     """Wait until `chat` has received a message containing `part`; return it."""
-    import asyncio
-
     for _ in range(int(timeout * 20)):
         for m in emu.messages_to(chat):
             if part in all_text(m):

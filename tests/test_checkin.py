@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.emulator import EmulatorServer
 from bot.store import checkins
 from bot.store.models import Checkin, District
-from tests.conftest import Bot, World, all_text, build_world, find_action, make_settings, start_bot
+from tests.conftest import Bot, World, all_text, build_world, find_action, make_settings, settled, start_bot
 
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tuesday 10:00 in Kanazawa
 EIGHT_JST = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # Wednesday 08:00 in Kanazawa
@@ -79,7 +79,7 @@ async def test_daily_checkin_answered_with_the_button(
     started = await opt_in(emu, w)
     assert "毎日、午前8時" in started and "見守りをやめる" in started
     await go(cbot, clock, EIGHT_JST - timedelta(minutes=1))
-    await asyncio.sleep(0.3)
+    await settled(cbot)
     assert await texts_to(emu, w.resident, "。お元気ですか？") == []
     await go(cbot, clock, EIGHT_JST + timedelta(seconds=1))
     question = await wait_for(emu, w.resident, "。お元気ですか？")
@@ -92,7 +92,7 @@ async def test_daily_checkin_answered_with_the_button(
     assert c.status == "answered" and c.answered_by == "button"
     # Three hours later nobody is told anything; the next morning brings the next question.
     await go(cbot, clock, EIGHT_JST + timedelta(hours=4))
-    await asyncio.sleep(0.3)
+    await settled(cbot)
     assert emu.messages_to(w.coordinators) == [] and emu.messages_to(w.group) == []
     await go(cbot, clock, EIGHT_JST + timedelta(days=1, seconds=1))
     await wait_for(emu, w.resident, "。お元気ですか？", count=2)
@@ -106,15 +106,15 @@ async def test_no_answer_tells_the_coordinators_quietly_and_a_late_word_closes_i
     await go(cbot, clock, EIGHT_JST + timedelta(seconds=1))
     await wait_for(emu, w.resident, "。お元気ですか？")
     await go(cbot, clock, EIGHT_JST + timedelta(hours=2, minutes=59))
-    await asyncio.sleep(0.3)
+    await settled(cbot)
     assert emu.messages_to(w.coordinators) == []
     await go(cbot, clock, EIGHT_JST + timedelta(hours=3, seconds=2))
     alert = all_text(await wait_for(emu, w.coordinators, "見守り"))
     assert w.resident_name in alert and w.resident_phone in alert and "3時間" in alert
-    await asyncio.sleep(0.2)
+    await settled(cbot)
     assert emu.messages_to(w.group) == []  # never the whole group
-    for s in w.supporters:
-        assert emu.messages_to(s) == []
+    for who in w.supporters:
+        assert emu.messages_to(who) == []
     async with cbot.db.session() as s:
         missed = await checkins.missed_checkins(s, district_codes=[w.district])
         assert [(c.status, r.name) for c, r in missed] == [("missed", w.resident_name)]
@@ -143,14 +143,14 @@ async def test_the_district_lead_is_told_one_to_one_when_configured(
     # Weekly, on the weekday of opting in (Tuesday): the next Tuesday 10:00 JST.
     due = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
     await go(cbot, clock, due - timedelta(days=1))
-    await asyncio.sleep(0.3)
+    await settled(cbot)
     assert await texts_to(emu, w.resident, "。お元気ですか？") == []
     await go(cbot, clock, due + timedelta(seconds=1))
     await wait_for(emu, w.resident, "。お元気ですか？")
     await go(cbot, clock, due + timedelta(hours=2, seconds=2))
     alert = all_text(await wait_for(emu, lead, "見守り"))
     assert w.resident_name in alert and "2時間" in alert
-    await asyncio.sleep(0.2)
+    await settled(cbot)
     assert emu.messages_to(w.coordinators) == [] and emu.messages_to(w.group) == []
     assert emu.messages_to(w.supporters[0]) == []
 
@@ -161,7 +161,7 @@ async def test_stopping_ends_the_questions(cbot: Bot, emu: EmulatorServer, cworl
     await emu.send_text(w.resident, "見守りをやめる")
     await wait_for(emu, w.resident, "やめました")
     await go(cbot, clock, EIGHT_JST + timedelta(seconds=1))
-    await asyncio.sleep(0.5)
+    await settled(cbot)
     assert await texts_to(emu, w.resident, "。お元気ですか？") == []
     async with cbot.db.session() as s:
         assert (await s.exec(select(Checkin))).all() == []
@@ -182,7 +182,7 @@ async def test_pressing_any_other_button_is_an_answer_too(
         c = (await s.exec(select(Checkin))).one()
     assert c.status == "answered" and c.answered_by == "postback"
     await go(cbot, clock, EIGHT_JST + timedelta(hours=4))
-    await asyncio.sleep(0.3)
+    await settled(cbot)
     assert emu.messages_to(w.coordinators) == []
 
 

@@ -15,7 +15,7 @@ from bot.cli_conversation import run as cli_run
 from bot.clock import JST
 from bot.emulator import EmulatorServer
 from bot.store.models import District, HelpRequest, RequestEvent
-from tests.conftest import Bot, World, actions, all_text, find_action
+from tests.conftest import Bot, World, actions, all_text, find_action, settled
 
 
 async def cli(bot: Bot, *argv: str) -> str | None:
@@ -180,7 +180,7 @@ async def test_a_location_is_where_help_is_needed_for_the_supporter_only(
     await emu.send_location(w.resident, latitude=36.5700, longitude=136.6500)
     pushed = all_text((await emu.wait_for_messages(w.supporters[0], 2))[-1])
     assert "36.570000,136.650000" in pushed
-    await asyncio.sleep(0.3)
+    await settled(bot)
     assert not any("maps" in all_text(m) for m in emu.messages_to(w.group))
 
 
@@ -216,7 +216,7 @@ async def test_thanks_after_done_reach_the_supporter_once(bot: Bot, emu: Emulato
     # Thanked once: a second thanks gets a plain kind answer and nothing more reaches the supporter.
     again = all_text((await say(emu, w.resident, "ほんとうにきのどくな"))[0])
     assert "どういたしまして" in again
-    await asyncio.sleep(0.3)
+    await settled(bot)
     assert len(emu.messages_to(w.supporters[0])) == n + 1
     async with bot.db.session() as s:
         assert (await s.exec(select(HelpRequest))).one().thanked_at is not None
@@ -236,7 +236,7 @@ async def test_a_sticker_after_done_is_thanks_too(bot: Bot, emu: EmulatorServer,
 
 async def test_thanks_without_a_done_request_are_just_answered(bot: Bot, emu: EmulatorServer, world: World) -> None:
     assert "どういたしまして" in all_text((await say(emu, world.resident, "ありがとう"))[0])
-    await asyncio.sleep(0.2)
+    await settled(bot)
     for s in world.supporters:
         assert emu.messages_to(s) == []
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.emulator import EmulatorServer
 from bot.store.models import HelpRequest, InboxEvent, LineGroup, RequestEvent, Resident, Supporter
-from tests.conftest import Bot, World, actions, all_text, build_world, find_action, gid, uid, wait_text
+from tests.conftest import Bot, World, actions, all_text, build_world, find_action, gid, settled, uid, wait_text
 
 
 async def ask_and_confirm(emu: EmulatorServer, w: World, words: str) -> dict:
@@ -65,7 +65,7 @@ async def test_whole_life_of_a_request(bot: Bot, emu: EmulatorServer, world: Wor
         req = (await s.exec(select(HelpRequest))).one()
         assert req.status == "done" and req.category == "repair"
         assert req.when_date is not None and req.when_part == "morning"
-        actions_recorded = [e.action for e in (await s.exec(select(RequestEvent).order_by(RequestEvent.id))).all()]
+        actions_recorded = [e.action for e in (await s.exec(select(RequestEvent).order_by(col(RequestEvent.id)))).all()]
     assert actions_recorded == ["created", "confirmed", "claimed", "done"]
 
 
@@ -77,8 +77,8 @@ async def test_twenty_supporters_press_at_once_one_wins(bot: Bot, emu: EmulatorS
     assert all(status == 200 for status, _ in results)
     # The group hears of one winner; the 19 others are told kindly, 1:1.
     await emu.wait_for_messages(w.group, 2)
-    for s in w.supporters:
-        await emu.wait_for_messages(s, 1, timeout=15)
+    for who in w.supporters:
+        await emu.wait_for_messages(who, 1, timeout=15)
     winners = [s for s in w.supporters if any("引き受けてくださり" in all_text(m) for m in emu.messages_to(s))]
     losers = [s for s in w.supporters if any("ほかの方が先に" in all_text(m) for m in emu.messages_to(s))]
     assert len(winners) == 1 and len(losers) == 19
@@ -88,7 +88,7 @@ async def test_twenty_supporters_press_at_once_one_wins(bot: Bot, emu: EmulatorS
         assert req.status == "claimed" and sup.line_user_id == winners[0]
         claims = (await s.exec(select(RequestEvent).where(RequestEvent.action == "claimed"))).all()
         assert len(claims) == 1
-    await asyncio.sleep(0.3)
+    await settled(bot)
     assert len([m for m in emu.messages_to(w.group) if "引き受けました" in all_text(m)]) == 1
 
 
@@ -99,7 +99,7 @@ async def test_redelivered_event_is_handled_once(bot: Bot, emu: EmulatorServer, 
     status2, _ = await emu.redeliver(event)
     status3, _ = await emu.send_events([event])  # a plain duplicate too
     assert status2 == 200 and status3 == 200
-    await asyncio.sleep(1.0)
+    await settled(bot)
     assert len(emu.messages_to(world.resident)) == 1
     async with bot.db.session() as s:
         assert len((await s.exec(select(InboxEvent))).all()) == 1
@@ -115,7 +115,7 @@ async def test_forged_signature_is_refused_and_nothing_happens(bot: Bot, emu: Em
     assert (await emu.send_raw(b'{"destination":"U1","events":[]}', emu.sign(b'{"destination":"U1","events":[]}')))[
         0
     ] == 200
-    await asyncio.sleep(0.5)
+    await settled(bot)
     assert emu.deliveries == []
     async with bot.db.session() as s:
         assert (await s.exec(select(InboxEvent))).all() == []
@@ -132,7 +132,7 @@ async def test_emergency_goes_to_coordinators_never_to_supporters(bot: Bot, emu:
     alert = all_text((await emu.wait_for_messages(w.coordinators, 1))[0])
     assert w.resident_name in alert and w.resident_address in alert and w.resident_phone in alert
     assert "ころんでたてない" in alert
-    await asyncio.sleep(0.5)
+    await settled(bot)
     assert emu.messages_to(w.group) == []
     for s in w.supporters:
         assert emu.messages_to(s) == []
@@ -145,7 +145,7 @@ async def test_consult_gets_a_place_to_consult_and_a_private_alert(bot: Bot, emu
     assert "相談" in reply and "188" in reply
     alert = all_text((await emu.wait_for_messages(w.coordinators, 1))[0])
     assert "非公開" in alert and w.resident_name in alert
-    await asyncio.sleep(0.5)
+    await settled(bot)
     assert emu.messages_to(w.group) == []
 
 
@@ -240,13 +240,13 @@ async def test_unbound_group_gets_instructions_and_chatter_is_not_stored(
     await emu.send_join(other)
     assert other in all_text((await emu.wait_for_messages(other, 1))[0])
     await emu.send_text(world.supporters[0], "今日は寒いですね、田中さんの家の前", group_id=world.group)
-    await asyncio.sleep(0.5)
+    await settled(bot)
     async with bot.db.session() as s:
         bodies = [e.body for e in (await s.exec(select(InboxEvent))).all()]
     assert bodies and not any("田中さん" in b for b in bodies)
     assert emu.messages_to(world.group) == []
     await emu.send_leave(world.group)
-    await asyncio.sleep(0.5)
+    await settled(bot)
     async with bot.db.session() as s:
         g = await s.get(LineGroup, world.group)
         assert g is not None and g.active is False

@@ -3,7 +3,6 @@ Time is a ManualClock: the window closes only when the test moves it."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -13,8 +12,8 @@ from sqlmodel import col, select
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.emulator import EmulatorServer
-from bot.store.models import HelpRequest, InboxEvent, Job
-from tests.conftest import Bot, World, all_text, build_world, make_settings, start_bot
+from bot.store.models import HelpRequest, Job
+from tests.conftest import Bot, World, all_text, build_world, make_settings, settled, start_bot
 
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 10:00 in Kanazawa
 
@@ -36,17 +35,6 @@ async def mworld(mbot: Bot, emu: EmulatorServer) -> World:
     return await build_world(mbot, emu)
 
 
-async def settled(bot: Bot, count: int) -> None:
-    """Wait until `count` webhook events have been handled (none is left pending)."""
-    for _ in range(200):
-        async with bot.db.session() as s:
-            rows = (await s.exec(select(InboxEvent))).all()
-        if len(rows) >= count and all(r.status != "pending" for r in rows):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{count} events were not handled in time")
-
-
 async def move(bot: Bot, clock: ManualClock, seconds: float) -> None:
     clock.advance(seconds)
     bot.services.wake_scheduler()
@@ -62,15 +50,15 @@ async def test_four_fragments_make_one_request(
     w = mworld
     for i, words in enumerate(["こんにちは", "田中です", "だいどころの", "でんきがつかん"]):
         await emu.send_text(w.resident, words)
-        await settled(mbot, i + 1)
+        await settled(mbot, handled=i + 1)
         await move(mbot, clock, 3)  # each fragment comes 3 s after the last: within the window
     # 3 s after the last fragment the window is still open: nothing said yet.
-    await asyncio.sleep(0.2)
+    await settled(mbot, handled=4)
     assert emu.messages_to(w.resident) == []
     await move(mbot, clock, 5.5)  # now 8.5 s after the last one
     confirm = (await emu.wait_for_messages(w.resident, 1))[0]
     assert "電球" in all_text(confirm) and "お手伝いですね" in all_text(confirm)
-    await asyncio.sleep(0.3)
+    await settled(mbot)
     assert len(emu.messages_to(w.resident)) == 1
     async with mbot.db.session() as s:
         req = (await s.exec(select(HelpRequest))).one()
@@ -82,12 +70,12 @@ async def test_window_is_honoured_to_the_second(
     mbot: Bot, emu: EmulatorServer, mworld: World, clock: ManualClock
 ) -> None:
     await emu.send_text(mworld.resident, "ゴミ出しを手伝ってほしい")
-    await settled(mbot, 1)
+    await settled(mbot, handled=1)
     async with mbot.db.session() as s:
         job = (await s.exec(select(Job).where(Job.kind == "merge"))).one()
     assert job.due_at == datetime.fromtimestamp(START.timestamp() + 8, UTC)
     await move(mbot, clock, 7.5)
-    await asyncio.sleep(0.3)
+    await settled(mbot)
     assert emu.messages_to(mworld.resident) == []
     await move(mbot, clock, 1)
     assert "ゴミ出し" in all_text((await emu.wait_for_messages(mworld.resident, 1))[0])
@@ -98,13 +86,13 @@ async def test_a_gap_longer_than_the_window_makes_two_messages(
 ) -> None:
     w = mworld
     await emu.send_text(w.resident, "こんにちは")
-    await settled(mbot, 1)
+    await settled(mbot, handled=1)
     await move(mbot, clock, 9)
     greeting = all_text((await emu.wait_for_messages(w.resident, 1))[0])
     assert "こんにちは" in greeting and "お手伝いですね" not in greeting
     await move(mbot, clock, 20)
     await emu.send_text(w.resident, "雪すかしをお願いしたいがや")
-    await settled(mbot, 2)
+    await settled(mbot, handled=2)
     await move(mbot, clock, 9)
     confirm = all_text((await emu.wait_for_messages(w.resident, 2))[1])
     assert "雪" in confirm and "お手伝いですね" in confirm
@@ -129,7 +117,7 @@ async def test_an_emergency_fragment_acts_at_once_with_what_came_before(
         pending = (await s.exec(select(Job).where(Job.kind == "merge", col(Job.status) == "pending"))).all()
     assert pending == []
     await move(mbot, clock, 10)
-    await asyncio.sleep(0.3)
+    await settled(mbot)
     assert len(emu.messages_to(w.resident)) == 1  # nothing more: the fragments were not read twice
     assert emu.messages_to(w.group) == []
 
@@ -146,7 +134,7 @@ async def test_a_proxys_fragments_are_merged_for_their_resident(
     emu.add_user(proxy, "きたむら")
     await emu.send_text(proxy, "金沢さんの家の")
     await emu.send_text(proxy, "草むしりをおねがいしたい")
-    await settled(mbot, 2)
+    await settled(mbot, handled=2)
     await move(mbot, clock, 9)
     ask = all_text((await emu.wait_for_messages(proxy, 1))[0])
     assert "草むしり" in ask and "いつごろ" in ask

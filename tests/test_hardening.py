@@ -10,10 +10,12 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
+from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
 from yarl import URL
 
@@ -93,7 +95,7 @@ async def _raw(url: str, path: str, method: str = "GET", **kw: object) -> aiohtt
 
 
 async def test_every_error_page_has_the_security_headers_and_no_banner(bot: Bot) -> None:
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", "/no-such-page", {}),  # the root router's 404
         ("POST", "/healthz", {}),  # 405
         ("POST", "/callback", {"data": b"{}"}),  # no signature
@@ -169,8 +171,8 @@ REAL_LINE_SPELLINGS = [
 @pytest.mark.parametrize("url", REAL_LINE_SPELLINGS)
 def test_the_simulator_is_refused_against_any_host_but_loopback(url: str, tmp_path: Path) -> None:
     settings = Settings(
-        line_channel_secret=SECRET,
-        line_channel_access_token=TOKEN,
+        line_channel_secret=SecretStr(SECRET),
+        line_channel_access_token=SecretStr(TOKEN),
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
         line_api_base_url=url,
         simulator=True,
@@ -186,8 +188,8 @@ def test_loopback_urls_are_recognised() -> None:
         assert not is_loopback_url(url), url
     # The blob API too: a loopback LINE_API_BASE_URL with LINE's real data host is refused.
     s = Settings(
-        line_channel_secret=SECRET,
-        line_channel_access_token=TOKEN,
+        line_channel_secret=SecretStr(SECRET),
+        line_channel_access_token=SecretStr(TOKEN),
         line_api_base_url="http://127.0.0.1:8089",
         line_api_data_base_url="https://api-data.line.me",
         simulator=True,
@@ -266,4 +268,10 @@ def test_client_address_believes_forwarded_for_only_from_trusted_proxies() -> No
 
 def test_a_bad_trusted_proxies_setting_stops_the_start() -> None:
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
-        create_app(Settings(line_channel_secret=SECRET, line_channel_access_token=TOKEN, trusted_proxies="10.0.0.0/33"))
+        create_app(
+            Settings(
+                line_channel_secret=SecretStr(SECRET),
+                line_channel_access_token=SecretStr(TOKEN),
+                trusted_proxies="10.0.0.0/33",
+            )
+        )

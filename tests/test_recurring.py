@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.emulator import EmulatorServer
 from bot.flows.recurring import weekdays
 from bot.store.models import HelpRequest, Job, RecurringHelp
-from tests.conftest import Bot, World, all_text, build_world, find_action, make_settings, start_bot
+from tests.conftest import Bot, World, all_text, build_world, find_action, make_settings, settled, start_bot
 from tests.test_checkin import go, texts_to, wait_for
 from tests.test_conversation import cli
 
@@ -59,7 +59,7 @@ async def test_standing_arrangement_from_words_to_the_next_occurrence(
     await wait_for(emu, w.resident, "担当者に伝えました")
     pending = all_text(await wait_for(emu, w.coordinators, "承認待ち"))
     assert "sasaeai recurring approve 1" in pending and w.resident_name in pending
-    await asyncio.sleep(0.2)
+    await settled(rbot)
     assert emu.messages_to(w.group) == []  # nothing for supporters before a coordinator approves
 
     assert "approved" in (await cli(rbot, "recurring", "approve", "1") or "")
@@ -79,7 +79,7 @@ async def test_standing_arrangement_from_words_to_the_next_occurrence(
 
     # Thursday's occurrence is announced on Wednesday at 17:00, already assigned to the standing supporter.
     await go(rbot, clock, WED_17_JST - timedelta(minutes=1))
-    await asyncio.sleep(0.3)
+    await settled(rbot)
     assert await texts_to(emu, winner, "次の回") == []
     await go(rbot, clock, WED_17_JST + timedelta(seconds=1))
     notice = await wait_for(emu, winner, "次の回")
@@ -96,7 +96,7 @@ async def test_standing_arrangement_from_words_to_the_next_occurrence(
     # Stopped: the next notice makes nothing.
     await cli(rbot, "recurring", "stop", "1")
     await go(rbot, clock, datetime(2026, 12, 6, 8, 0, 1, tzinfo=UTC))
-    await asyncio.sleep(0.5)
+    await settled(rbot)
     async with rbot.db.session() as s:
         assert len((await s.exec(select(HelpRequest))).all()) == 1
         assert (await s.exec(select(RecurringHelp))).one().status == "stopped"
@@ -118,7 +118,7 @@ async def test_resident_can_say_no(rbot: Bot, emu: EmulatorServer, rworld: World
     ask = await wait_for(emu, rworld.resident, "毎週のお願い")
     await emu.send_postback(rworld.resident, find_action([ask], "いいえ")["data"])
     await wait_for(emu, rworld.resident, "お願いはしていません")
-    await asyncio.sleep(0.2)
+    await settled(rbot)
     assert emu.messages_to(rworld.coordinators) == []
     async with rbot.db.session() as s:
         assert (await s.exec(select(RecurringHelp))).one().status == "stopped"

@@ -305,8 +305,8 @@ async def test_workers_share_one_port(pg: str, emu: EmulatorServer, servers: lis
     for r in residents[:6]:
         await emu.wait_for_messages(r, 1, timeout=30)
     # Whichever worker answers /metrics, it reports the figures of both.
-    async with aiohttp.ClientSession() as http, http.get(f"{servers[0].url}/metrics") as r:
-        text = await r.text()
+    async with aiohttp.ClientSession() as http, http.get(f"{servers[0].url}/metrics") as resp:
+        text = await resp.text()
     received = [line for line in text.splitlines() if line.startswith("sasaeai_events_received_total ")]
     assert received and float(received[0].split()[1]) == 6, received
     servers[0].proc.terminate()

@@ -4,8 +4,10 @@ columns, with real signed webhooks through the emulator and the real bot on a re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
+import re
 import signal
 import socket
 import sys
@@ -19,6 +21,7 @@ from aiohttp import web
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration, PushMessageRequest
 from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright, expect
+from pydantic import SecretStr
 
 from bot import messages as M
 from bot import richmenu
@@ -368,8 +371,8 @@ async def test_simulator_is_off_unless_asked(bot: Bot) -> None:
 
 def test_simulator_refuses_the_real_line_api(tmp_path: Path) -> None:
     settings = Settings(
-        line_channel_secret=SECRET,
-        line_channel_access_token=TOKEN,
+        line_channel_secret=SecretStr(SECRET),
+        line_channel_access_token=SecretStr(TOKEN),
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
         simulator=True,
     )
@@ -381,6 +384,19 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def _request_ids(path: Path) -> list[int]:
+    """The simulator bot's request numbers, once its first request is written (polled, with a deadline)."""
+    import sqlite3
+
+    for _ in range(300):
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM help_request ORDER BY id")]
+        if ids:
+            return ids
+        await asyncio.sleep(0.1)
+    raise AssertionError("the simulator's bot made no request")
 
 
 async def test_make_run_prints_the_story_then_serves_the_simulator_until_ctrl_c(tmp_path: Path) -> None:
@@ -405,8 +421,12 @@ async def test_make_run_prints_the_story_then_serves_the_simulator_until_ctrl_c(
                 lines.append(line)
         story = "".join(lines)
         assert "=== 7. 依頼の状況 ===" in story and "問題なし" in story
+        # Nothing meant for real servers (DASHBOARD_SECRET_KEY) or for packagers (setuptools) is printed.
+        assert "DASHBOARD_SECRET_KEY" not in story and "Warning" not in story
+        login = re.search(r"ログイン名 (\S+) ／ パスワード (\S+)", story)
+        assert login, "the demo prints a working dashboard login"
         assert f"http://127.0.0.1:{bot_port}/simulator" in lines[-1]
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             async with http.get(f"http://127.0.0.1:{bot_port}/simulator") as r:
                 assert r.status == 200 and "ささえあい シミュレーター" in await r.text()
             async with http.get(f"http://127.0.0.1:{bot_port}/simulator/cast.json") as r:
@@ -415,6 +435,22 @@ async def test_make_run_prints_the_story_then_serves_the_simulator_until_ctrl_c(
             async with http.get(f"http://127.0.0.1:{emu_port}/_emulator/richmenus") as r:
                 menus = await r.json()
             assert menus["default"] and menus["richmenus"][0]["hasImage"]
+            # The printed login works on the dashboard.
+            async with http.get(f"http://127.0.0.1:{bot_port}/dashboard/login") as r:
+                csrf = re.search(r'name="csrf" value="([^"]+)"', await r.text())
+            form = {"login": login.group(1), "password": login.group(2), "next": "/dashboard/"}
+            if csrf:
+                form["csrf"] = csrf.group(1)
+            async with http.post(f"http://127.0.0.1:{bot_port}/dashboard/login", data=form) as r:
+                assert r.status == 200 and "未解決" in await r.text() and "ログアウト" in await r.text()
+            # The browser's bot has its own database: its first request is #1, not after the story's.
+            async with http.post(
+                f"http://127.0.0.1:{emu_port}/_emulator/events",
+                json={"type": "text", "args": {"user_id": cast["resident"]["id"], "text": "ゴミ出しを手伝ってほしい"}},
+            ) as r:
+                assert r.status == 200
+            ids = await _request_ids(tmp_path / "simulator.db")
+            assert ids == [1], ids
         proc.send_signal(signal.SIGINT)
         rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
         assert await proc.wait() == 0, rest

@@ -108,11 +108,17 @@ async def login_submit(request: web.Request) -> web.Response:
             now=now(request),
         )
     except throttle.Throttled:
-        return await render(request, "login.html", {"next": nxt, "error": M.DASH_LOGIN_THROTTLED}, status=429)
+        return await render(
+            request, "login.html", {"next": nxt, "login": login, "error": M.DASH_LOGIN_THROTTLED}, status=429
+        )
     except Busy:
-        return await render(request, "login.html", {"next": nxt, "error": M.DASH_LOGIN_BUSY}, status=503)
+        return await render(
+            request, "login.html", {"next": nxt, "login": login, "error": M.DASH_LOGIN_BUSY}, status=503
+        )
     if cid is None:
-        return await render(request, "login.html", {"next": nxt, "error": M.DASH_LOGIN_WRONG}, status=401)
+        return await render(
+            request, "login.html", {"next": nxt, "login": login, "error": M.DASH_LOGIN_WRONG}, status=401
+        )
     # A fresh session (and CSRF token) on sign-in: nothing set before it carries over.
     web_session(request).sign_in(cid)
     raise web.HTTPSeeOther(nxt)

@@ -62,6 +62,10 @@ async def add_district(session: AsyncSession, *, code: str, name: str, towns: li
         raise InvalidInput("give at least one town with --towns")
     if len(set(names)) != len(names):
         raise InvalidInput("a town is listed twice")
+    # A town belongs to one district: registration by town name would otherwise place a resident at random.
+    taken = (await session.exec(select(Town).where(col(Town.name).in_(names)))).all()
+    if taken:
+        raise AlreadyExists(f"town {taken[0].name} is already in district {taken[0].district_code}")
     district = District(code=code, name=_clean(name, "district name", 100), created_at=now)
     session.add(district)
     for t in names:
@@ -102,11 +106,25 @@ async def all_towns(session: AsyncSession) -> list[tuple[Town, District]]:
     return [(t, d) for t, d in (await session.exec(select(Town, District).join(District).order_by(col(Town.id)))).all()]
 
 
-async def bind_group(session: AsyncSession, *, group_id: str, district_code: str | None, now: datetime) -> LineGroup:
+async def bind_group(
+    session: AsyncSession, *, group_id: str, district_code: str | None, now: datetime, force: bool = False
+) -> LineGroup:
+    """Bind a group to a district (its supporters' group) or as the coordinators' group.
+
+    Rebinding a bound group to another role or district would silently leave that district without its group:
+    refused unless `force`.
+    """
     group_id = _line_id(group_id, "CR")
     if district_code is not None:
         await get_district(session, district_code)
     group = await session.get(LineGroup, group_id)
+    if group is not None and group.active and not force and group.district_code != district_code:
+        now_is = (
+            f"the supporters' group of district {group.district_code}"
+            if group.district_code
+            else "the coordinators' group"
+        )
+        raise AlreadyExists(f"group {group_id} is {now_is}; add --force to rebind it")
     if group is None:
         group = LineGroup(group_id=group_id, role="", bound_at=now)
         session.add(group)

@@ -10,7 +10,6 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from bot.clock import SystemClock
 from bot.emulator import EmulatorServer
 from bot.store import coordinators, people
 from tests.conftest import Bot, World, build_world, gid, uid
@@ -40,7 +39,7 @@ class Dash:
 
 
 async def add_coordinators(bot: Bot) -> None:
-    now = SystemClock().now()
+    now = bot.services.clock.now()
     async with bot.db.session() as s:
         await coordinators.add(
             s, login="nagamachi", name="長町 コーディ", password=PASSWORD, districts=["K01"], is_admin=False, now=now
@@ -55,7 +54,7 @@ async def add_coordinators(bot: Bot) -> None:
 async def dash(bot: Bot, emu: EmulatorServer) -> Dash:
     w = await build_world(bot, emu)
     d = Dash(bot=bot, emu=emu, world=w)
-    now = SystemClock().now()
+    now = bot.services.clock.now()
     async with bot.db.session() as s:
         await people.bind_group(s, group_id=d.other_group, district_code="K02", now=now)
         await people.add_resident(

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from bot.store import coordinators, people
 from bot.store.models import Checkin, District, HelpRequest, Job, OutboxMessage, RequestEvent, Resident, Supporter
-from tests.conftest import all_text, find_action, uid
+from tests.conftest import all_text, find_action, settled, uid
 from tests.dashboard.conftest import Client, Dash
 from tests.test_escalation import confirm
 
@@ -113,7 +113,7 @@ async def test_emergency_needs_attention_until_handled_and_is_never_assigned(das
     assert "対応済みにしました" in body and "家族に連絡済み" in body
     _, home = await client.page("/dashboard/")
     assert 'class="alert-box"' not in home and "未解決の依頼はありません" in home
-    await asyncio.sleep(0.3)
+    await settled(dash.bot)
     assert len(emu.messages_to(w.resident)) == resident_before
     for s_ in w.supporters:
         assert emu.messages_to(s_) == []
@@ -251,12 +251,15 @@ async def test_home_shows_failed_deliveries_blocked_people_and_missed_checkins(d
             )
         )
     await client.login()
-    await asyncio.sleep(0.3)
     _, home = await client.page("/dashboard/")
     failed_part = home.split("LINEで届かなかったお知らせ")[1].split("</table>")[0]
     assert w.resident_name in failed_part and "本人へのお知らせ" in failed_part
     blocked_part = home.split("ボットをブロックしている人")[1]
     assert w.supporter_names[1] in blocked_part
+    # People are placed by district name, not by its code.
+    assert "長町" in blocked_part and "K01" not in blocked_part
+    missed_part = home.split("見守り：お返事のない方")[1].split("</section>")[0]
+    assert "長町" in missed_part and "K01" not in missed_part
     assert "見守り：お返事のない方 1人" in home and "5時間前に送りました" in home
     # The coordinator of the other district sees none of it.
     other = Client(dash)

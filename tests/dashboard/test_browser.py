@@ -67,8 +67,18 @@ async def test_log_in_see_filter_assign_close_and_timeline(dash: Dash, page: Pag
     told = await dash.emu.wait_for_messages(dash.world.resident, 4)
     assert sup_name in str(told[-1])
 
-    await page.get_by_role("button", name="完了にする").click()
+    # The result is announced and has the focus, not the top of the page.
+    await expect(page.locator("p.flash")).to_be_focused()
+    # 完了にする asks first: a key press on it only opens the question.
+    await page.locator("summary", has_text="完了にする").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("button", name="はい、完了にする")).to_be_visible()
+    async with dash.bot.db.session() as s:
+        still = await s.get(HelpRequest, rid)
+        assert still is not None and still.status == "claimed"
+    await page.get_by_role("button", name="はい、完了にする").click()
     await expect(page.get_by_role("status")).to_contain_text("完了にしました")
+    await expect(page.locator("p.flash")).to_be_focused()
     timeline = page.locator("ol.timeline")
     for words in ("依頼を受け付けました", "本人が確認", "コーディネーターが担当を決めました", "完了しました"):
         await expect(timeline).to_contain_text(words)
@@ -126,9 +136,10 @@ async def test_forms_without_csrf_are_refused_and_pages_need_login(dash: Dash, p
     cookie = next(c for c in await page.context.cookies() if c["name"] == "sasaeai_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     # The same signed-in browser posting without the token, or with a wrong one, is refused.
-    for data in ({}, {"csrf": "forged"}):
-        r = await page.request.post(f"{dash.url}requests/{rid}/cancel", form=data)
-        assert r.status == 403
+    forms: list[dict[str, str | float | bool]] = [{}, {"csrf": "forged"}]
+    for data in forms:
+        refused = await page.request.post(f"{dash.url}requests/{rid}/cancel", form=data)
+        assert refused.status == 403
     async with dash.bot.db.session() as s:
         req = await s.get(HelpRequest, rid)
         assert req is not None and req.status == "open"
@@ -138,6 +149,9 @@ async def test_login_is_throttled(dash: Dash, page: Page) -> None:
     for _ in range(5):
         await login(page, dash, "nagamachi", "wrong-password-1")
         await expect(page.get_by_role("alert")).to_contain_text("違います")
+        # The name stays; only the password is typed again.
+        await expect(page.get_by_label("ログイン名")).to_have_value("nagamachi")
+        await expect(page.get_by_label("パスワード")).to_be_focused()
     # Now even the right password waits: the guesses are counted in the database.
     await login(page, dash, "nagamachi", PASSWORD)
     await expect(page.get_by_role("alert")).to_contain_text("しばらく受け付けません")

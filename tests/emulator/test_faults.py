@@ -12,6 +12,7 @@ from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuratio
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.emulator import EmulatorServer
+from tests.conftest import eventually
 
 from .conftest import TOKEN
 
@@ -104,7 +105,8 @@ async def test_outage_refuses_connections_then_recovers(emu: EmulatorServer) -> 
         async with http.get(f"{emu.url}/v2/bot/info", headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
             assert resp.status == 200
         emu.start_outage(0.3)
-        await asyncio.sleep(0.05)  # let the outage task stop the listener
+        # The listener is down (and kept-alive connections dropped in the same step) once the site is gone.
+        await eventually(lambda: emu._site is None, "the outage stopped the listener", timeout=5)
         with pytest.raises(aiohttp.ClientConnectionError):
             async with http.get(f"{emu.url}/v2/bot/info", headers={"Authorization": f"Bearer {TOKEN}"}):
                 pass

@@ -78,8 +78,8 @@ async def test_events_match_the_spec_and_the_sdk_parses_them(
     assert event["deliveryContext"] == {"isRedelivery": False}
     assert event["mode"] == "active"
     assert ("replyToken" in event) == replyable
-    parsed = receiver.events[-1]
-    assert isinstance(parsed, sdk_class)
+    assert isinstance(receiver.events[-1], sdk_class)
+    parsed: Any = receiver.events[-1]
     assert parsed.webhook_event_id == event["webhookEventId"]
     if "group_id" in kwargs:
         assert parsed.source.group_id == GROUP

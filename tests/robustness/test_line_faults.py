@@ -12,7 +12,18 @@ from sqlmodel import select
 
 from bot.emulator import EmulatorServer
 from bot.store.models import OutboxMessage
-from tests.conftest import Bot, World, all_text, build_world, confirmation, find_action, make_settings, start_bot
+from tests.conftest import (
+    Bot,
+    World,
+    all_text,
+    build_world,
+    confirmation,
+    eventually,
+    find_action,
+    make_settings,
+    settled,
+    start_bot,
+)
 from tests.test_flows import ask_and_confirm
 
 EMERGENCY = "ころんでたてない　たすけて"
@@ -73,7 +84,7 @@ async def test_an_outage_of_line_delays_but_loses_nothing(quick_bot: Bot, emu: E
     confirm = await confirmation(emu, w, "ゴミ出しを手伝ってほしい")
     told = len(emu.messages_to(w.resident))
     emu.start_outage(1.5)  # LINE refuses connections for a while; webhooks still come (they are ours)
-    await asyncio.sleep(0.1)
+    await eventually(lambda: emu._site is None, "the outage began", timeout=5)
     await quick_bot_postback(emu, w, find_action([confirm], "はい")["data"])
     await emu.wait_for_messages(w.group, 1, timeout=15)
     await emu.wait_for_messages(w.resident, told + 1, timeout=15)
@@ -107,11 +118,11 @@ async def test_undeliverable_message_is_recorded_not_retried_forever(quick_bot: 
     emu.add_user(w.resident, w.resident_name, friend=False)  # the resident blocked the bot meanwhile
     await emu.send_postback(w.supporters[0], find_action([post], "引き受け")["data"], group_id=w.group)
     await emu.wait_for_messages(w.supporters[0], 1)
-    await asyncio.sleep(0.3)
+    await settled(quick_bot)
     rows = await settle(emu, quick_bot)
     failed = [r for r in rows if r.status == "failed"]
     assert len(failed) == 1 and failed[0].to == w.resident and failed[0].attempts == 1
     assert failed[0].last_error and failed[0].last_error.startswith("400")
-    await asyncio.sleep(0.5)
+    await settled(quick_bot)
     refused = [c for c in emu.state.calls("/v2/bot/message/push") if c.status == 400]
     assert len(refused) == 1  # tried once, recorded, not retried

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
-from bot.clock import SystemClock
 from bot.emulator import EmulatorServer
 from bot.postback import Action, Postback, encode
 from bot.store import people, retention
@@ -25,6 +23,7 @@ from tests.conftest import (
     find_action,
     gid,
     make_settings,
+    settled,
     start_bot,
     uid,
     wait_text,
@@ -38,7 +37,7 @@ async def test_forged_postback_data_is_refused(bot: Bot, emu: EmulatorServer, wo
     forged = real[:-3] + ("AAA" if not real.endswith("AAA") else "BBB")
     await emu.send_postback(world.supporters[0], forged, group_id=world.group)
     await emu.send_postback(world.supporters[0], "sa1:cl:1::", group_id=world.group)
-    await asyncio.sleep(0.8)
+    await settled(bot)
     async with bot.db.session() as s:
         assert (await s.exec(select(HelpRequest))).one().status == "open"
     assert not any("引き受けてくださり" in all_text(m) for m in emu.messages_to(world.supporters[0]))
@@ -51,7 +50,7 @@ async def test_claim_from_another_district_or_an_unbound_group_is_refused(
     claim = find_action([post], "引き受け")["data"]
     outsider, other_group, stray_group = uid(700), gid(70), gid(71)
     async with bot.db.session() as s:
-        now = SystemClock().now()
+        now = bot.services.clock.now()
         await people.add_supporter(s, line_user_id=outsider, district_code="K02", name="他地区の人", now=now)
         await people.bind_group(s, group_id=other_group, district_code="K02", now=now)
     emu.add_user(outsider, "他地区の人")
@@ -63,7 +62,7 @@ async def test_claim_from_another_district_or_an_unbound_group_is_refused(
     await emu.send_postback(world.supporters[0], claim, group_id=stray_group)
     # A district supporter pressing it in their own group, but 1:1 replayed data outside any group.
     await emu.send_postback(world.supporters[1], claim)
-    await asyncio.sleep(1.0)
+    await settled(bot)
     async with bot.db.session() as s:
         assert (await s.exec(select(HelpRequest))).one().status == "open"
     for who in (outsider, world.supporters[0], world.supporters[1]):
@@ -74,9 +73,9 @@ async def test_claim_from_another_district_or_an_unbound_group_is_refused(
 async def test_removed_supporter_can_no_longer_act(bot: Bot, emu: EmulatorServer, world: World) -> None:
     post = await ask_and_confirm(emu, world, "電球を替えてほしい")
     await emu.send_member_left(world.group, [world.supporters[0]])
-    await asyncio.sleep(0.5)
+    await settled(bot)
     await emu.send_postback(world.supporters[0], find_action([post], "引き受け")["data"], group_id=world.group)
-    await asyncio.sleep(0.8)
+    await settled(bot)
     async with bot.db.session() as s:
         assert (await s.exec(select(HelpRequest))).one().status == "open"
 
@@ -85,7 +84,7 @@ async def test_residents_buttons_cannot_be_pressed_by_someone_else(bot: Bot, emu
     confirm = await confirmation(emu, world, "電球を替えてほしい")
     yes = find_action([confirm], "はい")["data"]
     await emu.send_postback(world.supporters[0], yes)  # someone else replays the resident's はい
-    await asyncio.sleep(0.8)
+    await settled(bot)
     async with bot.db.session() as s:
         assert (await s.exec(select(HelpRequest))).one().status == "draft"
     assert emu.messages_to(world.group) == []
@@ -114,7 +113,7 @@ async def test_no_personal_data_or_secrets_in_logs(emu: EmulatorServer, db_url: 
         await wait_text(emu, world.group, "完了しました")
         await emu.send_text(world.resident, "ころんでたてない　たすけて")
         await emu.wait_for_messages(world.coordinators, 1)
-        await asyncio.sleep(0.5)
+        await settled(bot)
         await bot.runner.cleanup()
     finally:
         root.removeHandler(keep)
@@ -143,12 +142,12 @@ async def test_purge_anonymises_finished_requests_and_keeps_the_figures(
     await emu.send_postback(world.supporters[0], find_action([details], "完了")["data"])
     await wait_text(emu, world.resident, "終わりました")
     await ask_and_confirm(emu, world, "ゴミ出しをお願い")  # still open: must be kept whole
-    await asyncio.sleep(0.5)
+    await settled(bot)
     async with bot.db.session() as s:
-        report = await retention.purge(s, before=SystemClock().now() + timedelta(days=1))
+        report = await retention.purge(s, before=bot.services.clock.now() + timedelta(days=1))
     assert report.requests == 1
     async with bot.db.session() as s:
-        rows = (await s.exec(select(HelpRequest).order_by(HelpRequest.id))).all()
+        rows = (await s.exec(select(HelpRequest).order_by(col(HelpRequest.id)))).all()
         done, open_ = rows[0], rows[1]
         assert done.text == "" and done.masked == "" and done.category == "repair" and done.done_at is not None
         assert "ゴミ出し" in open_.text

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.emulator import EmulatorServer
-from tests.conftest import Bot, World, actions, all_text, build_world, make_settings, start_bot, uid
+from tests.conftest import Bot, World, actions, all_text, build_world, make_settings, settled, start_bot, uid
 
 
 async def test_every_kind_of_message_gets_a_kind_useful_answer(bot: Bot, emu: EmulatorServer, world: World) -> None:
@@ -38,7 +36,7 @@ async def test_long_emoji_and_control_character_texts(bot: Bot, emu: EmulatorSer
     await emu.send_text(r, "ゴミ出しをお願いしたい。" + "あ" * 4990)
     first = await emu.wait_for_messages(r, 1)
     assert any("長い" in all_text(m) or "お手伝い" in all_text(m) for m in first)
-    await asyncio.sleep(0.3)
+    await settled(bot)
     n = len(emu.messages_to(r))
     await emu.send_text(r, "😀😀🙏")
     assert all_text((await emu.wait_for_messages(r, n + 1))[-1])
@@ -59,7 +57,7 @@ async def test_a_flood_gets_one_polite_answer_and_others_are_still_served(emu: E
         emu.add_user(other, "ほかの人")
         await emu.send_follow(other)
         assert "町" in all_text((await emu.wait_for_messages(other, 1, timeout=10))[0])
-        await asyncio.sleep(2.0)
+        await settled(bot, handled=41)
         replies = [all_text(m) for m in emu.messages_to(flooder)]
         assert sum("少し時間をおいて" in t for t in replies) == 1
         assert len(replies) <= 6  # five answered, one polite note, the rest dropped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
@@ -30,7 +31,7 @@ async def test_sigterm_finishes_or_hands_back_work(db_url: str, emu: EmulatorSer
         assert "Traceback" not in log, log[-3000:]
         db = Database(db_url)
         async with db.session() as s:
-            held = [e for e in (await s.exec(select(InboxEvent))).all() if e.lease_owner is not None]
+            held: list[Any] = [e for e in (await s.exec(select(InboxEvent))).all() if e.lease_owner is not None]
             held += [o for o in (await s.exec(select(OutboxMessage))).all() if o.lease_owner is not None]
         await db.dispose()
         assert held == [], "leases must be handed back, not left to expire (LEASE_SECONDS=300 here)"

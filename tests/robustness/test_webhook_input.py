@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.emulator import EmulatorServer
 from bot.store.models import InboxEvent
@@ -77,7 +77,7 @@ class LiveBot:
     def inbox(self) -> list[InboxEvent]:
         async def rows() -> list[InboxEvent]:
             async with self.bot.db.session() as s:
-                return list((await s.exec(select(InboxEvent).order_by(InboxEvent.id))).all())
+                return list((await s.exec(select(InboxEvent).order_by(col(InboxEvent.id)))).all())
 
         return list(self.call(rows()))
 

@@ -97,7 +97,7 @@ def strategy(schema: dict[str, Any] | None = None) -> Any:
     def build(s: dict[str, Any], depth: int = 0) -> Any:
         s = resolve(s)
         if "oneOf" in s:
-            return st.one_of([st.deferred(lambda o=o: build(o, depth + 1)) for o in s["oneOf"]])
+            return st.one_of([st.deferred(lambda o=o: build(o, depth + 1)) for o in s["oneOf"]])  # type: ignore[misc]
         if "allOf" in s:
             s = merged(s)
         if "const" in s:

@@ -122,12 +122,15 @@
     scrollDown(chat);
   }
 
-  function appendMine(chat, node, who) {
+  function appendMine(chat, node, who, shownAt) {
+    const at = shownAt || timeOf();
+    // Kept for this tab, so a reload redraws what the visitor said (the bot's side comes back from the emulator).
+    if (!shownAt) remember({ chat: chat.key, afterSeq: state.since, cls: node.className, text: node.textContent, who, at });
     const row = el("div", "row me");
     const stack = el("div", "stack");
     if (who) stack.append(el("div", "who", who));
     stack.append(node);
-    stack.append(el("div", "meta", timeOf()));
+    stack.append(el("div", "meta", at));
     row.append(stack);
     chat.log.append(row);
     scrollDown(chat);
@@ -638,6 +641,61 @@
     });
   }
 
+  // --- Keeping the chats across a reload (sessionStorage: this tab only) ----------------------------------
+
+  function storageKey() {
+    return `sasaeai-simulator:${state.emu}:${state.cast && state.cast.resident ? state.cast.resident.id : ""}`;
+  }
+
+  function loadSaved() {
+    try {
+      return JSON.parse(sessionStorage.getItem(storageKey()) || "null");
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function save(saved) {
+    try {
+      sessionStorage.setItem(storageKey(), JSON.stringify(saved));
+    } catch (e) {
+      /* storage full or off: the page still works, it only forgets on reload */
+    }
+  }
+
+  function remember(entry) {
+    const saved = loadSaved() || { start: state.since, mine: [] };
+    saved.mine.push(entry);
+    save(saved);
+  }
+
+  // Redraw the chats since the page was first opened (or cleared): the visitor's own lines in order among the
+  // bot's deliveries, which the emulator still holds.
+  async function restore(lastSeq) {
+    const saved = loadSaved();
+    if (!saved || saved.start > lastSeq) {
+      save({ start: lastSeq, mine: [] });
+      return lastSeq;
+    }
+    const res = await emuFetch(`/_emulator/messages?since=${saved.start}`);
+    const mine = saved.mine.slice();
+    const flush = (beforeSeq) => {
+      while (mine.length && mine[0].afterSeq < beforeSeq) {
+        const m = mine.shift();
+        const chat = state.chats[m.chat];
+        if (chat) appendMine(chat, el("div", m.cls, m.text), m.who, m.at);
+      }
+    };
+    let since = saved.start;
+    for (const d of res.deliveries) {
+      flush(d.seq);
+      onDelivery(d);
+      since = d.seq;
+    }
+    flush(Infinity);
+    return Math.max(since, res.last_seq || 0);
+  }
+
   function resetView() {
     for (const chat of Object.values(state.chats)) {
       chat.log.replaceChildren();
@@ -648,6 +706,7 @@
     }
     if (state.supporters.length) renderTabs();
     $("#toast").hidden = true;
+    save({ start: state.since, mine: [] });
   }
 
   async function start() {
@@ -714,9 +773,10 @@
     $("#clock-go").addEventListener("click", advanceClock);
     loadClock();
 
-    // Start from now: what happened before this page opened (the printed story) is not replayed.
+    // Start from now: what happened before this page first opened (the printed story) is not replayed; after a
+    // reload, what this tab showed is drawn again.
     const first = await emuFetch("/_emulator/messages?since=0");
-    state.since = first.last_seq || 0;
+    state.since = await restore(first.last_seq || 0);
     document.body.dataset.ready = "1";
     poll();
   }
