@@ -37,18 +37,16 @@ $(STAMP): pyproject.toml requirements.lock
 run: install
 	$(VENV)/bin/sasaeai demo
 
+# The suite with coverage over bot/ (what CI runs after lint); the total is the last line printed.
+# Restarting PostgreSQL would disturb tests running beside it: that one runs alone, after.
 test: install
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not pg_restart"
-	# Restarting PostgreSQL would disturb tests running beside it: this one runs alone.
-	$(VENV)/bin/pytest -q -m pg_restart
-
-# What CI runs after lint: the suite with coverage over bot/; the total is the last line printed.
-cover: install
 	$(VENV)/bin/coverage erase
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not pg_restart" --cov --cov-report=
 	$(VENV)/bin/pytest -q -m pg_restart --cov --cov-append --cov-report=
 	$(VENV)/bin/coverage report
 	@echo "coverage over bot/: $$($(VENV)/bin/coverage report --format=total)% (keep README.md's figure in step)"
+
+cover: test
 
 test-fast: install
 	$(VENV)/bin/pytest -q -x

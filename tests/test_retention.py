@@ -28,9 +28,7 @@ from bot.store.models import (
     DashboardSession,
     District,
     HelpRequest,
-    InboxEvent,
     Job,
-    OutboxMessage,
     PendingLocation,
     Proxy,
     RecurringHelp,
@@ -39,7 +37,7 @@ from bot.store.models import (
     Resident,
     Supporter,
 )
-from tests.conftest import ROOT, Bot, World, build_world, find_action, uid, wait_text
+from tests.conftest import ROOT, Bot, World, build_world, find_action, settled, uid, wait_text
 from tests.dashboard.conftest import Client, Dash, add_coordinators
 from tests.test_escalation import confirm
 
@@ -69,18 +67,6 @@ def where(found: dict[str, str], marker: str) -> list[str]:
     return [t for t, text in found.items() if marker in text]
 
 
-async def quiet(bot: Bot) -> None:
-    """Wait until nothing is pending in the inbox or the outbox (the bot has finished what it started)."""
-    for _ in range(400):
-        async with bot.db.read() as s:
-            inbox = (await s.exec(select(InboxEvent).where(InboxEvent.status == "pending"))).all()
-            outbox = (await s.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))).all()
-        if not inbox and not outbox:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the bot did not settle")
-
-
 def assert_covered(found: dict[str, str], markers: list[str]) -> None:
     bare = [t for t, text in found.items() if t not in NO_PERSONAL_DATA and not any(m in text for m in markers)]
     assert not bare, f"tables seeded with no marker (add retention for them, or say why they hold none): {bare}"
@@ -94,7 +80,7 @@ async def finish_a_request(bot: Bot, emu: EmulatorServer, w: World, words: str) 
     details = await wait_text(emu, w.supporters[0], "完了")
     await emu.send_postback(w.supporters[0], find_action([details], "完了")["data"])
     await wait_text(emu, w.resident, "終わりました")
-    await quiet(bot)
+    await settled(bot)
     async with bot.db.read() as s:
         req = (await s.exec(select(HelpRequest).where(HelpRequest.status == DONE))).one()
     assert req.id is not None and req.location_label and words in req.location_label
@@ -115,7 +101,7 @@ async def test_purge_leaves_no_personal_data_it_should_not(bot: Bot, emu: Emulat
     await confirm(emu, w.resident, "KEEPOPEN 雪すかしをお願いしたい", w.group)  # still open: kept whole
     await emu.send_text(w.resident, "ZqmarkDRAFT ゴミ出しを手伝ってほしい")  # never confirmed: a draft
     await wait_text(emu, w.resident, "ゴミ")
-    await quiet(bot)
+    await settled(bot)
     gone_id, gone_proxy, lead, stranger = uid(500), uid(501), uid(503), uid(777)
     async with bot.db.session() as s:
         assert r.id is not None
@@ -319,7 +305,7 @@ async def test_deleting_a_resident_and_a_supporter_leaves_nothing_of_them(
         )
     await emu.send_postback(w.supporters[0], find_action([details], "完了")["data"])
     await wait_text(emu, w.resident, "終わりました")
-    await quiet(bot)
+    await settled(bot)
     async with bot.db.session() as s:  # a location sent after the last request, waiting for the next one
         s.add(PendingLocation(resident_id=r.id, lat=36.5, lng=136.6, label="ZdmarkPEND 金沢市", at=now))
 

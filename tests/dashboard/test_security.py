@@ -17,9 +17,10 @@ from bot.clock import SystemClock
 from bot.dashboard.websession import COOKIE_NAME
 from bot.emulator import EmulatorServer
 from bot.metrics import METRICS
+from bot.passwords import PASSWORDS
 from bot.store import coordinators, sessions
 from bot.store.models import DashboardSession, LoginThrottle, RequestEvent, Resident
-from tests.conftest import Bot, build_world, make_settings, start_bot
+from tests.conftest import Bot, build_world, eventually, make_settings, start_bot
 from tests.dashboard.conftest import PASSWORD, Client, Dash, add_coordinators
 from tests.dashboard.test_actions import ask
 
@@ -296,8 +297,11 @@ async def test_sessions_expire_and_are_purged(dash: Dash, client: Client) -> Non
 
 
 async def test_a_flood_of_sprayed_guesses_never_turns_away_an_account_without_failures(dash: Dash) -> None:
+    gate = dash.bot.runner.app[PASSWORDS]._gate
+
     async def later() -> int:
-        await asyncio.sleep(0.3)  # the guesses are queued by now
+        # only once guesses wait in the queue does the clean account have someone to go ahead of
+        await eventually(lambda: gate.waiting(1) > 0, "sign-in guesses queued for a password check")
         return await login_status(dash.bot.url, "kikugawa", PASSWORD)
 
     statuses = await asyncio.gather(*(login_status(dash.bot.url, f"nobody{i}", "wrong-1") for i in range(60)), later())
