@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from bot import cli_conversation
 from bot.clock import clock_from_setting
 from bot.config import ConfigError, Settings, database_url_problem, safe_database_url
-from bot.store import erasure, people, retention
+from bot.store import audit, erasure, people, retention
 from bot.store.db import Database
 from bot.store.errors import DomainError
 from bot.store.migrate import upgrade
@@ -99,7 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     res = sub.add_parser("resident", help="residents").add_subparsers(dest="sub", required=True)
     r_add = res.add_parser("add")
-    r_add.add_argument("line_user_id")
+    r_add.add_argument("line_user_id", nargs="?", help="omit with --no-line")
+    r_add.add_argument(
+        "--no-line", action="store_true", help="the resident has no LINE account: a proxy speaks for them (proxy add)"
+    )
     r_add.add_argument("--district", required=True)
     r_add.add_argument("--name", required=True)
     r_add.add_argument("--address")
@@ -128,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     c_add.add_argument("login")
     c_add.add_argument("--district", action="append", default=[], help="a district code (repeat for several)")
     c_add.add_argument("--admin", action="store_true", help="sees every district")
+    c_add.add_argument(
+        "--minsei", action="store_true", help="a 民生委員: sees only the residents linked to them (coordinator link)"
+    )
     c_add.add_argument("--name", help="the name shown on the dashboard (default: the login)")
     c_tok = coord.add_parser("token", help="issue a new API bearer token (replaces the old one)")
     c_tok.add_argument("login")
@@ -139,6 +145,24 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         coord.add_parser(name, help=what).add_argument("login")
     coord.add_parser("list")
+    c_dist = coord.add_parser("districts", help="replace the account's districts (or make it city-wide)")
+    c_dist.add_argument("login")
+    c_dist.add_argument("--district", action="append", default=[], help="a district code (repeat for several)")
+    c_dist.add_argument("--admin", action="store_true", help="sees every district")
+    coord.add_parser("revoke-token", help="the account's API token stops working at once").add_argument("login")
+    for name, what in (("link", "a 民生委員 looks after this resident"), ("unlink", "no longer looks after them")):
+        c_link = coord.add_parser(name, help=what)
+        c_link.add_argument("login")
+        c_link.add_argument("resident", help="the resident's LINE user ID, or #id")
+
+    aud = sub.add_parser("audit", help="the audit log: who did or looked at what").add_subparsers(
+        dest="sub", required=True
+    )
+    a_list = aud.add_parser("list", help="newest first")
+    a_list.add_argument("--actor")
+    a_list.add_argument("--action")
+    a_list.add_argument("--kind", help="resident, supporter, request, coordinator, ...")
+    a_list.add_argument("--limit", type=int, default=100)
 
     # Rich menu: the residents' four big buttons (bot/richmenu.py).
     rm = sub.add_parser("richmenu", help="the residents' rich menu").add_subparsers(dest="sub", required=True)
@@ -238,8 +262,25 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
 
             return await _with_db(settings, list_supporters)
         case ("resident", "add"):
+            if args.no_line == bool(args.line_user_id):
+                raise CliError("give the resident's LINE user ID, or --no-line (not both)")
 
             async def add_resident(s: Any) -> str:
+                if args.no_line:
+                    x = await people.add_resident_without_line(
+                        s,
+                        district_code=args.district,
+                        name=args.name,
+                        address=args.address,
+                        phone=args.phone,
+                        town=args.town,
+                        now=now,
+                    )
+                    audit.record(s, audit.CLI, audit.Action.PERSON_ADD, now=now, kind="resident", record_id=x.id)
+                    return (
+                        f"resident #{x.id} (no LINE account) added to {x.district_code}; "
+                        f"link who speaks for them: sasaeai proxy add LINE_USER_ID --resident '#{x.id}' ..."
+                    )
                 x = await people.add_resident(
                     s,
                     line_user_id=args.line_user_id,
@@ -250,6 +291,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
                     town=args.town,
                     now=now,
                 )
+                await s.flush()
+                audit.record(s, audit.CLI, audit.Action.PERSON_ADD, now=now, kind="resident", record_id=x.id)
                 return f"resident {x.line_user_id} added to {x.district_code}"
 
             return await _with_db(settings, add_resident)
@@ -267,17 +310,29 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
 
             async def erase(s: Any) -> str:
                 e = await erasure.erase_by_line_id(s, kind=args.cmd, line_user_id=args.line_user_id, now=now)
+                audit.record(s, audit.CLI, audit.Action.PERSON_DELETE, now=now, kind=args.cmd, record_id=e.person_id)
                 return f"{args.cmd} erased ({e.requests} requests anonymised, {e.rows_deleted} rows deleted)"
 
             return await _with_db(settings, erase)
         case ("coordinator", _):
             return await _coordinator(args, settings, now)
+        case ("audit", "list"):
+
+            async def list_audit(s: Any) -> str:
+                rows = await audit.entries(s, actor=args.actor, action=args.action, kind=args.kind, limit=args.limit)
+                return "\n".join(
+                    f"{e.at.isoformat(timespec='seconds')}\t{e.actor}\t{e.via}\t{e.action}\t"
+                    f"{e.record_kind or '-'}\t{e.record_id or '-'}\t{e.detail or ''}"
+                    for e in rows
+                )
+
+            return await _with_db(settings, list_audit)
     raise CliError(f"unknown command {args.cmd}")
 
 
 async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -> str | None:
     from bot.store import coordinators
-    from bot.store.models import Coordinator
+    from bot.store.models import ROLE_COORDINATOR, ROLE_MINSEI, Coordinator
 
     if args.sub == "add":
         # Never on the command line (shell history, process list): asked without echo on a terminal, else one
@@ -293,14 +348,19 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
                 districts=args.district,
                 is_admin=args.admin,
                 now=now,
+                role=ROLE_MINSEI if args.minsei else ROLE_COORDINATOR,
             )
-            return f"coordinator {c.login} added ({'admin' if c.is_admin else ','.join(args.district)})"
+            audit.record(s, audit.CLI, audit.Action.ACCOUNT_ADD, now=now, kind="coordinator", record_id=c.id)
+            scope = "民生委員" if args.minsei else "admin" if c.is_admin else ",".join(args.district)
+            return f"coordinator {c.login} added ({scope})"
 
         return await _with_db(settings, add)
     if args.sub == "token":
 
         async def token(s: Any) -> str:
-            return await coordinators.new_api_token(s, login=args.login)
+            t = await coordinators.new_api_token(s, login=args.login)
+            _account_audit(s, audit.Action.API_KEY_ISSUE, args.login, now)
+            return t
 
         return await _with_db(settings, token)
     if args.sub == "password":
@@ -308,6 +368,7 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
 
         async def password(s: Any) -> str:
             n = await coordinators.set_password(s, login=args.login, password=new)
+            _account_audit(s, audit.Action.ACCOUNT_RESET, args.login, now)
             return f"password of {args.login} changed; {n} sessions ended"
 
         return await _with_db(settings, password)
@@ -315,9 +376,39 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
 
         async def activity(s: Any) -> str:
             n = await coordinators.set_active(s, login=args.login, active=args.sub == "activate")
+            act = audit.Action.ACCOUNT_ACTIVATE if args.sub == "activate" else audit.Action.ACCOUNT_DEACTIVATE
+            _account_audit(s, act, args.login, now)
             return f"coordinator {args.login} {args.sub}d; {n} sessions ended"
 
         return await _with_db(settings, activity)
+    if args.sub == "districts":
+
+        async def districts(s: Any) -> str:
+            c = await coordinators.set_districts(s, login=args.login, districts=args.district, is_admin=args.admin)
+            _account_audit(s, audit.Action.ACCOUNT_DISTRICTS, args.login, now, "admin" if c.is_admin else None)
+            return f"coordinator {c.login} now sees {'all districts' if c.is_admin else ','.join(args.district)}"
+
+        return await _with_db(settings, districts)
+    if args.sub == "revoke-token":
+
+        async def revoke(s: Any) -> str:
+            had = await coordinators.revoke_token(s, login=args.login)
+            _account_audit(s, audit.Action.API_KEY_REVOKE, args.login, now)
+            return f"API token of {args.login} revoked" if had else f"{args.login} had no API token"
+
+        return await _with_db(settings, revoke)
+    if args.sub in ("link", "unlink"):
+
+        async def link(s: Any) -> str:
+            if args.sub == "link":
+                r = await coordinators.link_resident(s, login=args.login, resident=args.resident, now=now)
+            else:
+                r = await coordinators.unlink_resident(s, login=args.login, resident=args.resident)
+            act = audit.Action.MINSEI_LINK if args.sub == "link" else audit.Action.MINSEI_UNLINK
+            audit.record(s, audit.CLI, act, now=now, kind="resident", record_id=r.id, detail=args.login)
+            return f"resident #{r.id} {args.sub}ed {'to' if args.sub == 'link' else 'from'} {args.login}"
+
+        return await _with_db(settings, link)
     if args.sub == "logout":
 
         async def logout(s: Any) -> str:
@@ -331,10 +422,16 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
         for c in rows:
             scope = await coordinators.districts_of(s, c)
             where = "all" if scope is None else ",".join(sorted(scope))
+            if c.role == ROLE_MINSEI:
+                where = "民生委員:" + ",".join(f"#{r.id}" for r in await coordinators.linked_residents(s, c.id or 0))
             out.append(f"{c.login}\t{c.name}\t{where}\t{'active' if c.active else 'inactive'}")
         return "\n".join(out)
 
     return await _with_db(settings, list_coordinators)
+
+
+def _account_audit(s: Any, action: audit.Action, login: str, now: Any, detail: str | None = None) -> None:
+    audit.record(s, audit.CLI, action, now=now, kind="coordinator", record_id=login, detail=detail)
 
 
 async def _noop(_s: Any) -> str:

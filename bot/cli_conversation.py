@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.store import people, proxies
+from bot.store import audit, people, proxies
 from bot.store import recurring as recurring_store
 from bot.store.errors import InvalidInput
 
@@ -30,7 +30,7 @@ def add_parsers(sub: Any, district: Any) -> None:
     psub = proxy.add_subparsers(dest="sub", required=True)
     p_add = psub.add_parser("add")
     p_add.add_argument("line_user_id")
-    p_add.add_argument("--resident", required=True, help="the resident's LINE user ID")
+    p_add.add_argument("--resident", required=True, help="the resident's LINE user ID, or #id (no LINE account)")
     p_add.add_argument("--relation", required=True, choices=proxies.RELATIONS)
     p_add.add_argument("--name", required=True)
     p_add.add_argument("--phone")
@@ -56,7 +56,8 @@ async def run(args: argparse.Namespace, settings: Settings, now: datetime, with_
     if args.cmd == "proxy" and args.sub == "remove":
 
         async def remove(s: Any) -> str:
-            await proxies.remove(s, line_user_id=args.line_user_id, resident_line_id=args.resident)
+            rid = await proxies.remove(s, line_user_id=args.line_user_id, resident_line_id=args.resident)
+            audit.record(s, audit.CLI, audit.Action.PROXY_REMOVE, now=now, kind="resident", record_id=rid)
             return f"proxy {args.line_user_id} removed"
 
         return await with_db(settings, remove)
@@ -72,6 +73,7 @@ async def run(args: argparse.Namespace, settings: Settings, now: datetime, with_
                 phone=args.phone,
                 now=now,
             )
+            audit.record(s, audit.CLI, audit.Action.PROXY_ADD, now=now, kind="resident", record_id=p.resident_id)
             return f"proxy {p.line_user_id} ({p.relation}) added for resident #{p.resident_id}"
 
         return await with_db(settings, add)
@@ -100,9 +102,11 @@ async def _recurring(s: Any, args: argparse.Namespace, now: datetime) -> str:
     if args.sub == "approve":
         rec = await recurring_store.approve(s, recurring_id=args.id, now=now)
         await recurring.approved(s, rec, now)
+        audit.record(s, audit.CLI, audit.Action.RECURRING_APPROVE, now=now, kind="recurring", record_id=rec.id)
         return f"recurring help #{rec.id} approved; the district group will see it shortly"
     if args.sub == "stop":
         rec = await recurring_store.stop(s, recurring_id=args.id, now=now)
+        audit.record(s, audit.CLI, audit.Action.RECURRING_STOP, now=now, kind="recurring", record_id=rec.id)
         return f"recurring help #{rec.id} stopped"
     rows = await recurring_store.list_all(s)
     return "\n".join(

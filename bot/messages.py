@@ -845,12 +845,13 @@ RECURRING_APPROVED = "毎週のお願いを、担当者が確認しました。\
 
 
 def coordinator_recurring_pending(
-    district: str, recurring_id: int, name: str, town: str | None, category: str, days: list[int], words: str
+    district: str, recurring_id: int, name: str, town: str | None, category: str, days: list[int], words: str, url: str
 ) -> str:
+    # A dashboard link, never a shell command: coordinators approve on the page it opens.
     return (
         f"【毎週の依頼・承認待ち】{district}地区 #R{recurring_id}\n"
         f"{name}さん（{town or '町不明'}）\n内容：{CATEGORY_NAMES[category]}（毎週{weekdays_text(days)}）\n"
-        f"本人の言葉：{words}\n承認：sasaeai recurring approve {recurring_id}"
+        f"本人の言葉：{words}\n承認・お断りはダッシュボードで：{url}"
     )
 
 

@@ -58,7 +58,8 @@ async def test_standing_arrangement_from_words_to_the_next_occurrence(
     await emu.send_postback(w.resident, find_action([ask], "はい")["data"])
     await wait_for(emu, w.resident, "担当者に伝えました")
     pending = all_text(await wait_for(emu, w.coordinators, "承認待ち"))
-    assert "sasaeai recurring approve 1" in pending and w.resident_name in pending
+    assert "/dashboard/recurring/1" in pending and w.resident_name in pending
+    assert "sasaeai" not in pending  # coordinators approve on the dashboard, not in a shell
     await settled(rbot)
     assert emu.messages_to(w.group) == []  # nothing for supporters before a coordinator approves
 

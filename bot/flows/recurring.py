@@ -74,8 +74,9 @@ async def confirm(ctx: EventContext, resident: Resident, recurring_id: int) -> N
         rec = await store.resident_answer(tx.session, recurring_id=recurring_id, resident=resident, yes=True)
         assert rec.id is not None
         district = await people.get_district(tx.session, rec.district_code)
+        url = f"{ctx.services.settings.public_base_url.rstrip('/')}/dashboard/recurring/{rec.id}"
         alert = M.coordinator_recurring_pending(
-            district.name, rec.id, resident.name, resident.town, rec.category, store.days_of(rec), rec.text
+            district.name, rec.id, resident.name, resident.town, rec.category, store.days_of(rec), rec.text, url
         )
         for g in await people.coordinator_groups(tx.session, rec.district_code):
             tx.push(g.group_id, ui.text(alert), purpose="recurring_pending")

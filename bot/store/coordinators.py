@@ -7,12 +7,21 @@ import secrets
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store import sessions
+from bot.store import people, sessions
 from bot.store.errors import AlreadyExists, InvalidInput, NotFound
-from bot.store.models import Coordinator, CoordinatorDistrict, District
+from bot.store.models import (
+    ROLE_COORDINATOR,
+    ROLE_MINSEI,
+    Coordinator,
+    CoordinatorDistrict,
+    District,
+    MinseiResident,
+    Resident,
+)
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -35,13 +44,20 @@ async def add(
     districts: list[str],
     is_admin: bool,
     now: datetime,
+    role: str = ROLE_COORDINATOR,
 ) -> Coordinator:
     login = login.strip()
     if not login or len(login) > 64 or any(c.isspace() for c in login):
         raise InvalidInput("login must be 1–64 characters without spaces")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    if not districts and not is_admin:
+    if role not in (ROLE_COORDINATOR, ROLE_MINSEI):
+        raise InvalidInput(f"role must be {ROLE_COORDINATOR} or {ROLE_MINSEI}")
+    if role == ROLE_MINSEI:
+        # A 民生委員 sees only the residents linked to them: districts and city-wide do not apply.
+        if is_admin or districts:
+            raise InvalidInput("a 民生委員 account has no districts and is not city-wide: link residents instead")
+    elif not districts and not is_admin:
         raise InvalidInput("give at least one --district, or --admin")
     if (await session.exec(select(Coordinator).where(Coordinator.login == login))).first():
         raise AlreadyExists(f"coordinator {login} already exists")
@@ -53,6 +69,7 @@ async def add(
         name=name.strip() or login,
         password_hash=hash_password(password),
         is_admin=is_admin,
+        role=role,
         created_at=now,
     )
     session.add(c)
@@ -86,7 +103,17 @@ async def new_api_token(session: AsyncSession, *, login: str) -> str:
 
 
 async def districts_of(session: AsyncSession, coordinator: Coordinator) -> frozenset[str] | None:
-    """The district codes a coordinator may see; None means all (admin)."""
+    """The district codes a coordinator may see; None means all (admin). A 民生委員 sees the districts of
+    the residents linked to them (and, within those, only those residents: see `residents_of`)."""
+    if coordinator.role == ROLE_MINSEI:
+        linked = (
+            await session.exec(
+                select(Resident.district_code)
+                .join(MinseiResident, col(MinseiResident.resident_id) == Resident.id)
+                .where(MinseiResident.coordinator_id == coordinator.id)
+            )
+        ).all()
+        return frozenset(linked)
     if coordinator.is_admin:
         return None
     rows = (
@@ -142,3 +169,83 @@ async def end_sessions(session: AsyncSession, *, login: str) -> int:
     c = await _named(session, login)
     assert c.id is not None
     return await sessions.end_all(session, coordinator_id=c.id)
+
+
+async def residents_of(session: AsyncSession, coordinator: Coordinator) -> frozenset[int] | None:
+    """The resident ids a 民生委員 may see and act for; None for coordinators (their districts decide)."""
+    if coordinator.role != ROLE_MINSEI:
+        return None
+    rows = (
+        await session.exec(select(MinseiResident.resident_id).where(MinseiResident.coordinator_id == coordinator.id))
+    ).all()
+    return frozenset(rows)
+
+
+async def set_districts(session: AsyncSession, *, login: str, districts: list[str], is_admin: bool) -> Coordinator:
+    """Re-district an account: its districts are replaced (or it becomes city-wide). Sessions stay: each page
+    loads the account's districts afresh, so the change holds from the next click."""
+    c = await _named(session, login)
+    if c.role == ROLE_MINSEI:
+        raise InvalidInput("a 民生委員 account has no districts: link residents instead")
+    if not districts and not is_admin:
+        raise InvalidInput("give at least one district, or city-wide")
+    for code in districts:
+        if await session.get(District, code) is None:
+            raise NotFound(f"no district with code {code!r}")
+    await session.exec(delete(CoordinatorDistrict).where(col(CoordinatorDistrict.coordinator_id) == c.id))
+    assert c.id is not None
+    for code in dict.fromkeys(districts):
+        session.add(CoordinatorDistrict(coordinator_id=c.id, district_code=code))
+    c.is_admin = is_admin
+    session.add(c)
+    return c
+
+
+async def revoke_token(session: AsyncSession, *, login: str) -> bool:
+    """The API token stops working at once; False when the account had none."""
+    c = await _named(session, login)
+    had = c.api_token_hash is not None
+    c.api_token_hash = None
+    session.add(c)
+    return had
+
+
+async def _resident(session: AsyncSession, resident: str) -> Resident:
+    r = await people.resident_by_ref(session, resident)
+    if r is None or r.id is None:
+        raise NotFound(f"no resident {resident!r}")
+    return r
+
+
+async def link_resident(session: AsyncSession, *, login: str, resident: str, now: datetime) -> Resident:
+    c = await _named(session, login)
+    if c.role != ROLE_MINSEI:
+        raise InvalidInput(f"{login} is not a 民生委員 account")
+    r = await _resident(session, resident)
+    assert c.id is not None and r.id is not None
+    if await session.get(MinseiResident, (c.id, r.id)) is None:
+        session.add(MinseiResident(coordinator_id=c.id, resident_id=r.id, created_at=now))
+    return r
+
+
+async def unlink_resident(session: AsyncSession, *, login: str, resident: str) -> Resident:
+    c = await _named(session, login)
+    r = await _resident(session, resident)
+    assert c.id is not None and r.id is not None
+    link = await session.get(MinseiResident, (c.id, r.id))
+    if link is None:
+        raise NotFound(f"resident {resident!r} is not linked to {login}")
+    await session.delete(link)
+    return r
+
+
+async def linked_residents(session: AsyncSession, coordinator_id: int) -> list[Resident]:
+    rows = (
+        await session.exec(
+            select(Resident)
+            .join(MinseiResident, col(MinseiResident.resident_id) == Resident.id)
+            .where(MinseiResident.coordinator_id == coordinator_id)
+            .order_by(col(Resident.id))
+        )
+    ).all()
+    return list(rows)

@@ -36,6 +36,7 @@ from bot.store.models import (
     HelpRequest,
     InboxEvent,
     Job,
+    MinseiResident,
     OutboxMessage,
     PendingLocation,
     Proxy,
@@ -58,6 +59,7 @@ class StillInUse(DomainError):
 class Erased:
     requests: int
     rows_deleted: int
+    person_id: int | None = None  # the tombstone row that stays for the figures
 
 
 def _text(value: Any) -> str:
@@ -168,6 +170,7 @@ async def erase_resident(session: AsyncSession, resident: Resident, *, now: date
     deleted = await _delete_mentioning(session, ids=ids, words=words, request_ids=set(request_ids))
     for stmt in (
         delete(Proxy).where(col(Proxy.resident_id) == resident.id),
+        delete(MinseiResident).where(col(MinseiResident.resident_id) == resident.id),
         delete(PendingLocation).where(col(PendingLocation.resident_id) == resident.id),
         delete(Checkin).where(col(Checkin.resident_id) == resident.id),
         delete(CheckinPlan).where(col(CheckinPlan.resident_id) == resident.id),
@@ -180,7 +183,7 @@ async def erase_resident(session: AsyncSession, resident: Resident, *, now: date
     resident.followed = False
     resident.deactivated_at = resident.deactivated_at or now
     session.add(resident)
-    return Erased(requests=len(request_ids), rows_deleted=deleted)
+    return Erased(requests=len(request_ids), rows_deleted=deleted, person_id=resident.id)
 
 
 async def erase_supporter(session: AsyncSession, supporter: Supporter, *, now: datetime) -> Erased:
@@ -216,7 +219,7 @@ async def erase_supporter(session: AsyncSession, supporter: Supporter, *, now: d
     supporter.followed = None
     supporter.deactivated_at = supporter.deactivated_at or now
     session.add(supporter)
-    return Erased(requests=0, rows_deleted=deleted)
+    return Erased(requests=0, rows_deleted=deleted, person_id=supporter.id)
 
 
 async def erase_by_line_id(session: AsyncSession, *, kind: str, line_user_id: str, now: datetime) -> Erased:

@@ -233,6 +233,7 @@ class Coordinator(SQLModel, table=True):
     name: str = Field(max_length=100)
     password_hash: str = Field(max_length=255)  # argon2id
     is_admin: bool = False
+    role: str = Field(default="coordinator", max_length=16)  # coordinator | minsei (migration 0009_ops_audit)
     active: bool = True
     # sha256 of a bearer token for the JSON API (the token itself is shown once, never stored).
     api_token_hash: str | None = Field(default=None, max_length=64, index=True)
@@ -369,3 +370,42 @@ class RelayMessage(SQLModel, table=True):
     sender: str = Field(max_length=16)  # supporter | resident
     text: str
     at: datetime
+
+
+# --- Coordinators' operations without a shell (migration 0009_ops_audit) -------------------------
+
+# What a dashboard account may do: a coordinator sees districts (or all when is_admin); a 民生委員 sees only
+# the residents linked to them.
+ROLE_COORDINATOR, ROLE_MINSEI = "coordinator", "minsei"
+# A resident with no LINE account of their own: a family member or 民生委員 speaks for them (a proxy).
+# Their line_user_id is this prefix and a random suffix, so nothing is ever pushed to it.
+NO_LINE_PREFIX = "noline:"
+
+
+class MinseiResident(SQLModel, table=True):
+    """A resident a 民生委員's dashboard account looks after: the only residents that account sees."""
+
+    __tablename__ = "minsei_resident"
+    coordinator_id: int = Field(foreign_key="coordinator.id", primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", primary_key=True, index=True)
+    created_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did or looked at what, when: coordinators' actions, sign-ins, edits, settings, views of a person,
+    exports and API reads. Names no one but the actor: a record is a kind and an id."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (sa.Index("ix_audit_entry_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    # The account that acted (None: a failed sign-in with an unknown login, or the CLI); the login is kept as
+    # typed so a failed sign-in shows what was tried.
+    coordinator_id: int | None = Field(default=None, index=True)
+    actor: str = Field(max_length=64)
+    via: str = Field(max_length=8)  # dashboard | api | cli
+    action: str = Field(max_length=32, index=True)
+    record_kind: str | None = Field(default=None, max_length=16)  # resident | supporter | request | ...
+    record_id: str | None = Field(default=None, max_length=64)
+    detail: str | None = Field(default=None, max_length=300)
+    ip: str | None = Field(default=None, max_length=64)

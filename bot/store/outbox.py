@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.leases import lease_heads
-from bot.store.models import OutboxMessage
+from bot.store.models import NO_LINE_PREFIX, OutboxMessage
 
 MAX_MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
 
@@ -30,9 +30,12 @@ def add(
 ) -> list[OutboxMessage]:
     """Queue messages for `to`, in as many rows as LINE's five-per-call limit needs.
 
-    Only the first row may use the reply token: a token answers one call.
+    Only the first row may use the reply token: a token answers one call. Nothing is queued for a resident
+    with no LINE account: their proxy is told instead by the flow (it pushes to the request's proxy).
     """
-    rows = []
+    rows: list[OutboxMessage] = []
+    if to.startswith(NO_LINE_PREFIX):
+        return rows
     for i in range(0, len(messages), MAX_MESSAGES_PER_CALL):
         row = OutboxMessage(
             retry_key=str(uuid.uuid4()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+import uuid
 from datetime import datetime
 
 from sqlalchemy import update
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.errors import AlreadyExists, InvalidInput, NotFound
-from bot.store.models import District, LineGroup, Resident, Supporter, Town
+from bot.store.models import NO_LINE_PREFIX, District, LineGroup, Resident, Supporter, Town
 
 
 def _clean(value: str, what: str, max_len: int) -> str:
@@ -210,8 +211,47 @@ async def add_resident(
     return r
 
 
+async def add_resident_without_line(
+    session: AsyncSession,
+    *,
+    district_code: str,
+    name: str,
+    now: datetime,
+    town: str | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+) -> Resident:
+    """A resident with no LINE account: a proxy (family or 民生委員) speaks for them and receives what the bot
+    would have sent them. They never add the bot, so they are not counted as having blocked it."""
+    await get_district(session, district_code)
+    r = Resident(
+        line_user_id=f"{NO_LINE_PREFIX}{uuid.uuid4().hex}",
+        district_code=district_code,
+        name=_clean(name, "name", 100),
+        town=_clean(town, "town", 100) if town else None,
+        address=_clean(address, "address", 300) if address else None,
+        phone=_phone(phone) if phone else None,
+        created_at=now,
+    )
+    session.add(r)
+    await session.flush()
+    return r
+
+
+def has_line(resident: Resident) -> bool:
+    return not resident.line_user_id.startswith(NO_LINE_PREFIX)
+
+
 async def resident_by_line(session: AsyncSession, line_user_id: str) -> Resident | None:
     return (await session.exec(select(Resident).where(col(Resident.line_user_id) == line_user_id))).first()
+
+
+async def resident_by_ref(session: AsyncSession, ref: str) -> Resident | None:
+    """A resident by LINE user ID, or by '#id' (a resident with no LINE account has only that)."""
+    ref = ref.strip()
+    if ref.startswith("#") and ref[1:].isdigit():
+        return await session.get(Resident, int(ref[1:]))
+    return await resident_by_line(session, ref)
 
 
 async def supporter_by_line(session: AsyncSession, line_user_id: str) -> Supporter | None:

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.errors import AlreadyExists, InvalidInput, NotFound
 from bot.store.models import Conversation, HelpRequest, Proxy, RecurringHelp, Resident
-from bot.store.people import _clean, _line_id, _phone
+from bot.store.people import _clean, _line_id, _phone, resident_by_ref
 
 RELATIONS = ("家族", "民生委員")
 
@@ -28,7 +28,7 @@ async def add(
     uid = _line_id(line_user_id, "U")
     if relation not in RELATIONS:
         raise InvalidInput(f"relation must be one of {', '.join(RELATIONS)}")
-    resident = (await session.exec(select(Resident).where(Resident.line_user_id == resident_line_id))).first()
+    resident = await resident_by_ref(session, resident_line_id)  # '#id' for a resident with no LINE account
     if resident is None or resident.id is None:
         raise NotFound(f"no resident with LINE ID {resident_line_id!r}")
     if uid == resident.line_user_id:
@@ -73,10 +73,10 @@ async def resident_for(session: AsyncSession, line_user_id: str) -> tuple[Reside
     return (found[1], found[0]) if found else None
 
 
-async def remove(session: AsyncSession, *, line_user_id: str, resident_line_id: str) -> None:
+async def remove(session: AsyncSession, *, line_user_id: str, resident_line_id: str) -> int:
     """A family member or 民生委員 who no longer asks for the resident: their row and conversation go, and the
     requests they made no longer point at them (the resident's own requests stay)."""
-    resident = (await session.exec(select(Resident).where(Resident.line_user_id == resident_line_id))).first()
+    resident = await resident_by_ref(session, resident_line_id)
     p = (
         (
             await session.exec(
@@ -96,3 +96,10 @@ async def remove(session: AsyncSession, *, line_user_id: str, resident_line_id: 
     if others is None:  # not a proxy for anyone else: what they were saying goes too
         await session.exec(delete(Conversation).where(col(Conversation.line_user_id) == p.line_user_id))
     await session.delete(p)
+    return p.resident_id
+
+
+async def of_resident(session: AsyncSession, resident_id: int) -> list[Proxy]:
+    return list(
+        (await session.exec(select(Proxy).where(Proxy.resident_id == resident_id).order_by(col(Proxy.id)))).all()
+    )

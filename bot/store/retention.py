@@ -15,6 +15,8 @@ by table (docs/security.md has the same list for the city's records):
 - resident, supporter: people deactivated, or who blocked the bot, before the cut-off and with nothing
   still open are erased exactly as on request (bot.store.erasure), proxies included.
 - login_throttle, dashboard_session: rows whose window or lifetime is over, whatever the cut-off.
+- audit_entry (who did or looked at what): entries older than the cut-off are deleted.
+- minsei_resident: a link to a resident goes when the resident is erased.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store import erasure, sessions, throttle
+from bot.store import audit, erasure, sessions, throttle
 from bot.store.models import (
     CANCELLED,
     DONE,
@@ -69,7 +71,7 @@ class PurgeReport:
     conversations: int
     drafts: int = 0
     people: int = 0
-    other: int = 0  # jobs, locations, check-ins, recurring words, expired throttle and session rows
+    other: int = 0  # jobs, locations, check-ins, recurring words, expired throttle and session rows, audit
 
 
 def _still_personal() -> sa.ColumnElement[bool]:
@@ -183,6 +185,7 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
         other += int((await session.exec(stmt)).rowcount or 0)
     other += await throttle.forget_expired(session, now=now)
     other += await sessions.forget_expired(session, now=now)
+    other += await audit.purge(session, before=before)
     return PurgeReport(
         requests=len(finished),
         notes=notes,
