@@ -1062,3 +1062,60 @@ DASH_PERSON_INVALID = (
 )
 DASH_PERSON_DELETED = "個人情報を削除しました。"
 DASH_PERSON_NOT_DELETED = "まだ終わっていない依頼があるため、削除できません。先に依頼を取りやめてください。"
+
+# --- The dashboard without a shell: standing arrangements, proxies, accounts, the audit log ------------
+
+DASH_RECUR_STATUS = {
+    "proposed": "本人の確認待ち",
+    "pending_approval": "承認待ち",
+    "active": "実施中",
+    "stopped": "終了",
+}
+DASH_RECUR_APPROVED = "承認しました。地区のグループにお知らせします。"
+DASH_RECUR_STOPPED = "毎週のお手伝いを終了しました。"
+DASH_RECUR_REFUSED = "いまの状態では、その操作はできません。画面を読み込み直してください。"
+DASH_PROXY_ADDED = "代理の方を登録しました。"
+DASH_PROXY_REMOVED = "代理の方の登録を外しました。"
+DASH_PROXY_TAKEN = "この方は、すでに代理として登録されています。"
+DASH_NO_LINE_ADDED = "LINEのない方を登録しました。代理の方を登録してください。"
+DASH_ACCOUNT_ADDED = "アカウントを作りました。"
+DASH_ACCOUNT_TAKEN = "このログイン名は使えません。別の名前にしてください。"
+DASH_ACCOUNT_DEACTIVATED = "アカウントを止めました。ログインもAPIも使えません。"
+DASH_ACCOUNT_ACTIVATED = "アカウントを再開しました。"
+DASH_ACCOUNT_RESET = "パスワードを変えました。この方のログインはすべて終わりました。"
+DASH_ACCOUNT_DISTRICTS = "担当地区を変えました。"
+DASH_ACCOUNT_KEY_REVOKED = "APIトークンを無効にしました。"
+DASH_ACCOUNT_NO_KEY = "APIトークンはありません。"
+DASH_ACCOUNT_LINKED = "担当する方に加えました。"
+DASH_ACCOUNT_UNLINKED = "担当する方から外しました。"
+DASH_ACCOUNT_NOT_SELF = "ご自分のアカウントは止められません。"
+DASH_ROLE_LABELS = {"city": "市（全地区）", "coordinator": "地区コーディネーター", "minsei": "民生委員"}
+DASH_AUDIT_ACTIONS = {
+    "login": "ログイン",
+    "login_failed": "ログイン失敗",
+    "logout": "ログアウト",
+    "view_person": "人の詳細を見た",
+    "view_request": "依頼の詳細を見た",
+    "export_csv": "CSVを書き出した",
+    "api_read": "APIで読んだ",
+    "request_action": "依頼の操作",
+    "person_add": "人の登録",
+    "person_edit": "人の変更",
+    "person_delete": "個人情報の削除",
+    "settings": "設定の変更",
+    "proxy_add": "代理の登録",
+    "proxy_remove": "代理の解除",
+    "recurring_approve": "毎週の依頼の承認",
+    "recurring_stop": "毎週の依頼の終了",
+    "account_add": "アカウント作成",
+    "account_deactivate": "アカウント停止",
+    "account_activate": "アカウント再開",
+    "account_reset": "パスワード変更",
+    "account_districts": "担当地区の変更",
+    "api_key_issue": "APIトークン発行",
+    "api_key_revoke": "APIトークン無効化",
+    "minsei_link": "民生委員の担当に追加",
+    "minsei_unlink": "民生委員の担当から外す",
+    "view_audit": "操作記録を見た",
+}
+DASH_AUDIT_VIA = {"dashboard": "画面", "api": "API", "cli": "コマンド"}

@@ -12,7 +12,17 @@ from aiohttp import web
 from bot import messages as M
 from bot.clientaddr import parse_networks
 from bot.config import Settings
-from bot.dashboard import api, views, websession
+from bot.dashboard import (
+    account_pages,
+    api,
+    audit_page,
+    audit_trail,
+    minsei_guard,
+    proxy_pages,
+    recurring_pages,
+    views,
+    websession,
+)
 from bot.dashboard.security import CSRF_FIELD, CSRF_HEADER, WHO, Handler, client_ip, csrf_ok, load_who, services
 from bot.httpsec import page_headers
 from bot.passwords import PASSWORDS, Passwords
@@ -104,7 +114,10 @@ async def _to_dashboard(request: web.Request) -> web.Response:
 def setup(app: web.Application, settings: Settings) -> None:
     parse_networks(settings.trusted_proxies)  # a typo in TRUSTED_PROXIES stops the start, not each sign-in
     sessions = websession.middleware(secure=settings.https)
-    dash = web.Application(middlewares=[security_headers, sessions, page_errors, guard])
+    # After sign-in is known: a 民生委員's reach is checked, then what is done or seen is recorded.
+    dash = web.Application(
+        middlewares=[security_headers, sessions, page_errors, guard, minsei_guard.guard, audit_trail.trail]
+    )
     aiohttp_jinja2.setup(
         dash,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -127,10 +140,25 @@ def setup(app: web.Application, settings: Settings) -> None:
     r.add_get("/figures.csv", views.figures_csv)
     r.add_get("/settings", views.settings_page)
     r.add_post("/settings/{code}", views.settings_submit)
+    r.add_get("/people/noline", proxy_pages.no_line_page)
+    r.add_post("/people/noline", proxy_pages.no_line_add)
+    r.add_get("/people/resident/{id:\\d+}/proxies", proxy_pages.proxies_page)
+    r.add_post("/people/resident/{id:\\d+}/proxies", proxy_pages.proxy_add)
+    r.add_post("/people/resident/{id:\\d+}/proxies/{pid:\\d+}", proxy_pages.proxy_remove)
+    r.add_get("/recurring", recurring_pages.recurring_list)
+    r.add_get("/recurring/{id}", recurring_pages.recurring_page)
+    r.add_post("/recurring/{id}", recurring_pages.recurring_action)
+    r.add_get("/accounts", account_pages.accounts_page)
+    r.add_post("/accounts", account_pages.account_add)
+    r.add_get("/accounts/{id}", account_pages.account_page)
+    r.add_post("/accounts/{id}", account_pages.account_action)
+    r.add_get("/audit", audit_page.audit_page)
     r.add_static("/static", HERE / "static")
     app.add_subapp(PREFIX, dash)
 
-    api_app = web.Application(middlewares=[security_headers, sessions, api_guard])
+    api_app = web.Application(
+        middlewares=[security_headers, sessions, api_guard, minsei_guard.guard, audit_trail.trail]
+    )
     api_app.router.add_get("/requests", api.requests_list)
     api_app.router.add_get("/requests/{id}", api.request_one)
     api_app.router.add_get("/figures", api.figures)

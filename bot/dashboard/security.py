@@ -34,9 +34,21 @@ def csrf_ok(expected: str, sent: str | None) -> bool:
 class Who:
     coordinator: Coordinator
     scope: Scope  # None: all districts
+    # A 民生委員's linked residents: the only residents (and their requests) they see; None for coordinators.
+    residents: frozenset[int] | None = None
 
     def may_see(self, district_code: str | None) -> bool:
         return in_scope(self.scope, district_code)
+
+    def may_see_resident(self, resident_id: int | None, district_code: str | None) -> bool:
+        if self.residents is not None and resident_id not in self.residents:
+            return False
+        return self.may_see(district_code)
+
+    @property
+    def city_wide(self) -> bool:
+        """Accounts and the audit log are for the city's coordinators only."""
+        return self.scope is None and self.residents is None
 
 
 WHO = web.RequestKey("sasaeai_who", Who)
@@ -53,7 +65,7 @@ async def load_who(request: web.Request, coordinator_id: Any) -> Who | None:
         c = await coordinators.get(s, coordinator_id)
         if c is None:
             return None
-        return Who(c, await coordinators.districts_of(s, c))
+        return Who(c, await coordinators.districts_of(s, c), await coordinators.residents_of(s, c))
 
 
 def client_ip(request: web.Request) -> str:

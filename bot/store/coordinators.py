@@ -45,7 +45,9 @@ async def add(
     is_admin: bool,
     now: datetime,
     role: str = ROLE_COORDINATOR,
+    password_hash: str | None = None,
 ) -> Coordinator:
+    """`password_hash`: already hashed off the event loop (the dashboard); else hashed here (the CLI)."""
     login = login.strip()
     if not login or len(login) > 64 or any(c.isspace() for c in login):
         raise InvalidInput("login must be 1–64 characters without spaces")
@@ -67,7 +69,7 @@ async def add(
     c = Coordinator(
         login=login,
         name=name.strip() or login,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         is_admin=is_admin,
         role=role,
         created_at=now,
@@ -145,12 +147,12 @@ async def _named(session: AsyncSession, login: str) -> Coordinator:
     return c
 
 
-async def set_password(session: AsyncSession, *, login: str, password: str) -> int:
+async def set_password(session: AsyncSession, *, login: str, password: str, password_hash: str | None = None) -> int:
     """A new password ends every session of the account (someone may have known the old one)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     c = await _named(session, login)
-    c.password_hash = hash_password(password)
+    c.password_hash = password_hash or hash_password(password)
     session.add(c)
     assert c.id is not None
     return await sessions.end_all(session, coordinator_id=c.id)
