@@ -9,7 +9,8 @@ from playwright.async_api import Browser, expect
 from sqlmodel import col, select
 
 from bot.dashboard.views import PURPOSE_LABELS
-from bot.store.models import Resident, Supporter
+from bot.store import coordinators
+from bot.store.models import RECUR_PENDING, ROLE_MINSEI, RecurringHelp, Resident, Supporter
 from tests.axe import assert_accessible
 from tests.conftest import ROOT
 from tests.dashboard.conftest import Dash, login
@@ -24,6 +25,18 @@ async def pages(dash: Dash) -> list[str]:
         res = (await s.exec(select(Resident).order_by(col(Resident.id)))).first()
         sup = (await s.exec(select(Supporter).order_by(col(Supporter.id)))).first()
     assert res is not None and sup is not None
+    async with dash.bot.db.session() as s:
+        # A standing arrangement waiting for approval, and a 民生委員 with a linked resident (issue 13's pages).
+        rec = RecurringHelp(resident_id=res.id or 0, district_code=res.district_code, category="garbage", weekdays="0,3",
+                            text="毎週月曜と木曜の燃えるごみ", masked="毎週のゴミ出し", status=RECUR_PENDING,
+                            created_at=dash.bot.services.clock.now())  # fmt: skip
+        s.add(rec)
+        k = await coordinators.add(s, login="kitamura", name="北村", password="kitamura-pass-1", districts=[],
+                                   is_admin=False, role=ROLE_MINSEI, now=dash.bot.services.clock.now())  # fmt: skip
+        await s.flush()
+        await coordinators.link_resident(s, login="kitamura", resident=f"#{res.id}", now=dash.bot.services.clock.now())
+        city = await coordinators.by_login(s, "city")
+    assert city is not None
     return [
         "",
         f"requests/{rid}",
@@ -32,6 +45,14 @@ async def pages(dash: Dash) -> list[str]:
         f"people/supporter/{sup.id}",
         "figures",
         "settings",
+        "recurring",
+        f"recurring/{rec.id}",
+        f"people/resident/{res.id}/proxies",
+        "people/noline",
+        "accounts",
+        f"accounts/{k.id}",
+        f"accounts/{city.id}",
+        "audit",
     ]
 
 
