@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, expect
 from sqlmodel import col, select
 
-from bot.dashboard.views import PURPOSE_LABELS
+from bot.messages import DASH_PURPOSE_LABELS as PURPOSE_LABELS
 from bot.store import coordinators
 from bot.store.models import RECUR_PENDING, ROLE_MINSEI, RecurringHelp, Resident, Supporter
 from tests.axe import assert_accessible

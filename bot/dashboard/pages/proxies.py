@@ -7,8 +7,8 @@ from aiohttp import web
 
 from bot import messages as M
 from bot.dashboard.audit_trail import actor
+from bot.dashboard.pages.base import PREFIX, flash_redirect, form_str, now, render
 from bot.dashboard.security import services, who
-from bot.dashboard.views import PREFIX, _form_str, flash_redirect, now, render
 from bot.store import audit, dashboard, people, proxies
 from bot.store.errors import AlreadyExists, InvalidInput, NotFound
 from bot.store.ids import parse_id
@@ -45,11 +45,11 @@ async def proxy_add(request: web.Request) -> web.Response:
         async with services(request).db.session() as s:
             p = await proxies.add(
                 s,
-                line_user_id=_form_str(form, "line_user_id"),
+                line_user_id=form_str(form, "line_user_id"),
                 resident_line_id=f"#{r.id}",
-                relation=_form_str(form, "relation"),
-                name=_form_str(form, "name"),
-                phone=_form_str(form, "phone") or None,
+                relation=form_str(form, "relation"),
+                name=form_str(form, "name"),
+                phone=form_str(form, "phone") or None,
                 now=t,
             )
             audit.record(s, actor(request), audit.Action.PROXY_ADD, now=t, kind="resident", record_id=r.id,
@@ -84,7 +84,7 @@ async def no_line_page(request: web.Request) -> web.Response:
 async def no_line_add(request: web.Request) -> web.Response:
     w = who(request)
     form = await request.post()
-    district = _form_str(form, "district")
+    district = form_str(form, "district")
     if not w.may_see(district):
         raise NotFound(district)
     t = now(request)
@@ -93,10 +93,10 @@ async def no_line_add(request: web.Request) -> web.Response:
             r = await people.add_resident_without_line(
                 s,
                 district_code=district,
-                name=_form_str(form, "name"),
-                town=_form_str(form, "town") or None,
-                address=_form_str(form, "address") or None,
-                phone=_form_str(form, "phone") or None,
+                name=form_str(form, "name"),
+                town=form_str(form, "town") or None,
+                address=form_str(form, "address") or None,
+                phone=form_str(form, "phone") or None,
                 now=t,
             )
             audit.record(s, actor(request), audit.Action.PERSON_ADD, now=t, kind="resident", record_id=r.id,

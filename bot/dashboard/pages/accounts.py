@@ -9,8 +9,8 @@ from sqlmodel import col, select
 
 from bot import messages as M
 from bot.dashboard.audit_trail import actor
+from bot.dashboard.pages.base import PREFIX, flash_redirect, form_str, now, render
 from bot.dashboard.security import services, who
-from bot.dashboard.views import PREFIX, _form_str, flash_redirect, now, render
 from bot.passwords import PASSWORDS
 from bot.store import audit, coordinators, dashboard
 from bot.store.audit import Action
@@ -45,8 +45,8 @@ async def accounts_page(request: web.Request) -> web.Response:
 async def account_add(request: web.Request) -> web.Response:
     _city_only(request)
     form = await request.post()
-    role = _form_str(form, "role")
-    password = _form_str(form, "password")
+    role = form_str(form, "role")
+    password = form_str(form, "password")
     here = f"{PREFIX}/accounts"
     if role not in M.DASH_ROLE_LABELS or len(password) < coordinators.MIN_PASSWORD_LENGTH:
         return await flash_redirect(request, here, M.DASH_CHECK_INPUT, error=True)
@@ -56,8 +56,8 @@ async def account_add(request: web.Request) -> web.Response:
         async with services(request).db.session() as s:
             c = await coordinators.add(
                 s,
-                login=_form_str(form, "login"),
-                name=_form_str(form, "name") or _form_str(form, "login"),
+                login=form_str(form, "login"),
+                name=form_str(form, "name") or form_str(form, "login"),
                 password=password,
                 password_hash=hashed,
                 districts=[d for d in form.getall("district", []) if isinstance(d, str)]
@@ -102,14 +102,14 @@ async def account_page(request: web.Request) -> web.Response:
 async def account_action(request: web.Request) -> web.Response:
     c = await _account(request)
     form = await request.post()
-    op = _form_str(form, "op")
+    op = form_str(form, "op")
     here = f"{PREFIX}/accounts/{c.id}"
     me = who(request).coordinator
     if op == "deactivate" and c.id == me.id:
         return await flash_redirect(request, here, M.DASH_ACCOUNT_NOT_SELF, error=True)
     hashed = None
     if op == "password":
-        password = _form_str(form, "password")
+        password = form_str(form, "password")
         if len(password) < coordinators.MIN_PASSWORD_LENGTH:
             return await flash_redirect(request, here, M.DASH_CHECK_INPUT, error=True)
         hashed = await request.config_dict[PASSWORDS].hash(password)
@@ -127,7 +127,7 @@ async def account_action(request: web.Request) -> web.Response:
                     action, message = Action.ACCOUNT_RESET, M.DASH_ACCOUNT_RESET
                 case "districts":
                     codes = [d for d in form.getall("district", []) if isinstance(d, str)]
-                    city = _form_str(form, "city") == "yes"
+                    city = form_str(form, "city") == "yes"
                     await coordinators.set_districts(s, login=c.login, districts=codes, is_admin=city)
                     action, message = Action.ACCOUNT_DISTRICTS, M.DASH_ACCOUNT_DISTRICTS
                     detail = "all" if city else ",".join(codes)
@@ -136,7 +136,7 @@ async def account_action(request: web.Request) -> web.Response:
                     action = Action.API_KEY_REVOKE
                     message = M.DASH_ACCOUNT_KEY_REVOKED if had else M.DASH_ACCOUNT_NO_KEY
                 case "link" | "unlink":
-                    ref = _form_str(form, "resident").strip()
+                    ref = form_str(form, "resident").strip()
                     ref = f"#{ref}" if ref.isdigit() else ref
                     if op == "link":
                         r = await coordinators.link_resident(s, login=c.login, resident=ref, now=t)

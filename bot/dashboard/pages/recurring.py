@@ -8,8 +8,8 @@ from aiohttp import web
 
 from bot import messages as M
 from bot.dashboard.audit_trail import actor
+from bot.dashboard.pages.base import PREFIX, flash_redirect, form_str, now, render
 from bot.dashboard.security import services, who
-from bot.dashboard.views import PREFIX, _form_str, flash_redirect, now, render
 from bot.flows import recurring as recurring_flow
 from bot.store import audit
 from bot.store import recurring as store
@@ -59,7 +59,7 @@ async def recurring_page(request: web.Request) -> web.Response:
 async def recurring_action(request: web.Request) -> web.Response:
     rec_id = parse_id(request.match_info["id"])
     await _visible(request, rec_id)  # another district's arrangement looks missing
-    op = _form_str(await request.post(), "op")
+    op = form_str(await request.post(), "op")
     here = f"{PREFIX}/recurring/{rec_id}"
     t = now(request)
     try:

@@ -10,8 +10,8 @@ from aiohttp import web
 from bot import messages as M
 from bot.clock import JST
 from bot.dashboard.audit_trail import actor
+from bot.dashboard.pages.base import now, render
 from bot.dashboard.security import services, who
-from bot.dashboard.views import now, render
 from bot.store import audit
 from bot.store.errors import NotFound
 
