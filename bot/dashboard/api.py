@@ -47,6 +47,8 @@ async def requests_list(request: web.Request) -> web.Response:
         rows = await dashboard.unresolved(
             s, scope=w.scope, district=f["district"] or None, category=f["category"] or None, kind=f["status"] or None
         )
+    if w.residents is not None:  # a 民生委員: only the residents linked to them
+        rows = [r for r in rows if r.req.resident_id in w.residents]
     return web.json_response(
         {"requests": [request_json(r.req, r.district.name, r.supporter.name if r.supporter else None) for r in rows]}
     )

@@ -403,7 +403,7 @@ class AuditEntry(SQLModel, table=True):
     # typed so a failed sign-in shows what was tried.
     coordinator_id: int | None = Field(default=None, index=True)
     actor: str = Field(max_length=64)
-    via: str = Field(max_length=8)  # dashboard | api | cli
+    via: str = Field(max_length=16)  # dashboard | api | cli
     action: str = Field(max_length=32, index=True)
     record_kind: str | None = Field(default=None, max_length=16)  # resident | supporter | request | ...
     record_id: str | None = Field(default=None, max_length=64)

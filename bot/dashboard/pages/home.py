@@ -9,6 +9,7 @@ from bot.dashboard.pages.base import render
 from bot.dashboard.security import Who, services, who
 from bot.store import checkins, dashboard
 from bot.store.errors import NotFound
+from bot.store.models import Resident
 
 
 def filters(request: web.Request, w: Who) -> dict[str, str]:
@@ -40,6 +41,14 @@ async def home(request: web.Request) -> web.Response:
         missed = await checkins.missed_checkins(s, district_codes=None if w.scope is None else sorted(w.scope))
         # 見守り too: nothing heard from a resident since their request, which is still not done.
         silent = await dashboard.silent_after_request(s, scope=w.scope, now=services(request).clock.now())
+    if w.residents is not None:
+        # A 民生委員: only the residents linked to them; district counts and undelivered messages are about others.
+        mine = w.residents
+        rows = [r for r in rows if r.req.resident_id in mine]
+        counts, failed = [], []
+        blocked = [(k, p) for k, p in blocked if isinstance(p, Resident) and p.id in mine]
+        missed = [(c, r) for c, r in missed if r.id in mine]
+        silent = [(q, r) for q, r in silent if r.id in mine]
     attention = [r for r in rows if r.kind == "attention"]
     return await render(
         request,
@@ -56,7 +65,7 @@ async def home(request: web.Request) -> web.Response:
             "filters": f,
             "status_filters": M.DASH_STATUS_FILTERS,
             "purpose_labels": M.DASH_PURPOSE_LABELS,
-            "total": sum(c.total for c in counts),
+            "total": len(rows) if w.residents is not None else sum(c.total for c in counts),
             "nav": "home",
         },
     )

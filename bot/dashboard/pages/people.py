@@ -21,6 +21,8 @@ async def people_page(request: web.Request) -> web.Response:
     async with services(request).db.session() as s:
         residents, supporters = await dashboard.people_of(s, scope=w.scope, district=district or None)
         districts = await dashboard.districts(s, w.scope)
+    if w.residents is not None:  # a 民生委員: the residents linked to them, no supporters
+        residents, supporters = [r for r in residents if r.id in w.residents], []
     everyone: list[Resident | Supporter] = [*residents, *supporters]
     return await render(
         request,

@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("at", _T(), nullable=False),
         sa.Column("coordinator_id", sa.Integer(), nullable=True),
         sa.Column("actor", _S(length=64), nullable=False),
-        sa.Column("via", _S(length=8), nullable=False),
+        sa.Column("via", _S(length=16), nullable=False),
         sa.Column("action", _S(length=32), nullable=False),
         sa.Column("record_kind", _S(length=16), nullable=True),
         sa.Column("record_id", _S(length=64), nullable=True),
