@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Erasure on request: name, LINE ID, messages and notes go; what remains counts in the figures, naming nobody.
     for parent, what in ((sup, "supporter"), (res, "resident")):
         erase = parent.add_parser("delete", help=f"erase a {what}'s personal data on request (refused while busy)")
-        erase.add_argument("line_user_id")
+        erase.add_argument("line_user_id", help="the LINE user ID (a resident with no LINE account: #id)")
 
     purge = sub.add_parser("purge", help="remove personal data kept longer than DAYS (figures stay; docs/security.md)")
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")

@@ -11,7 +11,15 @@ from bot.cli import _run, build_parser
 from bot.emulator import EmulatorServer
 from bot.store import audit, coordinators
 from bot.store.errors import InvalidInput, NotFound
-from bot.store.models import NO_LINE_PREFIX, AuditEntry, HelpRequest, MinseiResident, OutboxMessage, Resident
+from bot.store.models import (
+    NO_LINE_PREFIX,
+    AuditEntry,
+    HelpRequest,
+    MinseiResident,
+    OutboxMessage,
+    Proxy,
+    Resident,
+)
 from tests.conftest import Bot, World, all_text, find_action, uid
 from tests.test_conversation import press, say, wait_text
 
@@ -55,6 +63,11 @@ async def test_a_resident_with_no_line_account_is_helped_through_their_proxy(
         to_nobody = (await s.exec(select(OutboxMessage).where(OutboxMessage.to == tome.line_user_id))).all()
     assert req.resident_id == tome.id and req.status == "done"
     assert to_nobody == []  # nothing is ever pushed to a LINE account that does not exist
+    # Deleted on request like anyone else, by number (they have no LINE ID to type).
+    assert "erased" in (await cli(bot, "resident", "delete", f"#{tome.id}") or "")
+    async with bot.db.read() as s:
+        gone = await s.get(Resident, tome.id)
+        assert gone is not None and gone.name == "-" and (await s.exec(select(Proxy))).all() == []
 
 
 async def test_resident_add_needs_a_line_id_or_no_line(bot: Bot, world: World) -> None:

@@ -225,7 +225,9 @@ async def erase_supporter(session: AsyncSession, supporter: Supporter, *, now: d
 async def erase_by_line_id(session: AsyncSession, *, kind: str, line_user_id: str, now: datetime) -> Erased:
     uid = line_user_id.strip()
     if kind == "resident":
-        r = (await session.exec(select(Resident).where(col(Resident.line_user_id) == uid))).first()
+        from bot.store.people import resident_by_ref  # '#id' for a resident with no LINE account
+
+        r = await resident_by_ref(session, uid)
         if r is None:
             raise NotFound(f"no resident {uid!r}")
         return await erase_resident(session, r, now=now)

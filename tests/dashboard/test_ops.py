@@ -256,9 +256,9 @@ async def test_the_audit_log_records_sign_ins_views_exports_and_api_reads(dash: 
     try:
         await city.login("city")
         status, page = await city.page("/dashboard/audit?actor=nagamachi&action=view_person")
-        assert status == 200 and "操作\">人の詳細を見た" in page and "操作\">ログイン失敗" not in page
+        assert status == 200 and '操作">人の詳細を見た' in page and '操作">ログイン失敗' not in page
         status, page = await city.page("/dashboard/audit")
-        assert page.count("操作\">ログイン失敗") >= 2
+        assert page.count('操作">ログイン失敗') >= 2
     finally:
         await city.close()
     assert (await entries(dash, action="view_audit"))[0].actor == "city"
