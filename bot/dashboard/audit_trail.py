@@ -37,7 +37,9 @@ def _r(method: str, path: str, action: Action, kind: str | None = None) -> Rule:
 _ID = r"(?P<id>\d+)"
 RULES = (
     _r("GET", rf"^/dashboard/people/(?P<kind>resident|supporter)/{_ID}$", Action.VIEW_PERSON),
+    _r("GET", rf"^/dashboard/people/resident/{_ID}/proxies$", Action.VIEW_PERSON, "resident"),
     _r("GET", rf"^/dashboard/requests/{_ID}$", Action.VIEW_REQUEST, "request"),
+    _r("GET", rf"^/dashboard/recurring/{_ID}$", Action.VIEW_REQUEST, "recurring"),
     _r("GET", r"^/dashboard/figures\.csv$", Action.EXPORT_CSV),
     _r("GET", rf"^/api/requests/{_ID}$", Action.API_READ, "request"),
     _r("GET", r"^/api/", Action.API_READ),
