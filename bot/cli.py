@@ -8,7 +8,7 @@ import errno
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -148,131 +148,135 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# --- Commands on the database: one function each, found by (command, subcommand) ----------------------
+
+Args = argparse.Namespace
+
+
+async def _district_add(s: Any, args: Args, now: datetime) -> str:
+    d = await people.add_district(s, code=args.code, name=args.name, towns=_split_towns(args.towns), now=now)
+    return f"district {d.code} added"
+
+
+async def _district_list(s: Any, args: Args, now: datetime) -> str:
+    rows = await people.list_districts(s)
+    return "\n".join(f"{d.code}\t{d.name}\t{','.join(towns)}" for d, towns in rows)
+
+
+async def _group_bind(s: Any, args: Args, now: datetime) -> str:
+    g = await people.bind_group(s, group_id=args.group_id, district_code=args.district, now=now, force=args.force)
+    return f"group {g.group_id} bound ({g.role}{' ' + g.district_code if g.district_code else ''})"
+
+
+async def _group_list(s: Any, args: Args, now: datetime) -> str:
+    rows = (await s.exec(select(LineGroup).order_by(col(LineGroup.bound_at)))).all()
+    return "\n".join(
+        f"{g.group_id}\t{g.role}\t{g.district_code or '-'}\t{'active' if g.active else 'unbound'}" for g in rows
+    )
+
+
+async def _supporter_add(s: Any, args: Args, now: datetime) -> str:
+    x = await people.add_supporter(
+        s, line_user_id=args.line_user_id, district_code=args.district, name=args.name, now=now
+    )
+    return f"supporter {x.line_user_id} added to {x.district_code}"
+
+
+async def _supporter_remove(s: Any, args: Args, now: datetime) -> str:
+    x = await people.supporter_by_line(s, args.line_user_id.strip())
+    if x is None:
+        raise CliError(f"no supporter {args.line_user_id!r}")
+    x.active = False
+    x.deactivated_at = x.deactivated_at or now
+    s.add(x)
+    return f"supporter {x.line_user_id} deactivated"
+
+
+async def _purge(s: Any, args: Args, now: datetime) -> str:
+    r = await retention.purge(s, before=now - timedelta(days=args.older_than), now=now)
+    return (
+        f"anonymised {r.requests} finished requests and {r.drafts} unconfirmed drafts ({r.notes} notes); "
+        f"erased {r.people} people who left; deleted {r.outbox} sent messages, {r.inbox} handled webhook "
+        f"events, {r.conversations} stale conversations; {r.other} other rows"
+    )
+
+
+async def _supporter_list(s: Any, args: Args, now: datetime) -> str:
+    rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
+    return "\n".join(
+        f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
+        f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
+        for x in rows
+    )
+
+
+async def _resident_add(s: Any, args: Args, now: datetime) -> str:
+    x = await people.add_resident(
+        s,
+        line_user_id=args.line_user_id,
+        district_code=args.district,
+        name=args.name,
+        address=args.address,
+        phone=args.phone,
+        town=args.town,
+        now=now,
+    )
+    return f"resident {x.line_user_id} added to {x.district_code}"
+
+
+async def _resident_list(s: Any, args: Args, now: datetime) -> str:
+    rows = (await s.exec(select(Resident).order_by(col(Resident.district_code), col(Resident.id)))).all()
+    return "\n".join(
+        f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}" for x in rows
+    )
+
+
+async def _erase(s: Any, args: Args, now: datetime) -> str:
+    e = await erasure.erase_by_line_id(s, kind=args.cmd, line_user_id=args.line_user_id, now=now)
+    return f"{args.cmd} erased ({e.requests} requests anonymised, {e.rows_deleted} rows deleted)"
+
+
+async def _upgrade(s: Any, args: Args, now: datetime) -> str:
+    return "database is up to date"
+
+
+DbCommand = Callable[[Any, Args, datetime], Awaitable[str]]
+DB_COMMANDS: dict[tuple[str, str | None], DbCommand] = {
+    ("db", "upgrade"): _upgrade,
+    ("district", "add"): _district_add,
+    ("district", "list"): _district_list,
+    ("group", "bind"): _group_bind,
+    ("group", "list"): _group_list,
+    ("supporter", "add"): _supporter_add,
+    ("supporter", "remove"): _supporter_remove,
+    ("supporter", "list"): _supporter_list,
+    ("supporter", "delete"): _erase,
+    ("resident", "add"): _resident_add,
+    ("resident", "list"): _resident_list,
+    ("resident", "delete"): _erase,
+    ("purge", None): _purge,
+}
+
+
 async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
     # The server's clock (SASAEAI_CLOCK), so a job the CLI schedules "now" is due by the server's own time
     # (the demo and tests move a clock of their own).
     now = clock_from_setting(settings.clock).now()
     if cli_conversation.handles(args):
         return await cli_conversation.run(args, settings, now, _with_db)
-    match (args.cmd, getattr(args, "sub", None)):
-        case ("db", "upgrade"):
-            return await _with_db(settings, _noop)
-        case ("district", "add"):
+    if args.cmd == "coordinator":
+        return await _coordinator(args, settings, now)
+    command = DB_COMMANDS.get((args.cmd, getattr(args, "sub", None)))
+    if command is None:
+        raise CliError(f"unknown command {args.cmd}")
+    if args.cmd == "purge" and args.older_than < 1:
+        raise CliError("--older-than must be at least 1 day")  # before the database is even opened
 
-            async def add_district(s: Any) -> str:
-                d = await people.add_district(
-                    s, code=args.code, name=args.name, towns=_split_towns(args.towns), now=now
-                )
-                return f"district {d.code} added"
+    async def work(s: Any) -> str:
+        assert command is not None
+        return await command(s, args, now)
 
-            return await _with_db(settings, add_district)
-        case ("district", "list"):
-
-            async def list_districts(s: Any) -> str:
-                rows = await people.list_districts(s)
-                return "\n".join(f"{d.code}\t{d.name}\t{','.join(towns)}" for d, towns in rows)
-
-            return await _with_db(settings, list_districts)
-        case ("group", "bind"):
-
-            async def bind(s: Any) -> str:
-                g = await people.bind_group(
-                    s, group_id=args.group_id, district_code=args.district, now=now, force=args.force
-                )
-                return f"group {g.group_id} bound ({g.role}{' ' + g.district_code if g.district_code else ''})"
-
-            return await _with_db(settings, bind)
-        case ("group", "list"):
-
-            async def list_groups(s: Any) -> str:
-                rows = (await s.exec(select(LineGroup).order_by(col(LineGroup.bound_at)))).all()
-                return "\n".join(
-                    f"{g.group_id}\t{g.role}\t{g.district_code or '-'}\t{'active' if g.active else 'unbound'}"
-                    for g in rows
-                )
-
-            return await _with_db(settings, list_groups)
-        case ("supporter", "add"):
-
-            async def add_supporter(s: Any) -> str:
-                x = await people.add_supporter(
-                    s, line_user_id=args.line_user_id, district_code=args.district, name=args.name, now=now
-                )
-                return f"supporter {x.line_user_id} added to {x.district_code}"
-
-            return await _with_db(settings, add_supporter)
-        case ("supporter", "remove"):
-
-            async def remove_supporter(s: Any) -> str:
-                x = await people.supporter_by_line(s, args.line_user_id.strip())
-                if x is None:
-                    raise CliError(f"no supporter {args.line_user_id!r}")
-                x.active = False
-                x.deactivated_at = x.deactivated_at or now
-                s.add(x)
-                return f"supporter {x.line_user_id} deactivated"
-
-            return await _with_db(settings, remove_supporter)
-        case ("purge", None):
-            if args.older_than < 1:
-                raise CliError("--older-than must be at least 1 day")
-
-            async def do_purge(s: Any) -> str:
-                r = await retention.purge(s, before=now - timedelta(days=args.older_than), now=now)
-                return (
-                    f"anonymised {r.requests} finished requests and {r.drafts} unconfirmed drafts ({r.notes} notes); "
-                    f"erased {r.people} people who left; deleted {r.outbox} sent messages, {r.inbox} handled webhook "
-                    f"events, {r.conversations} stale conversations; {r.other} other rows"
-                )
-
-            return await _with_db(settings, do_purge)
-        case ("supporter", "list"):
-
-            async def list_supporters(s: Any) -> str:
-                rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
-                return "\n".join(
-                    f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
-                    f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
-                    for x in rows
-                )
-
-            return await _with_db(settings, list_supporters)
-        case ("resident", "add"):
-
-            async def add_resident(s: Any) -> str:
-                x = await people.add_resident(
-                    s,
-                    line_user_id=args.line_user_id,
-                    district_code=args.district,
-                    name=args.name,
-                    address=args.address,
-                    phone=args.phone,
-                    town=args.town,
-                    now=now,
-                )
-                return f"resident {x.line_user_id} added to {x.district_code}"
-
-            return await _with_db(settings, add_resident)
-        case ("resident", "list"):
-
-            async def list_residents(s: Any) -> str:
-                rows = (await s.exec(select(Resident).order_by(col(Resident.district_code), col(Resident.id)))).all()
-                return "\n".join(
-                    f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}"
-                    for x in rows
-                )
-
-            return await _with_db(settings, list_residents)
-        case ("resident" | "supporter", "delete"):
-
-            async def erase(s: Any) -> str:
-                e = await erasure.erase_by_line_id(s, kind=args.cmd, line_user_id=args.line_user_id, now=now)
-                return f"{args.cmd} erased ({e.requests} requests anonymised, {e.rows_deleted} rows deleted)"
-
-            return await _with_db(settings, erase)
-        case ("coordinator", _):
-            return await _coordinator(args, settings, now)
-    raise CliError(f"unknown command {args.cmd}")
+    return await _with_db(settings, work)
 
 
 async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -> str | None:
@@ -335,10 +339,6 @@ async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -
         return "\n".join(out)
 
     return await _with_db(settings, list_coordinators)
-
-
-async def _noop(_s: Any) -> str:
-    return "database is up to date"
 
 
 def main(argv: list[str] | None = None) -> None:
