@@ -14,7 +14,7 @@ from bot.context import EventContext, Tx
 from bot.store import checkins, jobs, outbox, people, proxies
 from bot.store.errors import StaleButton
 from bot.store.models import CHECKIN_MISSED, Checkin, CheckinPlan, Resident
-from bot.workers.scheduler import JobContext, job_handler
+from bot.workers.scheduler import JobContext, JobHandler
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,6 @@ async def stop(ctx: EventContext, resident: Resident) -> None:
         tx.reply(ui.text(M.WATCH_STOPPED if stopped else M.WATCH_NOT_ON))
 
 
-@job_handler(SEND_JOB)
 async def send(ctx: JobContext) -> None:
     resident_id = int(ctx.job.payload.get("resident_id", 0))
     async with ctx.tx() as tx:
@@ -122,7 +121,6 @@ async def send(ctx: JobContext) -> None:
     ctx.services.wake_scheduler()
 
 
-@job_handler(MISSED_JOB)
 async def missed(ctx: JobContext) -> None:
     checkin_id = int(ctx.job.payload.get("checkin_id", 0))
     async with ctx.tx() as tx:
@@ -208,3 +206,10 @@ async def close_on_message(ctx: EventContext, by: str = "message") -> None:
                     purpose="checkin_answered",
                 )
     ctx.services.wake_outbox()
+
+
+# The jobs this module runs (bot.jobs_table gives them to the scheduler).
+JOBS: dict[str, JobHandler] = {
+    SEND_JOB: send,
+    MISSED_JOB: missed,
+}
