@@ -11,7 +11,6 @@ from bot import ui
 from bot.context import EventContext
 from bot.flows import answers, checkin, recurring, registration, resident, safety, supporter, when
 from bot.postback import Action, InvalidPostback, Postback, decode
-from bot.store import proxies
 from bot.store.errors import NotYours, StaleButton
 from bot.store.models import Resident
 
@@ -90,9 +89,7 @@ async def _one_to_one(ctx: EventContext, pb: Postback) -> None:
 
 async def _resident_or_none(ctx: EventContext) -> Resident | None:
     assert ctx.user_id
-    async with ctx.read() as s:
-        found = await proxies.resident_for(s, ctx.user_id)  # a proxy presses buttons for their resident
-    return found[0] if found else None
+    return (await ctx.speaker()).resident  # a proxy presses buttons for their resident
 
 
 async def _resident(ctx: EventContext) -> Resident:
