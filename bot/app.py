@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 
 from aiohttp import web
@@ -16,6 +16,7 @@ from bot.config import Settings, safe_database_url
 from bot.dashboard import setup as setup_dashboard
 from bot.gateway import LineGateway
 from bot.httpsec import install as install_headers
+from bot.jobs_table import job_handlers
 from bot.loopwatch import freeze_heap, unclaimed_count, watch_loop
 from bot.metrics import METRICS, exposition
 from bot.services import SERVICES, Services
@@ -24,7 +25,7 @@ from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.webhook import callback, inbox_writer_ctx
 from bot.workers.dispatcher import Dispatcher
-from bot.workers.scheduler import Scheduler
+from bot.workers.scheduler import JobHandler, Scheduler
 from bot.workers.sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,9 @@ async def _hand_back(services: Services) -> None:
         log.warning("could not hand back leases at shutdown")
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, jobs: Mapping[str, JobHandler] | None = None
+) -> web.Application:
     settings.require_line_credentials()
     # client_max_size: aiohttp refuses larger bodies with 413 before reading them whole.
     app = web.Application(client_max_size=settings.webhook_max_body_bytes)
@@ -109,7 +112,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
                 lease_seconds=settings.lease_seconds,
                 backoff_base=settings.outbox_backoff_seconds,
             )
-            scheduler = Scheduler(services)
+            scheduler = Scheduler(services, job_handlers(jobs))
             services.wake_inbox = dispatcher.wake
             services.wake_outbox = sender.wake
             services.wake_scheduler = scheduler.wake

@@ -8,7 +8,7 @@ import errno
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,270 +172,292 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# --- Commands on the database: one function each, found by (command, subcommand) ----------------------
+
+Args = argparse.Namespace
+
+
+async def _district_add(s: Any, args: Args, now: datetime) -> str:
+    d = await people.add_district(s, code=args.code, name=args.name, towns=_split_towns(args.towns), now=now)
+    return f"district {d.code} added"
+
+
+async def _district_list(s: Any, args: Args, now: datetime) -> str:
+    rows = await people.list_districts(s)
+    return "\n".join(f"{d.code}\t{d.name}\t{','.join(towns)}" for d, towns in rows)
+
+
+async def _group_bind(s: Any, args: Args, now: datetime) -> str:
+    g = await people.bind_group(s, group_id=args.group_id, district_code=args.district, now=now, force=args.force)
+    return f"group {g.group_id} bound ({g.role}{' ' + g.district_code if g.district_code else ''})"
+
+
+async def _group_list(s: Any, args: Args, now: datetime) -> str:
+    rows = (await s.exec(select(LineGroup).order_by(col(LineGroup.bound_at)))).all()
+    return "\n".join(
+        f"{g.group_id}\t{g.role}\t{g.district_code or '-'}\t{'active' if g.active else 'unbound'}" for g in rows
+    )
+
+
+async def _supporter_add(s: Any, args: Args, now: datetime) -> str:
+    x = await people.add_supporter(
+        s, line_user_id=args.line_user_id, district_code=args.district, name=args.name, now=now
+    )
+    return f"supporter {x.line_user_id} added to {x.district_code}"
+
+
+async def _supporter_remove(s: Any, args: Args, now: datetime) -> str:
+    x = await people.supporter_by_line(s, args.line_user_id.strip())
+    if x is None:
+        raise CliError(f"no supporter {args.line_user_id!r}")
+    x.active = False
+    x.deactivated_at = x.deactivated_at or now
+    s.add(x)
+    return f"supporter {x.line_user_id} deactivated"
+
+
+async def _purge(s: Any, args: Args, now: datetime) -> str:
+    r = await retention.purge(s, before=now - timedelta(days=args.older_than), now=now)
+    return (
+        f"anonymised {r.requests} finished requests and {r.drafts} unconfirmed drafts ({r.notes} notes); "
+        f"erased {r.people} people who left; deleted {r.outbox} sent messages, {r.inbox} handled webhook "
+        f"events, {r.conversations} stale conversations; {r.other} other rows"
+    )
+
+
+async def _supporter_list(s: Any, args: Args, now: datetime) -> str:
+    rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
+    return "\n".join(
+        f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
+        f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
+        for x in rows
+    )
+
+
+async def _resident_add(s: Any, args: Args, now: datetime) -> str:
+    if args.no_line:
+        y = await people.add_resident_without_line(
+            s,
+            district_code=args.district,
+            name=args.name,
+            address=args.address,
+            phone=args.phone,
+            town=args.town,
+            now=now,
+        )
+        audit.record(s, audit.CLI, audit.Action.PERSON_ADD, now=now, kind="resident", record_id=y.id)
+        return (
+            f"resident #{y.id} (no LINE account) added to {y.district_code}; "
+            f"link who speaks for them: sasaeai proxy add LINE_USER_ID --resident '#{y.id}' ..."
+        )
+    x = await people.add_resident(
+        s,
+        line_user_id=args.line_user_id,
+        district_code=args.district,
+        name=args.name,
+        address=args.address,
+        phone=args.phone,
+        town=args.town,
+        now=now,
+    )
+    await s.flush()
+    audit.record(s, audit.CLI, audit.Action.PERSON_ADD, now=now, kind="resident", record_id=x.id)
+    return f"resident {x.line_user_id} added to {x.district_code}"
+
+
+async def _resident_list(s: Any, args: Args, now: datetime) -> str:
+    rows = (await s.exec(select(Resident).order_by(col(Resident.district_code), col(Resident.id)))).all()
+    return "\n".join(
+        f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}" for x in rows
+    )
+
+
+async def _erase(s: Any, args: Args, now: datetime) -> str:
+    e = await erasure.erase_by_line_id(s, kind=args.cmd, line_user_id=args.line_user_id, now=now)
+    audit.record(s, audit.CLI, audit.Action.PERSON_DELETE, now=now, kind=args.cmd, record_id=e.person_id)
+    return f"{args.cmd} erased ({e.requests} requests anonymised, {e.rows_deleted} rows deleted)"
+
+
+async def _audit_list(s: Any, args: Args, now: datetime) -> str:
+    rows = await audit.entries(s, actor=args.actor, action=args.action, kind=args.kind, limit=args.limit)
+    return "\n".join(
+        f"{e.at.isoformat(timespec='seconds')}\t{e.actor}\t{e.via}\t{e.action}\t"
+        f"{e.record_kind or '-'}\t{e.record_id or '-'}\t{e.detail or ''}"
+        for e in rows
+    )
+
+
+async def _upgrade(s: Any, args: Args, now: datetime) -> str:
+    return "database is up to date"
+
+
+DbCommand = Callable[[Any, Args, datetime], Awaitable[str]]
+DB_COMMANDS: dict[tuple[str, str | None], DbCommand] = {
+    ("db", "upgrade"): _upgrade,
+    ("district", "add"): _district_add,
+    ("district", "list"): _district_list,
+    ("group", "bind"): _group_bind,
+    ("group", "list"): _group_list,
+    ("supporter", "add"): _supporter_add,
+    ("supporter", "remove"): _supporter_remove,
+    ("supporter", "list"): _supporter_list,
+    ("supporter", "delete"): _erase,
+    ("resident", "add"): _resident_add,
+    ("resident", "list"): _resident_list,
+    ("resident", "delete"): _erase,
+    ("purge", None): _purge,
+    ("audit", "list"): _audit_list,
+}
+
+
 async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
     # The server's clock (SASAEAI_CLOCK), so a job the CLI schedules "now" is due by the server's own time
     # (the demo and tests move a clock of their own).
     now = clock_from_setting(settings.clock).now()
     if cli_conversation.handles(args):
         return await cli_conversation.run(args, settings, now, _with_db)
-    match (args.cmd, getattr(args, "sub", None)):
-        case ("db", "upgrade"):
-            return await _with_db(settings, _noop)
-        case ("district", "add"):
+    if args.cmd == "coordinator":
+        return await _coordinator(args, settings, now)
+    command = DB_COMMANDS.get((args.cmd, getattr(args, "sub", None)))
+    if command is None:
+        raise CliError(f"unknown command {args.cmd}")
+    if args.cmd == "purge" and args.older_than < 1:
+        raise CliError("--older-than must be at least 1 day")  # before the database is even opened
+    if (args.cmd, getattr(args, "sub", None)) == ("resident", "add") and args.no_line == bool(args.line_user_id):
+        raise CliError("give the resident's LINE user ID, or --no-line (not both)")
 
-            async def add_district(s: Any) -> str:
-                d = await people.add_district(
-                    s, code=args.code, name=args.name, towns=_split_towns(args.towns), now=now
-                )
-                return f"district {d.code} added"
+    async def work(s: Any) -> str:
+        assert command is not None
+        return await command(s, args, now)
 
-            return await _with_db(settings, add_district)
-        case ("district", "list"):
-
-            async def list_districts(s: Any) -> str:
-                rows = await people.list_districts(s)
-                return "\n".join(f"{d.code}\t{d.name}\t{','.join(towns)}" for d, towns in rows)
-
-            return await _with_db(settings, list_districts)
-        case ("group", "bind"):
-
-            async def bind(s: Any) -> str:
-                g = await people.bind_group(
-                    s, group_id=args.group_id, district_code=args.district, now=now, force=args.force
-                )
-                return f"group {g.group_id} bound ({g.role}{' ' + g.district_code if g.district_code else ''})"
-
-            return await _with_db(settings, bind)
-        case ("group", "list"):
-
-            async def list_groups(s: Any) -> str:
-                rows = (await s.exec(select(LineGroup).order_by(col(LineGroup.bound_at)))).all()
-                return "\n".join(
-                    f"{g.group_id}\t{g.role}\t{g.district_code or '-'}\t{'active' if g.active else 'unbound'}"
-                    for g in rows
-                )
-
-            return await _with_db(settings, list_groups)
-        case ("supporter", "add"):
-
-            async def add_supporter(s: Any) -> str:
-                x = await people.add_supporter(
-                    s, line_user_id=args.line_user_id, district_code=args.district, name=args.name, now=now
-                )
-                return f"supporter {x.line_user_id} added to {x.district_code}"
-
-            return await _with_db(settings, add_supporter)
-        case ("supporter", "remove"):
-
-            async def remove_supporter(s: Any) -> str:
-                x = await people.supporter_by_line(s, args.line_user_id.strip())
-                if x is None:
-                    raise CliError(f"no supporter {args.line_user_id!r}")
-                x.active = False
-                x.deactivated_at = x.deactivated_at or now
-                s.add(x)
-                return f"supporter {x.line_user_id} deactivated"
-
-            return await _with_db(settings, remove_supporter)
-        case ("purge", None):
-            if args.older_than < 1:
-                raise CliError("--older-than must be at least 1 day")
-
-            async def do_purge(s: Any) -> str:
-                r = await retention.purge(s, before=now - timedelta(days=args.older_than), now=now)
-                return (
-                    f"anonymised {r.requests} finished requests and {r.drafts} unconfirmed drafts ({r.notes} notes); "
-                    f"erased {r.people} people who left; deleted {r.outbox} sent messages, {r.inbox} handled webhook "
-                    f"events, {r.conversations} stale conversations; {r.other} other rows"
-                )
-
-            return await _with_db(settings, do_purge)
-        case ("supporter", "list"):
-
-            async def list_supporters(s: Any) -> str:
-                rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
-                return "\n".join(
-                    f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
-                    f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
-                    for x in rows
-                )
-
-            return await _with_db(settings, list_supporters)
-        case ("resident", "add"):
-            if args.no_line == bool(args.line_user_id):
-                raise CliError("give the resident's LINE user ID, or --no-line (not both)")
-
-            async def add_resident(s: Any) -> str:
-                if args.no_line:
-                    x = await people.add_resident_without_line(
-                        s,
-                        district_code=args.district,
-                        name=args.name,
-                        address=args.address,
-                        phone=args.phone,
-                        town=args.town,
-                        now=now,
-                    )
-                    audit.record(s, audit.CLI, audit.Action.PERSON_ADD, now=now, kind="resident", record_id=x.id)
-                    return (
-                        f"resident #{x.id} (no LINE account) added to {x.district_code}; "
-                        f"link who speaks for them: sasaeai proxy add LINE_USER_ID --resident '#{x.id}' ..."
-                    )
-                x = await people.add_resident(
-                    s,
-                    line_user_id=args.line_user_id,
-                    district_code=args.district,
-                    name=args.name,
-                    address=args.address,
-                    phone=args.phone,
-                    town=args.town,
-                    now=now,
-                )
-                await s.flush()
-                audit.record(s, audit.CLI, audit.Action.PERSON_ADD, now=now, kind="resident", record_id=x.id)
-                return f"resident {x.line_user_id} added to {x.district_code}"
-
-            return await _with_db(settings, add_resident)
-        case ("resident", "list"):
-
-            async def list_residents(s: Any) -> str:
-                rows = (await s.exec(select(Resident).order_by(col(Resident.district_code), col(Resident.id)))).all()
-                return "\n".join(
-                    f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}"
-                    for x in rows
-                )
-
-            return await _with_db(settings, list_residents)
-        case ("resident" | "supporter", "delete"):
-
-            async def erase(s: Any) -> str:
-                e = await erasure.erase_by_line_id(s, kind=args.cmd, line_user_id=args.line_user_id, now=now)
-                audit.record(s, audit.CLI, audit.Action.PERSON_DELETE, now=now, kind=args.cmd, record_id=e.person_id)
-                return f"{args.cmd} erased ({e.requests} requests anonymised, {e.rows_deleted} rows deleted)"
-
-            return await _with_db(settings, erase)
-        case ("coordinator", _):
-            return await _coordinator(args, settings, now)
-        case ("audit", "list"):
-
-            async def list_audit(s: Any) -> str:
-                rows = await audit.entries(s, actor=args.actor, action=args.action, kind=args.kind, limit=args.limit)
-                return "\n".join(
-                    f"{e.at.isoformat(timespec='seconds')}\t{e.actor}\t{e.via}\t{e.action}\t"
-                    f"{e.record_kind or '-'}\t{e.record_id or '-'}\t{e.detail or ''}"
-                    for e in rows
-                )
-
-            return await _with_db(settings, list_audit)
-    raise CliError(f"unknown command {args.cmd}")
+    return await _with_db(settings, work)
 
 
 async def _coordinator(args: argparse.Namespace, settings: Settings, now: Any) -> str | None:
-    from bot.store import coordinators
-    from bot.store.models import ROLE_COORDINATOR, ROLE_MINSEI, Coordinator
-
     if args.sub == "add":
         # Never on the command line (shell history, process list): asked without echo on a terminal, else one
         # line from stdin (a script or a password manager piping it in).
-        password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
+        args.password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
+    elif args.sub == "password":
+        args.password = sys.stdin.readline().rstrip("\r\n")
+    command = COORDINATOR_COMMANDS[args.sub]
 
-        async def add(s: Any) -> str:
-            c = await coordinators.add(
-                s,
-                login=args.login,
-                name=args.name or args.login,
-                password=password,
-                districts=args.district,
-                is_admin=args.admin,
-                now=now,
-                role=ROLE_MINSEI if args.minsei else ROLE_COORDINATOR,
-            )
-            audit.record(s, audit.CLI, audit.Action.ACCOUNT_ADD, now=now, kind="coordinator", record_id=c.id)
-            scope = "民生委員" if args.minsei else "admin" if c.is_admin else ",".join(args.district)
-            return f"coordinator {c.login} added ({scope})"
+    async def work(s: Any) -> str:
+        return await command(s, args, now)
 
-        return await _with_db(settings, add)
-    if args.sub == "token":
+    return await _with_db(settings, work)
 
-        async def token(s: Any) -> str:
-            t = await coordinators.new_api_token(s, login=args.login)
-            _account_audit(s, audit.Action.API_KEY_ISSUE, args.login, now)
-            return t
 
-        return await _with_db(settings, token)
-    if args.sub == "password":
-        new = sys.stdin.readline().rstrip("\r\n")
+async def _coord_add(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
+    from bot.store.models import ROLE_COORDINATOR, ROLE_MINSEI
 
-        async def password(s: Any) -> str:
-            n = await coordinators.set_password(s, login=args.login, password=new)
-            _account_audit(s, audit.Action.ACCOUNT_RESET, args.login, now)
-            return f"password of {args.login} changed; {n} sessions ended"
+    c = await coordinators.add(
+        s,
+        login=args.login,
+        name=args.name or args.login,
+        password=args.password,
+        districts=args.district,
+        is_admin=args.admin,
+        now=now,
+        role=ROLE_MINSEI if args.minsei else ROLE_COORDINATOR,
+    )
+    audit.record(s, audit.CLI, audit.Action.ACCOUNT_ADD, now=now, kind="coordinator", record_id=c.id)
+    scope = "民生委員" if args.minsei else "admin" if c.is_admin else ",".join(args.district)
+    return f"coordinator {c.login} added ({scope})"
 
-        return await _with_db(settings, password)
-    if args.sub in ("deactivate", "activate"):
 
-        async def activity(s: Any) -> str:
-            n = await coordinators.set_active(s, login=args.login, active=args.sub == "activate")
-            act = audit.Action.ACCOUNT_ACTIVATE if args.sub == "activate" else audit.Action.ACCOUNT_DEACTIVATE
-            _account_audit(s, act, args.login, now)
-            return f"coordinator {args.login} {args.sub}d; {n} sessions ended"
+async def _coord_token(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
 
-        return await _with_db(settings, activity)
-    if args.sub == "districts":
+    t = await coordinators.new_api_token(s, login=args.login)
+    _account_audit(s, audit.Action.API_KEY_ISSUE, args.login, now)
+    return t
 
-        async def districts(s: Any) -> str:
-            c = await coordinators.set_districts(s, login=args.login, districts=args.district, is_admin=args.admin)
-            _account_audit(s, audit.Action.ACCOUNT_DISTRICTS, args.login, now, "admin" if c.is_admin else None)
-            return f"coordinator {c.login} now sees {'all districts' if c.is_admin else ','.join(args.district)}"
 
-        return await _with_db(settings, districts)
-    if args.sub == "revoke-token":
+async def _coord_password(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
 
-        async def revoke(s: Any) -> str:
-            had = await coordinators.revoke_token(s, login=args.login)
-            _account_audit(s, audit.Action.API_KEY_REVOKE, args.login, now)
-            return f"API token of {args.login} revoked" if had else f"{args.login} had no API token"
+    n = await coordinators.set_password(s, login=args.login, password=args.password)
+    _account_audit(s, audit.Action.ACCOUNT_RESET, args.login, now)
+    return f"password of {args.login} changed; {n} sessions ended"
 
-        return await _with_db(settings, revoke)
-    if args.sub in ("link", "unlink"):
 
-        async def link(s: Any) -> str:
-            if args.sub == "link":
-                r = await coordinators.link_resident(s, login=args.login, resident=args.resident, now=now)
-            else:
-                r = await coordinators.unlink_resident(s, login=args.login, resident=args.resident)
-            act = audit.Action.MINSEI_LINK if args.sub == "link" else audit.Action.MINSEI_UNLINK
-            audit.record(s, audit.CLI, act, now=now, kind="resident", record_id=r.id, detail=args.login)
-            return f"resident #{r.id} {args.sub}ed {'to' if args.sub == 'link' else 'from'} {args.login}"
+async def _coord_activity(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
 
-        return await _with_db(settings, link)
-    if args.sub == "logout":
+    n = await coordinators.set_active(s, login=args.login, active=args.sub == "activate")
+    act = audit.Action.ACCOUNT_ACTIVATE if args.sub == "activate" else audit.Action.ACCOUNT_DEACTIVATE
+    _account_audit(s, act, args.login, now)
+    return f"coordinator {args.login} {args.sub}d; {n} sessions ended"
 
-        async def logout(s: Any) -> str:
-            return f"{await coordinators.end_sessions(s, login=args.login)} sessions of {args.login} ended"
 
-        return await _with_db(settings, logout)
+async def _coord_districts(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
 
-    async def list_coordinators(s: Any) -> str:
-        rows = (await s.exec(select(Coordinator).order_by(Coordinator.login))).all()
-        out = []
-        for c in rows:
-            scope = await coordinators.districts_of(s, c)
-            where = "all" if scope is None else ",".join(sorted(scope))
-            if c.role == ROLE_MINSEI:
-                where = "民生委員:" + ",".join(f"#{r.id}" for r in await coordinators.linked_residents(s, c.id or 0))
-            out.append(f"{c.login}\t{c.name}\t{where}\t{'active' if c.active else 'inactive'}")
-        return "\n".join(out)
+    c = await coordinators.set_districts(s, login=args.login, districts=args.district, is_admin=args.admin)
+    _account_audit(s, audit.Action.ACCOUNT_DISTRICTS, args.login, now, "admin" if c.is_admin else None)
+    return f"coordinator {c.login} now sees {'all districts' if c.is_admin else ','.join(args.district)}"
 
-    return await _with_db(settings, list_coordinators)
+
+async def _coord_revoke(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
+
+    had = await coordinators.revoke_token(s, login=args.login)
+    _account_audit(s, audit.Action.API_KEY_REVOKE, args.login, now)
+    return f"API token of {args.login} revoked" if had else f"{args.login} had no API token"
+
+
+async def _coord_link(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
+
+    if args.sub == "link":
+        r = await coordinators.link_resident(s, login=args.login, resident=args.resident, now=now)
+    else:
+        r = await coordinators.unlink_resident(s, login=args.login, resident=args.resident)
+    act = audit.Action.MINSEI_LINK if args.sub == "link" else audit.Action.MINSEI_UNLINK
+    audit.record(s, audit.CLI, act, now=now, kind="resident", record_id=r.id, detail=args.login)
+    return f"resident #{r.id} {args.sub}ed {'to' if args.sub == 'link' else 'from'} {args.login}"
+
+
+async def _coord_logout(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
+
+    return f"{await coordinators.end_sessions(s, login=args.login)} sessions of {args.login} ended"
+
+
+async def _coord_list(s: Any, args: Args, now: datetime) -> str:
+    from bot.store import coordinators
+    from bot.store.models import ROLE_MINSEI, Coordinator
+
+    rows = (await s.exec(select(Coordinator).order_by(Coordinator.login))).all()
+    out = []
+    for c in rows:
+        scope = await coordinators.districts_of(s, c)
+        where = "all" if scope is None else ",".join(sorted(scope))
+        if c.role == ROLE_MINSEI:
+            where = "民生委員:" + ",".join(f"#{r.id}" for r in await coordinators.linked_residents(s, c.id or 0))
+        out.append(f"{c.login}\t{c.name}\t{where}\t{'active' if c.active else 'inactive'}")
+    return "\n".join(out)
+
+
+COORDINATOR_COMMANDS: dict[str, DbCommand] = {
+    "add": _coord_add,
+    "token": _coord_token,
+    "password": _coord_password,
+    "activate": _coord_activity,
+    "deactivate": _coord_activity,
+    "districts": _coord_districts,
+    "revoke-token": _coord_revoke,
+    "link": _coord_link,
+    "unlink": _coord_link,
+    "logout": _coord_logout,
+    "list": _coord_list,
+}
 
 
 def _account_audit(s: Any, action: audit.Action, login: str, now: Any, detail: str | None = None) -> None:
     audit.record(s, audit.CLI, action, now=now, kind="coordinator", record_id=login, detail=detail)
-
-
-async def _noop(_s: Any) -> str:
-    return "database is up to date"
 
 
 def main(argv: list[str] | None = None) -> None:

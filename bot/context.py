@@ -13,7 +13,8 @@ from linebot.v3.webhooks import Event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
-from bot.store import inbox, outbox
+from bot.store import inbox, outbox, people, proxies
+from bot.store.models import Proxy, Resident, Supporter
 
 
 @dataclass
@@ -66,6 +67,21 @@ class FlowContext(Protocol):
     def tx(self) -> AbstractAsyncContextManager[Tx]: ...
 
 
+@dataclass(frozen=True)
+class Speaker:
+    """Who wrote or pressed: the resident a 1:1 chat speaks for (themself, or the one a proxy looks after),
+    that proxy, and the supporter with this LINE id."""
+
+    resident: Resident | None
+    proxy: Proxy | None
+    supporter: Supporter | None
+
+    @property
+    def own_resident(self) -> Resident | None:
+        """The resident speaking for themself (a proxy's words do not answer the resident's check-in)."""
+        return self.resident if self.proxy is None else None
+
+
 @dataclass
 class EventContext:
     services: Services
@@ -81,6 +97,20 @@ class EventContext:
     redelivery: bool = False
     reply_used: bool = False
     finished: bool = False
+    _speaker: Speaker | None = field(default=None, repr=False)
+
+    async def speaker(self) -> Speaker:
+        """Who this event's user is, looked up once per event at first use (the handlers and the flows they
+        call used to look them up three or four times). Read before the event's write transaction."""
+        if self._speaker is None:
+            resident = proxy = supporter = None
+            if self.user_id is not None:
+                async with self.read() as s:
+                    found = await proxies.resident_for(s, self.user_id)
+                    supporter = await people.supporter_by_line(s, self.user_id)
+                resident, proxy = found if found else (None, None)
+            self._speaker = Speaker(resident, proxy, supporter)
+        return self._speaker
 
     @property
     def in_group(self) -> bool:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot import job_payloads, ui
 from bot import messages as M
-from bot import ui
 from bot.clock import JST
 from bot.context import Tx
 from bot.flows.when import when_text
+from bot.job_payloads import ClaimedPayload, PostedPayload
 from bot.store import dashboard, help_requests, jobs, people
 from bot.store.models import CLAIMED, OPEN, District, HelpRequest, LineGroup, Resident, Supporter
-from bot.workers.scheduler import JobContext, job_handler
+from bot.workers.scheduler import JobContext, JobHandler
 
 REMIND, ALERT, STALE, STALE_ALERT = "esc_remind", "esc_alert", "esc_stale", "esc_stale_alert"
 # After a supporter was asked about a stale claim, coordinators hear of it if it is still not done this much later.
@@ -65,7 +66,7 @@ async def schedule_for_post(tx: Tx, req: HelpRequest) -> None:
         return
     district = await people.get_district(tx.session, req.district_code)
     posted = epoch(req.posted_at)
-    payload = {"request_id": req.id, "posted": posted}
+    payload = PostedPayload(request_id=req.id, posted=posted)
     remind_at = not_quiet(req.posted_at + timedelta(minutes=district.remind_after_minutes), district)
     alert_at = req.posted_at + timedelta(minutes=district.alert_after_minutes)
     await jobs.schedule(tx.session, key=f"remind:{req.id}:{posted}", kind=REMIND, due_at=remind_at, payload=payload)
@@ -86,7 +87,7 @@ async def schedule_for_claim(tx: Tx, req: HelpRequest) -> None:
         key=f"stale:{req.id}:{claimed}",
         kind=STALE,
         due_at=due,
-        payload={"request_id": req.id, "claimed": claimed},
+        payload=ClaimedPayload(request_id=req.id, claimed=claimed),
     )
     tx.services.wake_scheduler()
 
@@ -95,11 +96,10 @@ def _age_text(since: datetime | None, now: datetime) -> str:
     return M.plain_duration(now - since) if since else ""
 
 
-@job_handler(REMIND)
 async def remind(ctx: JobContext) -> None:
-    p = ctx.job.payload
+    p = job_payloads.posted(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        req = await tx.session.get(HelpRequest, p["request_id"])
         if req is None or req.status != OPEN or epoch(req.posted_at) != p["posted"] or req.category in NEVER_TO_GROUP:
             return
         assert req.id is not None
@@ -111,7 +111,7 @@ async def remind(ctx: JobContext) -> None:
                 key=f"remind:{req.id}:{p['posted']}:late",
                 kind=REMIND,
                 due_at=quiet_end(tx.now, district),
-                payload=dict(p),
+                payload=p,
             )
             return
         group = await people.district_group(tx.session, req.district_code)
@@ -136,11 +136,10 @@ async def remind(ctx: JobContext) -> None:
         )
 
 
-@job_handler(ALERT)
 async def alert(ctx: JobContext) -> None:
-    p = ctx.job.payload
+    p = job_payloads.posted(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        req = await tx.session.get(HelpRequest, p["request_id"])
         if req is None or req.status != OPEN or epoch(req.posted_at) != p["posted"]:
             return
         assert req.id is not None
@@ -154,11 +153,10 @@ async def alert(ctx: JobContext) -> None:
             tx.push(g.group_id, ui.text(text), purpose="alert", request_id=req.id)
 
 
-@job_handler(STALE)
 async def stale(ctx: JobContext) -> None:
-    p = ctx.job.payload
+    p = job_payloads.claimed(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        req = await tx.session.get(HelpRequest, p["request_id"])
         if req is None or req.status != CLAIMED or epoch(req.claimed_at) != p["claimed"] or req.supporter_id is None:
             return
         assert req.id is not None
@@ -169,7 +167,7 @@ async def stale(ctx: JobContext) -> None:
                 key=f"stale:{req.id}:{p['claimed']}:late",
                 kind=STALE,
                 due_at=quiet_end(tx.now, district),
-                payload=dict(p),
+                payload=p,
             )
             return
         sup = await tx.session.get(Supporter, req.supporter_id)
@@ -188,15 +186,14 @@ async def stale(ctx: JobContext) -> None:
             key=f"stale_alert:{req.id}:{p['claimed']}",
             kind=STALE_ALERT,
             due_at=tx.now + STALE_GRACE,
-            payload=dict(p),
+            payload=p,
         )
 
 
-@job_handler(STALE_ALERT)
 async def stale_alert(ctx: JobContext) -> None:
-    p = ctx.job.payload
+    p = job_payloads.claimed(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, int(p["request_id"]))
+        req = await tx.session.get(HelpRequest, p["request_id"])
         if req is None or req.status != CLAIMED or epoch(req.claimed_at) != p["claimed"] or req.supporter_id is None:
             return
         assert req.id is not None
@@ -239,3 +236,12 @@ async def unresolved_text(tx: Tx, group: LineGroup) -> str:
     if coordinators:
         lines.append(M.unresolved_footer(tx.services.settings.public_base_url.rstrip("/") + "/dashboard/"))
     return "\n".join(lines)
+
+
+# The jobs this module runs (bot.jobs_table gives them to the scheduler).
+JOBS: dict[str, JobHandler] = {
+    REMIND: remind,
+    ALERT: alert,
+    STALE: stale,
+    STALE_ALERT: stale_alert,
+}

@@ -204,7 +204,7 @@ def status_line(category: str, status: str, when_text: str, supporter: str | Non
     lines = [CATEGORY_NAMES[category]]
     if when_text:
         lines.append(when_text)
-    if supporter and status == "claimed":
+    if supporter and status == "claimed":  # RequestStatus.CLAIMED (messages stay free of the store)
         lines.append(f"{supporter}さんが来てくれます。")
     else:
         lines.append(STATUS_NAMES[status])
@@ -684,7 +684,15 @@ DASH_JOB_LABELS = {
     "esc_alert": "コーディネーターに通知",
     "esc_stale": "サポーターに進み具合を確認",
     "esc_stale_alert": "コーディネーターに通知（未完了）",
+    "merge": "依頼の文をまとめて読む",
+    "checkin": "見守りの声かけ",
+    "checkin_miss": "見守りの返事の確認",
+    "recur_post": "定期のお手伝いをグループに出す",
+    "recur": "定期のお手伝いの回を作る",
+    "possible_followup": "緊急かもしれない連絡の確認",
 }
+DASH_JOB_OTHER = "予定の処理"
+DASH_FAILED_JOBS_HINT = "何度やり直しても実行できませんでした。必要なら、電話などで直接対応してください。"
 DASH_DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
 DASH_RELAY_SENDERS = {"title": "サポーターと本人のやりとり", "supporter": "サポーター", "resident": "本人"}
 DASH_FOLLOW_LABELS: dict[bool | None, str] = {True: "友だち", False: "ブロック中", None: "未追加"}
@@ -796,10 +804,6 @@ def supporter_thanked(request_id: int, resident: str, words: str | None) -> str:
     if words is None:
         return f"{request_no(request_id)}の{resident}さんから、スタンプでお礼が届きました。"
     return f"{request_no(request_id)}の{resident}さんから、お礼が届きました。\n「{words}」"
-
-
-def proxy_hello(resident: str) -> str:
-    return f"{resident}さんの代わりに、お願いできます。\n困りごとを、ここに書いてください。"
 
 
 def proxy_confirm_request(resident: str, category: str, when_text: str) -> str:
@@ -1026,7 +1030,6 @@ RESIDENT_FACING: tuple[str, ...] = (
     "CALL_DISTRICT",
     "thanks_passed",
     "sticker_thanks_passed",
-    "proxy_hello",
     "proxy_confirm_request",
     "proxy_supporter_coming",
     "proxy_request_done",

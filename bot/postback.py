@@ -12,8 +12,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from bot.line_limits import POSTBACK_DATA_MAX
+
 PREFIX = "sa1"
-MAX_LEN = 300  # LINE's limit for postback data
+MAX_LEN = POSTBACK_DATA_MAX
 
 
 class Action(enum.StrEnum):

@@ -5,9 +5,11 @@ Buttons are large and few: residents are often over 75 and press with a finger, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot import messages as M
+from bot.line_limits import ACTION_LABEL_MAX, DISPLAY_TEXT_MAX, QUICK_REPLY_ITEMS_MAX, TEXT_MAX, cut
 from bot.postback import Action, Postback, encode
 from bot.store.models import HelpRequest
 
@@ -15,16 +17,16 @@ Msg = dict[str, Any]
 
 
 def text(t: str, quick: list[Msg] | None = None) -> Msg:
-    msg: Msg = {"type": "text", "text": t[:5000]}
+    msg: Msg = {"type": "text", "text": cut(t, TEXT_MAX)}
     if quick:
-        msg["quickReply"] = {"items": quick[:13]}
+        msg["quickReply"] = {"items": quick[:QUICK_REPLY_ITEMS_MAX]}
     return msg
 
 
 def postback_action(label: str, pb: Postback, secret: bytes, display: str | None = None) -> Msg:
-    action: Msg = {"type": "postback", "label": label[:20], "data": encode(pb, secret)}
+    action: Msg = {"type": "postback", "label": cut(label, ACTION_LABEL_MAX), "data": encode(pb, secret)}
     if display:
-        action["displayText"] = display[:300]
+        action["displayText"] = cut(display, DISPLAY_TEXT_MAX)
     return action
 
 
@@ -85,7 +87,7 @@ def confirm_request(t: str, request_id: int, secret: bytes, version: int | None 
     return flex(t, _bubble([_para(t)], buttons))
 
 
-def pick_category(labels: list[str], request_id: int, secret: bytes) -> Msg:
+def pick_category(labels: Sequence[str], request_id: int, secret: bytes) -> Msg:
     items = [
         quick_postback(M.CATEGORY_NAMES[label], Postback(Action.PICK, request_id, label), secret) for label in labels
     ]
@@ -133,14 +135,14 @@ def supporter_details(t: str, request_id: int, secret: bytes) -> Msg:
 
 def call_button(label: str, phone: str) -> Msg:
     digits = "".join(ch for ch in phone if ch.isdigit() or ch in "+#*")
-    return _button({"type": "uri", "label": label[:20], "uri": f"tel:{digits}"}, "primary")
+    return _button({"type": "uri", "label": cut(label, ACTION_LABEL_MAX), "uri": f"tel:{digits}"}, "primary")
 
 
 def _big_call(label: str, number: str) -> Msg:
     """One large red button: the number to dial, nothing else to choose."""
     return {
         "type": "button",
-        "action": {"type": "uri", "label": label[:20], "uri": f"tel:{number}"},
+        "action": {"type": "uri", "label": cut(label, ACTION_LABEL_MAX), "uri": f"tel:{number}"},
         "style": "primary",
         "height": "md",
         "color": "#C62828",
@@ -228,7 +230,7 @@ def status_list(items: list[tuple[int, str]], secret: bytes) -> Msg:
 
 def pick_town(candidates: list[tuple[int, str, str]], secret: bytes) -> Msg:
     items = [
-        quick_postback(f"{town}（{district}）"[:20], Postback(Action.TOWN, town_id), secret, town)
+        quick_postback(cut(f"{town}（{district}）", ACTION_LABEL_MAX), Postback(Action.TOWN, town_id), secret, town)
         for town_id, town, district in candidates[:12]
     ]
     items.append(quick_postback(M.NONE_OF_THESE, Postback(Action.TOWN_NO, 0), secret))

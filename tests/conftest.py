@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from bot.store import people
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import InboxEvent, Job, OutboxMessage
+from bot.workers.scheduler import JobHandler
 
 SECRET = "0123456789abcdef0123456789abcdef"
 TOKEN = "test-access-token-for-the-emulator-0001"
@@ -125,8 +126,10 @@ class Bot:
         return self.services.db
 
 
-async def start_bot(emu: EmulatorServer, settings: Settings, clock: Clock | None = None) -> Bot:
-    app = create_app(settings, clock=clock or SystemClock())
+async def start_bot(
+    emu: EmulatorServer, settings: Settings, clock: Clock | None = None, jobs: Mapping[str, JobHandler] | None = None
+) -> Bot:
+    app = create_app(settings, clock=clock or SystemClock(), jobs=jobs)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -9,21 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-TEXT_MAX = 5000
-ALT_TEXT_MAX = 1500
-CAROUSEL_BUBBLES_MAX = 12
-BUTTONS_ACTIONS_MAX = 4
-CONFIRM_ACTIONS = 2
-TEMPLATE_COLUMNS_MAX = 10
+from bot.line_limits import (
+    ALT_TEXT_MAX,
+    BUTTONS_ACTIONS_MAX,
+    CAROUSEL_BUBBLES_MAX,
+    CONFIRM_ACTIONS,
+    TEMPLATE_COLUMNS_MAX,
+    TEXT_MAX,
+)
+from bot.line_limits import length as _length
 
 # Paths whose JSON bodies carry a `messages` array.
 MESSAGE_PATHS = frozenset({"/v2/bot/message/reply", "/v2/bot/message/push"})
-
-
-def _length(text: str) -> int:
-    # LINE counts in UTF-16 code units (emoji index positions are given that way too); counting code points
-    # would let an emoji-heavy text slip past the emulator and fail on LINE.
-    return len(text.encode("utf-16-le")) // 2
 
 
 def check_body(path: str, body: Any) -> list[dict[str, str]]:

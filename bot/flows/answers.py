@@ -17,16 +17,16 @@ from bot.flows import safety, when
 from bot.flows.reading import Reply, read
 from bot.nlp import dates
 from bot.nlp.normalize import standard
-from bot.nlp.types import HELP_LABELS, When
+from bot.nlp.types import HELP_LABELS, Part, When
 from bot.store import conversations, help_requests
-from bot.store.models import CLAIMED, HelpRequest, Resident, Supporter
+from bot.store.models import CLAIMED, DRAFT, OPEN, HelpRequest, Resident, Supporter
 
 CONFIRM_CANCEL = "confirm_cancel"
 PICK_KIND = "pick_kind"  # the kind-of-help buttons are shown; a typed kind counts as pressing one
 CORRECTION = 25  # 「ちがう、あさってや」: a correction is a few words
 _DAY_WORD = re.compile(r"日|曜|週|あした|あさって|しあさって|きょう|あす")
 _WANT = re.compile(r"がいい|がええ|がよい|でいい|でええ|でお願い")
-_PARTS = {
+_PARTS: dict[str, Part] = {
     "早朝": "early_morning",
     "朝": "morning",
     "午前": "morning",
@@ -255,7 +255,7 @@ async def ask_cancel(ctx: EventContext, resident: Resident, request_id: int) -> 
     assert ctx.user_id
     async with ctx.tx() as tx:
         req = await help_requests.get(tx.session, request_id)
-        if req.resident_id != resident.id or req.status not in ("open", "claimed", "draft"):
+        if req.resident_id != resident.id or req.status not in (OPEN, CLAIMED, DRAFT):
             tx.reply(ui.text(M.NO_OPEN_REQUESTS))
             return
         await conversations.put(

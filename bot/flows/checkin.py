@@ -11,10 +11,10 @@ from bot import messages as M
 from bot import ui
 from bot.clock import JST
 from bot.context import EventContext, Tx
-from bot.store import checkins, jobs, outbox, people, proxies
+from bot.store import checkins, jobs, outbox, people
 from bot.store.errors import StaleButton
 from bot.store.models import CHECKIN_MISSED, Checkin, CheckinPlan, Resident
-from bot.workers.scheduler import JobContext, job_handler
+from bot.workers.scheduler import JobContext, JobHandler
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,6 @@ async def stop(ctx: EventContext, resident: Resident) -> None:
         tx.reply(ui.text(M.WATCH_STOPPED if stopped else M.WATCH_NOT_ON))
 
 
-@job_handler(SEND_JOB)
 async def send(ctx: JobContext) -> None:
     resident_id = int(ctx.job.payload.get("resident_id", 0))
     async with ctx.tx() as tx:
@@ -122,7 +121,6 @@ async def send(ctx: JobContext) -> None:
     ctx.services.wake_scheduler()
 
 
-@job_handler(MISSED_JOB)
 async def missed(ctx: JobContext) -> None:
     checkin_id = int(ctx.job.payload.get("checkin_id", 0))
     async with ctx.tx() as tx:
@@ -187,12 +185,11 @@ async def close_on_message(ctx: EventContext, by: str = "message") -> None:
     after a crash nothing is closed or told twice, and the word to whoever was alerted commits with it.
     """
     assert ctx.user_id
+    resident = (await ctx.speaker()).own_resident
+    if resident is None or resident.id is None:
+        return  # only the resident's own words say they are well
     async with ctx.read() as s:
-        found = await proxies.resident_for(s, ctx.user_id)
-        if found is None or found[1] is not None or found[0].id is None:
-            return  # only the resident's own words say they are well
-        resident = found[0]
-        open_ = await checkins.open_for_resident(s, found[0].id)
+        open_ = await checkins.open_for_resident(s, resident.id)
     if not open_:
         return
     async with ctx.services.db.session() as s:
@@ -208,3 +205,10 @@ async def close_on_message(ctx: EventContext, by: str = "message") -> None:
                     purpose="checkin_answered",
                 )
     ctx.services.wake_outbox()
+
+
+# The jobs this module runs (bot.jobs_table gives them to the scheduler).
+JOBS: dict[str, JobHandler] = {
+    SEND_JOB: send,
+    MISSED_JOB: missed,
+}

@@ -20,7 +20,7 @@ from bot.store import help_requests, jobs, people, proxies
 from bot.store import recurring as store
 from bot.store.errors import NotASupporter, WrongDistrict
 from bot.store.models import RECUR_ACTIVE, Proxy, RecurringHelp, Resident, Supporter
-from bot.workers.scheduler import JobContext, job_handler
+from bot.workers.scheduler import JobContext, JobHandler
 
 POST_JOB = "recur_post"  # posts an approved arrangement to the district group
 OCCURRENCE_JOB = "recur"  # makes one occurrence, the day before
@@ -97,7 +97,6 @@ async def approved(session: AsyncSession, rec: RecurringHelp, now: datetime) -> 
     )
 
 
-@job_handler(POST_JOB)
 async def post(ctx: JobContext) -> None:
     async with ctx.tx() as tx:
         rec = await store.get(tx.session, int(ctx.job.payload.get("recurring_id", 0)))
@@ -136,8 +135,8 @@ async def _resident_chats(tx: Tx, rec: RecurringHelp, resident: Resident) -> lis
 
 async def claim(ctx: EventContext, recurring_id: int) -> None:
     assert ctx.user_id
+    sup = (await ctx.speaker()).supporter
     async with ctx.read() as s:
-        sup = await people.supporter_by_line(s, ctx.user_id)
         rec = await store.get(s, recurring_id)
         group = await people.get_group(s, ctx.group_id) if ctx.group_id else None
     if sup is None or not sup.active:
@@ -175,6 +174,7 @@ def next_day(days: list[int], after: date) -> date:
 
 
 async def _schedule_next(tx: Tx, rec: RecurringHelp, after: date) -> None:
+    assert rec.id is not None
     day = next_day(store.days_of(rec), after)
     notice = datetime.combine(day - timedelta(days=1), time(NOTICE_HOUR), tzinfo=JST).astimezone(tx.now.tzinfo)
     await jobs.schedule(
@@ -186,7 +186,6 @@ async def _schedule_next(tx: Tx, rec: RecurringHelp, after: date) -> None:
     )
 
 
-@job_handler(OCCURRENCE_JOB)
 async def occurrence(ctx: JobContext) -> None:
     """The next occurrence, assigned to the standing supporter, who can still give it back (手放す)."""
     day = date.fromisoformat(str(ctx.job.payload.get("day")))
@@ -217,3 +216,10 @@ async def occurrence(ctx: JobContext) -> None:
                 to, ui.text(M.resident_occurrence(sup.name, rec.category, when)), purpose="coming", request_id=req.id
             )
         await _schedule_next(tx, rec, day)
+
+
+# The jobs this module runs (bot.jobs_table gives them to the scheduler).
+JOBS: dict[str, JobHandler] = {
+    POST_JOB: post,
+    OCCURRENCE_JOB: occurrence,
+}

@@ -7,11 +7,11 @@ from bot import ui
 from bot.commands import Command, match
 from bot.context import EventContext, FlowContext, Tx
 from bot.flows import answers, attach, checkin, fragments, recurring, relay, request_actions, safety, thanks, when
-from bot.nlp.types import HELP_LABELS, Analysis
+from bot.nlp.types import HELP_LABELS, Analysis, HelpLabel
 from bot.store import conversations, help_requests, proxies
 from bot.store.help_requests import Actor
 from bot.store.models import DRAFT, Resident
-from bot.workers.scheduler import JobContext, job_handler
+from bot.workers.scheduler import JobContext, JobHandler
 
 MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a letter's every page
 
@@ -55,7 +55,6 @@ async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
     await fragments.add(ctx, texts)
 
 
-@job_handler(fragments.MERGE_JOB)
 async def merged(ctx: JobContext) -> None:
     """The merge window closed: understand the fragments as one message."""
     if ctx.user_id is None:
@@ -135,8 +134,8 @@ def _small_talk_reply(text: str) -> str:
     return M.THANKS_REPLY if any(w in text for w in thanks) else M.GREETING_REPLY
 
 
-def _likely(analysis: Analysis) -> list[str]:
-    ranked = sorted(
+def _likely(analysis: Analysis) -> list[HelpLabel]:
+    ranked: list[HelpLabel] = sorted(
         (label for label in HELP_LABELS if label != "other_help"), key=lambda lb: -analysis.scores.get(lb, 0.0)
     )
     return ranked[:3]
@@ -212,3 +211,9 @@ async def cancel(ctx: EventContext, resident: Resident, request_id: int) -> None
         if conv is not None and conv.state == answers.CONFIRM_CANCEL:
             await conversations.clear(tx.session, conv.line_user_id)
         await request_actions.cancel(tx, request_id=request_id, by=Actor.resident(resident), resident=resident)
+
+
+# The jobs this module runs (bot.jobs_table gives them to the scheduler).
+JOBS: dict[str, JobHandler] = {
+    fragments.MERGE_JOB: merged,
+}

@@ -22,7 +22,7 @@ from bot.nlp.normalize import standard
 from bot.nlp.types import HELP_LABELS, Analysis
 from bot.store import conversations, help_requests, jobs, people
 from bot.store.models import OPEN, District, HelpRequest, RequestEvent, Resident
-from bot.workers.scheduler import JobContext, job_handler
+from bot.workers.scheduler import JobContext, JobHandler
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,6 @@ def _as_help(req: HelpRequest | None, words: str, ctx: FlowContext) -> Analysis 
     return Analysis(best, scores[best], scores, when, False, req.masked)
 
 
-@job_handler(FOLLOWUP_JOB)
 async def followup(ctx: JobContext) -> None:
     """Nobody answered the yes/no question: the coordinators (already told) are told again."""
     user = str(ctx.job.payload.get("user", ""))
@@ -225,3 +224,9 @@ async def followup(ctx: JobContext) -> None:
         req = await tx.session.get(HelpRequest, request_id) if request_id else None
         resident = await tx.session.get(Resident, req.resident_id) if req else None
         await _tell_coordinators(tx, resident, user, M.possible_no_answer(FOLLOWUP_MINUTES), request_id)
+
+
+# The jobs this module runs (bot.jobs_table gives them to the scheduler).
+JOBS: dict[str, JobHandler] = {
+    FOLLOWUP_JOB: followup,
+}

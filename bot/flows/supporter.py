@@ -16,8 +16,7 @@ from bot.store.models import Supporter
 
 async def _supporter(ctx: EventContext) -> Supporter:
     assert ctx.user_id
-    async with ctx.read() as s:
-        sup = await people.supporter_by_line(s, ctx.user_id)
+    sup = (await ctx.speaker()).supporter
     if sup is None or not sup.active:
         raise NotASupporter()
     return sup

@@ -21,7 +21,7 @@ from bot.commands import Command, clean, match
 from bot.context import EventContext
 from bot.flows import attach, checkin, reading, registration, resident, safety, supporter, thanks
 from bot.flows.reading import Reply
-from bot.store import conversations, inbox, people, proxies
+from bot.store import conversations, inbox, people
 
 ASKING = frozenset({Reply.WHO, Reply.WHEN, Reply.NOBODY})
 
@@ -82,11 +82,13 @@ async def _group(ctx: EventContext, text: str | None) -> None:
 
 async def _text(ctx: EventContext, text: str) -> None:
     assert ctx.user_id
-    async with ctx.read() as s:
-        found = await proxies.resident_for(s, ctx.user_id)  # a proxy (代理) speaks for their resident
-        res = found[0] if found else None
-        sup = await people.supporter_by_line(s, ctx.user_id) if res is None else None
-        conv = await conversations.get(s, ctx.user_id) if res is None else None
+    who = await ctx.speaker()
+    res = who.resident  # a proxy (代理) speaks for their resident
+    sup = who.supporter if res is None else None
+    conv = None
+    if res is None:
+        async with ctx.read() as s:
+            conv = await conversations.get(s, ctx.user_id)
 
     if res is not None:
         await resident.on_text(ctx, res, text)
@@ -122,10 +124,11 @@ async def _text(ctx: EventContext, text: str) -> None:
 
 async def _other(ctx: EventContext, content: object) -> None:
     assert ctx.user_id
-    async with ctx.read() as s:
-        found = await proxies.resident_for(s, ctx.user_id)
-        res = found[0] if found else None
-        district = await people.get_district(s, res.district_code) if res else None
+    res = (await ctx.speaker()).resident
+    district = None
+    if res is not None:
+        async with ctx.read() as s:
+            district = await people.get_district(s, res.district_code)
     phone = district.contact_phone if district else None
     async with ctx.tx() as tx:
         if isinstance(content, StickerMessageContent):

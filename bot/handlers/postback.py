@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from linebot.v3.webhooks import PostbackEvent
 
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
 from bot.flows import answers, checkin, recurring, registration, resident, safety, supporter, when
-from bot.postback import Action, InvalidPostback, decode
-from bot.store import proxies
+from bot.postback import Action, InvalidPostback, Postback, decode
 from bot.store.errors import NotYours, StaleButton
 from bot.store.models import Resident
 
@@ -19,6 +20,34 @@ SUPPORTER_ACTIONS = {
     Action.DONE: supporter.done,
     Action.RELEASE: supporter.release,
     Action.RECUR_CLAIM: recurring.claim,
+}
+
+
+ResidentAction = Callable[[EventContext, Resident, Postback], Awaitable[None]]
+
+
+async def _when(ctx: EventContext, res: Resident, pb: Postback) -> None:
+    assert isinstance(ctx.event, PostbackEvent)
+    params = ctx.event.postback.params or {}
+    await when.answer(ctx, res, pb.ref, pb.arg, params.get("date"))
+
+
+# A resident's (or their proxy's) buttons, pressed in the 1:1 chat.
+RESIDENT_ACTIONS: dict[Action, ResidentAction] = {
+    Action.CONFIRM: lambda ctx, res, pb: resident.confirm(ctx, res, pb.ref, pb.arg),
+    Action.DECLINE: lambda ctx, res, pb: resident.drop_draft(ctx, res, pb.ref, restate=False),
+    Action.RESTATE: lambda ctx, res, pb: resident.drop_draft(ctx, res, pb.ref, restate=True),
+    Action.PICK: lambda ctx, res, pb: resident.pick(ctx, res, pb.ref, pb.arg),
+    # One plain question before a cancellation takes effect.
+    Action.CANCEL: lambda ctx, res, pb: answers.ask_cancel(ctx, res, pb.ref),
+    Action.CANCEL_YES: lambda ctx, res, pb: resident.cancel(ctx, res, pb.ref),
+    Action.CANCEL_NO: lambda ctx, res, pb: answers.keep(ctx),
+    Action.WHEN: _when,
+    Action.WATCH: lambda ctx, res, pb: checkin.ask_hour(ctx, pb.arg),
+    Action.WATCH_HOUR: lambda ctx, res, pb: checkin.start(ctx, res, frequency=pb.arg, hour=pb.ref),
+    Action.CHECKIN_OK: lambda ctx, res, pb: checkin.answer_button(ctx, res, pb.ref),
+    Action.RECUR_OK: lambda ctx, res, pb: recurring.confirm(ctx, res, pb.ref),
+    Action.RECUR_NO: lambda ctx, res, pb: recurring.decline(ctx, res, pb.ref),
 }
 
 
@@ -33,59 +62,34 @@ async def handle(ctx: EventContext) -> None:
         return
     if ctx.in_group or ctx.user_id is None:
         raise StaleButton()  # residents' buttons live in their 1:1 chat
+    await _one_to_one(ctx, pb)
+
+
+async def _one_to_one(ctx: EventContext, pb: Postback) -> None:
     if pb.action is Action.TOWN:
         await registration.on_town(ctx, pb.ref)
-        return
-    if pb.action is Action.TOWN_NO:
+    elif pb.action is Action.TOWN_NO:
         await registration.on_town_rejected(ctx)
-        return
-    if pb.action in REGISTRATION_ACTIONS:
+    elif pb.action in REGISTRATION_ACTIONS:
         await registration.on_button(ctx, pb.action, pb.ref, pb.arg)
-        return
-    if pb.action is Action.POSSIBLE:
+    elif pb.action is Action.POSSIBLE:
         found = await _resident_or_none(ctx)  # someone not registered yet is answered too
         await safety.possible_answer(ctx, found, pb.ref, pb.arg)
-        return
-    res = await _resident(ctx)
-    if pb.action is not Action.CHECKIN_OK:
-        await checkin.close_on_message(ctx, by="postback")  # pressing any button is an answer too
-    if pb.action is Action.CONFIRM:
-        await resident.confirm(ctx, res, pb.ref, pb.arg)
-    elif pb.action is Action.DECLINE:
-        await resident.drop_draft(ctx, res, pb.ref, restate=False)
-    elif pb.action is Action.RESTATE:
-        await resident.drop_draft(ctx, res, pb.ref, restate=True)
-    elif pb.action is Action.PICK:
-        await resident.pick(ctx, res, pb.ref, pb.arg)
-    elif pb.action is Action.CANCEL:
-        await answers.ask_cancel(ctx, res, pb.ref)  # one plain question before it takes effect
-    elif pb.action is Action.CANCEL_YES:
-        await resident.cancel(ctx, res, pb.ref)
-    elif pb.action is Action.CANCEL_NO:
-        await answers.keep(ctx)
-    elif pb.action is Action.WHEN:
-        params = ctx.event.postback.params or {}
-        await when.answer(ctx, res, pb.ref, pb.arg, params.get("date"))
-    elif pb.action is Action.WATCH:
-        await checkin.ask_hour(ctx, pb.arg)
-    elif pb.action is Action.WATCH_HOUR:
-        await checkin.start(ctx, res, frequency=pb.arg, hour=pb.ref)
-    elif pb.action is Action.CHECKIN_OK:
-        await checkin.answer_button(ctx, res, pb.ref)
-    elif pb.action is Action.RECUR_OK:
-        await recurring.confirm(ctx, res, pb.ref)
-    elif pb.action is Action.RECUR_NO:
-        await recurring.decline(ctx, res, pb.ref)
     else:
-        async with ctx.tx() as tx:
-            tx.reply(ui.text(M.BUTTON_EXPIRED))
+        res = await _resident(ctx)
+        if pb.action is not Action.CHECKIN_OK:
+            await checkin.close_on_message(ctx, by="postback")  # pressing any button is an answer too
+        action = RESIDENT_ACTIONS.get(pb.action)
+        if action is None:
+            async with ctx.tx() as tx:
+                tx.reply(ui.text(M.BUTTON_EXPIRED))
+            return
+        await action(ctx, res, pb)
 
 
 async def _resident_or_none(ctx: EventContext) -> Resident | None:
     assert ctx.user_id
-    async with ctx.read() as s:
-        found = await proxies.resident_for(s, ctx.user_id)  # a proxy presses buttons for their resident
-    return found[0] if found else None
+    return (await ctx.speaker()).resident  # a proxy presses buttons for their resident
 
 
 async def _resident(ctx: EventContext) -> Resident:

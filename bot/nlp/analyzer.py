@@ -95,13 +95,13 @@ class Analyzer:
         docs = [self.nlp.make_doc(s) for s in stds]
         out = []
         for s, doc, raw in zip(stds, docs, self.classifier.cats_many(self.nlp, docs), strict=True):
-            cats = {lab: float(raw.get(lab, 0.0)) for lab in LABELS}
+            cats: dict[str, float] = {lab: float(raw.get(lab, 0.0)) for lab in LABELS}
             out.append((doc, cats, safety_check(s, kana_reading(doc)), danger(cats)))
         return out
 
     def _blank(self, text: str) -> Analysis:
         # empty, or only emoji / stickers / punctuation: nothing to act on
-        scores = {lab: float(lab == "not_request") for lab in LABELS}
+        scores: dict[str, float] = {lab: float(lab == "not_request") for lab in LABELS}
         return Analysis("not_request", 1.0, scores, None, False, width(text), ())
 
     def _safety_analysis(

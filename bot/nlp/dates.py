@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.nlp.types import When
+from bot.nlp.types import Part, When
 
 TZ = ZoneInfo("Asia/Tokyo")
 _WEEKDAY = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
@@ -33,7 +33,7 @@ _ANCHOR = re.compile(
 _PAST = re.compile(
     r"昨日|一昨日|おととい|先週|先々週|先月|去年|昨年|この前|先日|今朝|昨晩|昨夜|前の|\d+日前|\d+週間前|\d+年前"
 )
-_PART_WORDS = (
+_PART_WORDS: tuple[tuple[str, Part], ...] = (
     ("早朝", "early_morning"),
     ("午前中", "morning"),
     ("午前", "morning"),
@@ -99,7 +99,7 @@ def _month_day(today: date, month: int | None, day: int) -> date | None:
         return None
 
 
-def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, str | None]:
+def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, Part | None]:
     g = m.groupdict()
     if g["today"]:
         return today, None

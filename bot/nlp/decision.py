@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.nlp.safety import SafetyResult
+from bot.nlp.types import SafetyLabel
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ def danger(cats: dict[str, float]) -> Danger:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    label: str | None  # "emergency", "consult" or None (a help label or not_request decides)
+    label: SafetyLabel | None  # None: a help label or not_request decides
     certain: bool
     cues: tuple[str, ...]
 

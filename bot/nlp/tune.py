@@ -51,7 +51,7 @@ def replay(scored: list[Scored], t: Thresholds) -> Outcome:
     missed = leaks = ok = help_n = help_em = ord_n = ord_em = 0
     for s in scored:
         dec = decide(s.rules, s.danger, t)
-        pred = dec.label or max((lab for lab in LABELS if lab not in SAFETY_LABELS), key=s.cats.__getitem__)
+        pred: str = dec.label or max((lab for lab in LABELS if lab not in SAFETY_LABELS), key=s.cats.__getitem__)
         ok += pred == s.gold
         missed += s.gold == "emergency" and pred != "emergency"
         leaks += s.gold in SAFETY_LABELS and pred not in SAFETY_LABELS

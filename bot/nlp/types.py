@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-HELP_LABELS: tuple[str, ...] = (
+HelpLabel = Literal[
     "garbage",
     "shopping",
     "repair",
@@ -18,11 +18,15 @@ HELP_LABELS: tuple[str, ...] = (
     "paperwork",
     "device",
     "other_help",
-)
-SAFETY_LABELS: tuple[str, ...] = ("emergency", "consult")
-LABELS: tuple[str, ...] = (*HELP_LABELS, *SAFETY_LABELS, "not_request")
+]
+SafetyLabel = Literal["emergency", "consult"]
+Label = Literal[HelpLabel, SafetyLabel, "not_request"]  # a message's category (closed set)
+HELP_LABELS: tuple[HelpLabel, ...] = get_args(HelpLabel)
+SAFETY_LABELS: tuple[SafetyLabel, ...] = get_args(SafetyLabel)
+LABELS: tuple[Label, ...] = (*HELP_LABELS, *SAFETY_LABELS, "not_request")
 
 Part = Literal["early_morning", "morning", "noon", "afternoon", "evening", "night"]
+PARTS: tuple[Part, ...] = get_args(Part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +35,13 @@ class When:
 
     date: str  # YYYY-MM-DD
     time: str | None = None  # HH:MM
-    part: str | None = None  # one of Part
+    part: Part | None = None
     text: str = ""  # the words it was read from, e.g. "明日の朝"
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    category: str  # one of LABELS
+    category: Label
     confidence: float  # 0..1, the classifier's belief in `category` (1.0 when a safety cue decided it)
     scores: dict[str, float]  # every label → score
     when: When | None

@@ -20,11 +20,14 @@ from bot.store.models import (
     DONE,
     DRAFT,
     OPEN,
+    Checkin,
     District,
     HelpRequest,
     Job,
+    JobStatus,
     LineGroup,
     OutboxMessage,
+    RecurringHelp,
     RequestEvent,
     Resident,
     Supporter,
@@ -91,7 +94,7 @@ async def unresolved(
         q = q.where(HelpRequest.category == category)
     if kind == "attention":
         q = q.where(col(HelpRequest.category).in_(SENSITIVE))
-    elif kind in ("open", "claimed"):
+    elif kind in (OPEN, CLAIMED):
         q = q.where(HelpRequest.status == kind, col(HelpRequest.category).not_in(SENSITIVE))
     elif kind == "escalated":
         q = q.where(col(HelpRequest.escalation_level) > 0)
@@ -180,7 +183,9 @@ async def _upcoming(session: AsyncSession, req: HelpRequest) -> list[Job]:
     if req.status not in (OPEN, CLAIMED):
         return []
     keys = [col(Job.key).like(f"{k}:{req.id}:%") for k in ("remind", "alert", "stale", "stale_alert")]
-    jobs = (await session.exec(select(Job).where(Job.status == "pending", or_(*keys)).order_by(col(Job.due_at)))).all()
+    jobs = (
+        await session.exec(select(Job).where(Job.status == JobStatus.PENDING, or_(*keys)).order_by(col(Job.due_at)))
+    ).all()
     posted = int(req.posted_at.timestamp() * 1000) if req.posted_at else 0  # as bot.escalation.epoch
     claimed = int(req.claimed_at.timestamp() * 1000) if req.claimed_at else 0
     return [
@@ -239,6 +244,50 @@ async def failed_deliveries(session: AsyncSession, *, scope: Scope, limit: int =
         out.append(FailedDelivery(r, name, code))
         if len(out) >= limit:
             break
+    return out
+
+
+@dataclass
+class FailedJob:
+    row: Job
+    district_code: str | None
+    request_id: int | None
+
+
+async def _job_district(session: AsyncSession, job: Job) -> tuple[str | None, int | None]:
+    """Whose district a job is about, from what its payload names (a request, a resident, a person...)."""
+    p = job.payload
+    rid = p.get("request_id")
+    if isinstance(rid, int) and (req := await session.get(HelpRequest, rid)) is not None:
+        return req.district_code, rid
+    for key, model in (("resident_id", Resident), ("checkin_id", Checkin), ("recurring_id", RecurringHelp)):
+        value = p.get(key)
+        row = await session.get(model, value) if isinstance(value, int) else None
+        if isinstance(row, Resident | Checkin | RecurringHelp):
+            return row.district_code, None
+    user = p.get("user")
+    if isinstance(user, str):
+        for person in await _people_by_line(session, {user}):
+            return person.district_code, None
+    return None, None
+
+
+async def failed_jobs(session: AsyncSession, *, scope: Scope, limit: int = 20) -> list[FailedJob]:
+    """Scheduled work given up after its last attempt (bot.workers.scheduler.MAX_ATTEMPTS): a reminder,
+    an alert or a check-in that never went out, which a person must now do by hand. A job naming no
+    district is shown to those who see every district."""
+    rows = (
+        await session.exec(
+            select(Job).where(col(Job.status) == JobStatus.FAILED).order_by(col(Job.done_at).desc()).limit(200)
+        )
+    ).all()
+    out = []
+    for job in rows:
+        code, rid = await _job_district(session, job)
+        if in_scope(scope, code):
+            out.append(FailedJob(job, code, rid))
+            if len(out) >= limit:
+                break
     return out
 
 
@@ -376,13 +425,6 @@ def _months(start: datetime, end: datetime) -> list[str]:
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
-
-
-async def open_count(session: AsyncSession, *, scope: Scope) -> int:
-    q = _scoped(select(func.count()).select_from(HelpRequest), scope, HelpRequest.district_code).where(
-        col(HelpRequest.status).in_((OPEN, CLAIMED))
-    )
-    return int((await session.exec(q)).one())
 
 
 def unique(values: Iterable[str]) -> list[str]:

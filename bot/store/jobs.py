@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.models import Job
+from bot.job_payloads import JobPayload
+from bot.store.models import Job, JobStatus
 
 
 async def schedule(
@@ -19,21 +19,21 @@ async def schedule(
     key: str,
     kind: str,
     due_at: datetime,
-    payload: dict[str, Any] | None = None,
+    payload: JobPayload | None = None,
     replace: bool = False,
 ) -> None:
     """Add a job once per key. With `replace`, a pending job of that key moves to the new time
     (a merge window that restarts with each new fragment)."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Job)
-    stmt = ins.values(key=key, kind=kind, due_at=due_at, payload=payload or {}, status="pending", attempts=0)
+    stmt = ins.values(key=key, kind=kind, due_at=due_at, payload=payload or {}, status=JobStatus.PENDING, attempts=0)
     if replace:
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"],
             set_={
                 "due_at": due_at,
                 "payload": payload or {},
-                "status": "pending",
+                "status": JobStatus.PENDING,
                 "lease_owner": None,
                 "lease_until": None,
                 "done_at": None,
@@ -47,10 +47,10 @@ async def schedule(
 async def cancel(session: AsyncSession, *, key: str, now: datetime | None = None) -> None:
     """Cancel a pending job. With `now`, a job being run right now (leased) is left alone: a job that
     cancels its own key (the merge window clearing its fragments) must still be able to finish."""
-    cond: list[ColumnElement[bool]] = [col(Job.key) == key, col(Job.status) == "pending"]
+    cond: list[ColumnElement[bool]] = [col(Job.key) == key, col(Job.status) == JobStatus.PENDING]
     if now is not None:
         cond.append(or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now))
-    await session.exec(update(Job).where(*cond).values(status="cancelled"))
+    await session.exec(update(Job).where(*cond).values(status=JobStatus.CANCELLED))
 
 
 async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
@@ -58,7 +58,7 @@ async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: 
     ids = (
         await session.exec(
             select(col(Job.id))
-            .where(col(Job.status) == "pending", col(Job.due_at) <= now, free)
+            .where(col(Job.status) == JobStatus.PENDING, col(Job.due_at) <= now, free)
             .order_by(col(Job.due_at))
             .limit(limit)
         )
@@ -68,7 +68,7 @@ async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: 
     until = now + lease
     await session.exec(
         update(Job)
-        .where(and_(col(Job.id).in_(ids), col(Job.status) == "pending", free))
+        .where(and_(col(Job.id).in_(ids), col(Job.status) == JobStatus.PENDING, free))
         .values(lease_owner=owner, lease_until=until, attempts=col(Job.attempts) + 1)
     )
     rows = await session.exec(
@@ -90,10 +90,10 @@ async def finish(session: AsyncSession, *, job_id: int, owner: str, now: datetim
         .where(
             col(Job.id) == job_id,
             col(Job.lease_owner) == owner,
-            col(Job.status) == "pending",
+            col(Job.status) == JobStatus.PENDING,
             col(Job.due_at) == due_at,
         )
-        .values(status="done", done_at=now, lease_owner=None, lease_until=None)
+        .values(status=JobStatus.DONE, done_at=now, lease_owner=None, lease_until=None)
     )
     if result.rowcount != 1:
         raise JobLeaseLost(job_id)
@@ -107,13 +107,22 @@ async def release(session: AsyncSession, *, job_id: int, owner: str, retry_at: d
     )
 
 
+async def fail(session: AsyncSession, *, job_id: int, owner: str, now: datetime) -> None:
+    """Give up on a job for good: it stays, marked failed, for the coordinators' page (never retried)."""
+    await session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == JobStatus.PENDING)
+        .values(status=JobStatus.FAILED, done_at=now, lease_owner=None, lease_until=None)
+    )
+
+
 async def next_due(session: AsyncSession) -> datetime | None:
-    return (await session.exec(select(func.min(col(Job.due_at))).where(col(Job.status) == "pending"))).one()
+    return (await session.exec(select(func.min(col(Job.due_at))).where(col(Job.status) == JobStatus.PENDING))).one()
 
 
 async def release_owned(session: AsyncSession, *, owner: str) -> None:
     await session.exec(
         update(Job)
-        .where(col(Job.lease_owner) == owner, col(Job.status) == "pending")
+        .where(col(Job.lease_owner) == owner, col(Job.status) == JobStatus.PENDING)
         .values(lease_owner=None, lease_until=None)
     )

@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+
 # Request states. A draft waits for the resident's はい; open waits for a supporter;
 # claimed waits for 完了. done and cancelled are final.
-DRAFT, OPEN, CLAIMED, DONE, CANCELLED = "draft", "open", "claimed", "done", "cancelled"
-ACTIVE_STATES = (OPEN, CLAIMED)
+class RequestStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+DRAFT, OPEN, CLAIMED, DONE, CANCELLED = (
+    RequestStatus.DRAFT,
+    RequestStatus.OPEN,
+    RequestStatus.CLAIMED,
+    RequestStatus.DONE,
+    RequestStatus.CANCELLED,
+)
+
+
+class JobStatus(StrEnum):
+    """A job waits (pending), ran (done), was called off (cancelled) or failed for good (failed)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
 
 # Partial indexes hold only the rows still waiting in a queue (inbox, outbox).
 _PENDING = sa.text("status = 'pending'")
@@ -215,7 +240,7 @@ class Job(SQLModel, table=True):
     kind: str = Field(max_length=32)
     due_at: datetime
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=_json_col())
-    status: str = Field(default="pending", max_length=16)  # pending | done | cancelled
+    status: str = Field(default=JobStatus.PENDING, max_length=16)  # a JobStatus
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = None
     attempts: int = 0

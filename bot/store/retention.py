@@ -41,6 +41,7 @@ from bot.store.models import (
     HelpRequest,
     InboxEvent,
     Job,
+    JobStatus,
     OutboxMessage,
     PendingLocation,
     RecurringHelp,
@@ -171,7 +172,7 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
 
     other = 0
     for stmt in (
-        delete(Job).where(col(Job.status) != "pending", col(Job.due_at) < before),
+        delete(Job).where(col(Job.status) != JobStatus.PENDING, col(Job.due_at) < before),
         delete(PendingLocation).where(col(PendingLocation.at) < before),
         delete(Checkin).where(col(Checkin.status) != "sent", col(Checkin.sent_at) < before),
         update(RecurringHelp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +24,10 @@ from bot.store.models import Job
 from bot.workers.sender import backoff_seconds
 
 log = logging.getLogger(__name__)
+
+# After this many failed runs a job is given up and shown to coordinators (the inbox gives up after 8 too):
+# a job that fails every time would otherwise retry forever, and nobody would learn of it.
+MAX_ATTEMPTS = 8
 
 
 @dataclass
@@ -71,15 +75,8 @@ class JobContext:
 
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
-JOB_HANDLERS: dict[str, JobHandler] = {}
-
-
-def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    def register(fn: JobHandler) -> JobHandler:
-        JOB_HANDLERS[kind] = fn
-        return fn
-
-    return register
+# Each job kind's handler, given to the Scheduler by the app (bot.jobs_table): no registration by import.
+JobHandlers = Mapping[str, JobHandler]
 
 
 def _lane(job: Job) -> str:
@@ -91,8 +88,9 @@ def _lane(job: Job) -> str:
 
 
 class Scheduler:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, handlers: JobHandlers) -> None:
         self._s = services
+        self._handlers = handlers
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -153,7 +151,7 @@ class Scheduler:
 
     async def _run(self, job: Job) -> None:
         assert job.id is not None
-        handler = JOB_HANDLERS.get(job.kind)
+        handler = self._handlers.get(job.kind)
         ctx = JobContext(services=self._s, job=job, now=self._s.clock.now())
         try:
             if handler is None:
@@ -166,6 +164,11 @@ class Scheduler:
         except jobs.JobLeaseLost:
             log.info("job %s was rescheduled or taken over; its changes were rolled back", job.id)
         except Exception:
+            if job.attempts >= MAX_ATTEMPTS:
+                log.exception("job %s (%s) failed %d times; giving up", job.id, job.kind, job.attempts)
+                async with self._s.db.session() as s:
+                    await jobs.fail(s, job_id=job.id, owner=self._s.owner, now=self._s.clock.now())
+                return
             log.exception("job %s (%s) failed; retrying later", job.id, job.kind)
             async with self._s.db.session() as s:
                 await jobs.release(

@@ -358,3 +358,18 @@ async def test_the_relayed_words_are_on_the_request_page(dash: Dash, client: Cli
     await client.login()
     _, page = await client.page(f"/dashboard/requests/{rid}")
     assert "サポーターと本人のやりとり" in page and "明日の9時に伺います" in page
+
+
+async def test_a_job_given_up_is_on_the_home_page_of_its_district_only(dash: Dash, client: Client) -> None:
+    w = dash.world
+    async with dash.bot.db.session() as s:
+        res = (await s.exec(select(Resident).where(Resident.line_user_id == w.resident))).one()
+        other = (await s.exec(select(Resident).where(Resident.line_user_id == dash.other_resident))).one()
+        now = dash.bot.services.clock.now()
+        for key, who in (("checkin:ours", res), ("checkin:theirs", other)):
+            s.add(Job(key=key, kind="checkin", due_at=now, payload={"resident_id": who.id}, status="failed",
+                      attempts=8, done_at=now))  # fmt: skip
+    await client.login()  # nagamachi: 長町 only
+    _, home = await client.page("/dashboard/")
+    section = home.split("実行できなかった予定")[1].split("</section>")[0]
+    assert section.count("見守りの声かけ") == 1

@@ -70,55 +70,73 @@ def webhook_body_schema() -> dict[str, Any]:
 def strategy(schema: dict[str, Any] | None = None) -> Any:
     """A hypothesis strategy for webhook bodies. (hypothesis-jsonschema would do this, but its release
     does not work with current hypothesis; the spec uses a small subset of JSON Schema, covered here.)"""
-    from hypothesis import strategies as st
-
     root = schema or webhook_body_schema()
-    defs = root["definitions"]
+    return _Builder(root["definitions"]).build(root)
 
-    def resolve(s: dict[str, Any]) -> dict[str, Any]:
+
+class _Builder:
+    """JSON Schema (the subset the spec uses) to hypothesis strategies: one method per kind of schema."""
+
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self.defs = defs
+
+    def resolve(self, s: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in s:
-            s = defs[s["$ref"].rsplit("/", 1)[1]]
+            s = self.defs[s["$ref"].rsplit("/", 1)[1]]
         return s
 
-    def merged(s: dict[str, Any]) -> dict[str, Any]:
+    def merged(self, s: dict[str, Any]) -> dict[str, Any]:
         """Flatten allOf into one object schema (properties and required of every part)."""
-        s = resolve(s)
+        s = self.resolve(s)
         if "allOf" not in s:
             return s
         out: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
         for part in s["allOf"]:
-            p = merged(part)
+            p = self.merged(part)
             out["properties"].update(p.get("properties", {}))
             out["required"] += p.get("required", [])
         out["properties"].update(s.get("properties", {}))
         out["required"] += s.get("required", [])
         return out
 
-    def build(s: dict[str, Any], depth: int = 0) -> Any:
-        s = resolve(s)
+    def build(self, s: dict[str, Any], depth: int = 0) -> Any:
+        from hypothesis import strategies as st
+
+        s = self.resolve(s)
         if "oneOf" in s:
-            return st.one_of([st.deferred(lambda o=o: build(o, depth + 1)) for o in s["oneOf"]])  # type: ignore[misc]
+            return st.one_of([st.deferred(lambda o=o: self.build(o, depth + 1)) for o in s["oneOf"]])  # type: ignore[misc]
         if "allOf" in s:
-            s = merged(s)
+            s = self.merged(s)
         if "const" in s:
             return st.just(s["const"])
         if "enum" in s:
             return st.sampled_from(s["enum"])
         t = s.get("type", "object" if "properties" in s else None)
         if t == "object":
-            props = s.get("properties", {})
-            required = set(s.get("required", []))
-            req = {k: build(v, depth + 1) for k, v in props.items() if k in required}
-            opt = {k: build(v, depth + 1) for k, v in props.items() if k not in required}
-            base = st.fixed_dictionaries(req, optional=opt)
-            extra = s.get("additionalProperties")
-            if isinstance(extra, dict):
-                return st.tuples(base, st.dictionaries(st.text(max_size=8), build(extra, depth + 1), max_size=3)).map(
-                    lambda t: {**t[1], **t[0]}
-                )
-            return base
+            return self.object(s, depth)
         if t == "array":
-            return st.lists(build(s.get("items", {}), depth + 1), max_size=min(s.get("maxItems", 4), 4))
+            return st.lists(self.build(s.get("items", {}), depth + 1), max_size=min(s.get("maxItems", 4), 4))
+        return self.scalar(t, s)
+
+    def object(self, s: dict[str, Any], depth: int) -> Any:
+        from hypothesis import strategies as st
+
+        props = s.get("properties", {})
+        required = set(s.get("required", []))
+        req = {k: self.build(v, depth + 1) for k, v in props.items() if k in required}
+        opt = {k: self.build(v, depth + 1) for k, v in props.items() if k not in required}
+        base = st.fixed_dictionaries(req, optional=opt)
+        extra = s.get("additionalProperties")
+        if isinstance(extra, dict):
+            return st.tuples(base, st.dictionaries(st.text(max_size=8), self.build(extra, depth + 1), max_size=3)).map(
+                lambda t: {**t[1], **t[0]}
+            )
+        return base
+
+    @staticmethod
+    def scalar(t: str | None, s: dict[str, Any]) -> Any:
+        from hypothesis import strategies as st
+
         if t == "string":
             if "pattern" in s:
                 return st.from_regex(s["pattern"], fullmatch=True)
@@ -130,5 +148,3 @@ def strategy(schema: dict[str, Any] | None = None) -> Any:
         if t == "boolean":
             return st.booleans()
         return st.none() | st.text(max_size=5) | st.integers()
-
-    return build(root)

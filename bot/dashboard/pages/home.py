@@ -35,6 +35,7 @@ async def home(request: web.Request) -> web.Response:
         )
         counts = await dashboard.counts_by_district(s, scope=w.scope)
         failed = await dashboard.failed_deliveries(s, scope=w.scope)
+        failed_jobs = await dashboard.failed_jobs(s, scope=w.scope)
         blocked = await dashboard.blocked_people(s, scope=w.scope)
         districts = await dashboard.districts(s, w.scope)
         # 見守り: residents who did not answer their check-in; a person should call or visit.
@@ -58,6 +59,8 @@ async def home(request: web.Request) -> web.Response:
             "attention": attention,
             "counts": counts,
             "failed": failed,
+            "failed_jobs": failed_jobs,
+            "job_labels": M.DASH_JOB_LABELS,
             "blocked": blocked,
             "missed": missed,
             "silent": silent,

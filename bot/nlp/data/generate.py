@@ -624,6 +624,144 @@ def _w(d: date, time: str | None = None, part: str | None = None, text: str = ""
     return {"date": d.isoformat(), "time": time, "part": part, "text": text}
 
 
+DateExpr = tuple[str, dict[str, Any] | None]
+
+
+def _date_today(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    t = rng.choice(["今日", "今日中", "本日中", "今日のうちに"])
+    return t, _w(today, text=t)
+
+
+def _date_today_part(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    # only parts that are still ahead today
+    options = [
+        (w, p, end)
+        for w, p, end in [("夕方", "evening", 17), ("夜", "night", 20), ("午後", "afternoon", 12)]
+        if now.hour < end
+    ]
+    if not options:
+        return date_expr(rng, now)
+    w, p, _ = rng.choice(options)
+    t = rng.choice([f"今日の{w}", "今晩" if p == "night" else f"今日の{w}"])
+    return t, _w(today, part=p, text=t)
+
+
+def _date_tomorrow(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    t = rng.choice(["明日", "あした", "明日中"])
+    return t, _w(today + timedelta(1), text=t)
+
+
+def _date_tomorrow_part(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    w, p = rng.choice(PARTS)
+    t = rng.choice(["明日の", "あしたの", "明日"]) + w
+    return t, _w(today + timedelta(1), part=p, text=t)
+
+
+def _date_dayafter(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    t = rng.choice(["明後日", "あさって"])
+    if rng.random() < 0.4:
+        w, p = rng.choice(PARTS[:6])
+        return t + "の" + w, _w(today + timedelta(2), part=p, text=t + "の" + w)
+    return t, _w(today + timedelta(2), text=t)
+
+
+def _date_thisweek(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    if wd <= today.weekday():
+        return date_expr(rng, now)
+    t = f"今週の{WEEKDAYS[wd]}{youbi}"
+    return t, _w(today + timedelta(wd - today.weekday()), text=t)
+
+
+def _date_nextweek(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    t = f"来週の{WEEKDAYS[wd]}{youbi}"
+    d = today - timedelta(today.weekday()) + timedelta(7 + wd)
+    if rng.random() < 0.3:
+        w, p = rng.choice(PARTS[:6])
+        return t + "の" + w, _w(d, part=p, text=t + "の" + w)
+    return t, _w(d, text=t)
+
+
+def _date_kondo_or_bare_weekday(
+    rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str
+) -> DateExpr:
+    ahead = (wd - today.weekday()) % 7 or 7
+    t = f"今度の{WEEKDAYS[wd]}{youbi}" if kind == "kondo" else f"{WEEKDAYS[wd]}曜日"
+    return t, _w(today + timedelta(ahead), text=t)
+
+
+def _date_day(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    n = rng.randint(1, 28)
+    d = date(today.year, today.month, n)
+    if d < today:
+        d = date(today.year + (today.month == 12), today.month % 12 + 1, n)
+    t = f"{n}日"
+    if rng.random() < 0.3:
+        w, p = rng.choice(PARTS[:6])
+        return t + "の" + w, _w(d, part=p, text=t + "の" + w)
+    return t, _w(d, text=t)
+
+
+def _date_monthday(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    m = (today.month - 1 + rng.randint(0, 2)) % 12 + 1
+    n = rng.randint(1, 28)
+    y = today.year + (m < today.month)
+    d = date(y, m, n)
+    if d < today:  # a date just gone is a past event, not a wish: draw again
+        return date_expr(rng, now)
+    t = f"{m}月{n}日"
+    if rng.random() < 0.3:
+        h = rng.choice([9, 10, 13, 14, 15])
+        hh = f"午後{h - 12}時" if h > 12 else f"{h}時"
+        return t + "の" + hh, _w(d, time=f"{h:02d}:00", text=t + "の" + hh)
+    return t, _w(d, text=t)
+
+
+def _date_hour(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    h = rng.choice([1, 2, 3, 4, 5, 10, 11, 13, 14, 15, 16])
+    said, hour24 = (f"{h}時", h + 12 if h <= 6 else h)
+    if h > 12:
+        said = f"午後{h - 12}時"
+        hour24 = h
+    minute = "00"
+    if rng.random() < 0.3:
+        said += "半"
+        minute = "30"
+    said += rng.choice(["ごろ", "頃", "に", "くらいに"])
+    d = today if (hour24, int(minute)) > (now.hour, now.minute) else today + timedelta(1)
+    return said, _w(d, time=f"{hour24:02d}:{minute}", text=said)
+
+
+def _date_tomorrow_hour(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    h = rng.choice([9, 10, 11, 1, 2, 3, 4])
+    hour24 = h + 12 if h <= 6 else h
+    t = f"明日の{h}時" + rng.choice(["ごろ", "", "頃"])
+    return t, _w(today + timedelta(1), time=f"{hour24:02d}:00", text=t)
+
+
+def _date_asap(rng: random.Random, now: datetime, today: date, wd: int, youbi: str, kind: str) -> DateExpr:
+    t = rng.choice(["今すぐ", "至急", "急ぎで", "すぐに"])
+    return t, None
+
+
+# Each kind of wanted-date expression, drawn alike (the same random draws in the same order as before).
+_DATE_KINDS: dict[str, Callable[[random.Random, datetime, date, int, str, str], DateExpr]] = {
+    "today": _date_today,
+    "today_part": _date_today_part,
+    "tomorrow": _date_tomorrow,
+    "tomorrow_part": _date_tomorrow_part,
+    "dayafter": _date_dayafter,
+    "thisweek": _date_thisweek,
+    "nextweek": _date_nextweek,
+    "kondo": _date_kondo_or_bare_weekday,
+    "bare_weekday": _date_kondo_or_bare_weekday,
+    "day": _date_day,
+    "monthday": _date_monthday,
+    "hour": _date_hour,
+    "tomorrow_hour": _date_tomorrow_hour,
+    "asap": _date_asap,
+}
+
+
 def date_expr(rng: random.Random, now: datetime) -> tuple[str, dict[str, Any] | None]:
     """A wanted-date expression and its gold resolution (calendar arithmetic, Asia/Tokyo)."""
     today = now.date()
@@ -647,93 +785,7 @@ def date_expr(rng: random.Random, now: datetime) -> tuple[str, dict[str, Any] | 
     )
     wd = rng.randrange(7)
     youbi = rng.choice(["曜", "曜日"])
-    if kind == "today":
-        t = rng.choice(["今日", "今日中", "本日中", "今日のうちに"])
-        return t, _w(today, text=t)
-    if kind == "today_part":
-        # only parts that are still ahead today
-        options = [
-            (w, p, end)
-            for w, p, end in [("夕方", "evening", 17), ("夜", "night", 20), ("午後", "afternoon", 12)]
-            if now.hour < end
-        ]
-        if not options:
-            return date_expr(rng, now)
-        w, p, _ = rng.choice(options)
-        t = rng.choice([f"今日の{w}", "今晩" if p == "night" else f"今日の{w}"])
-        return t, _w(today, part=p, text=t)
-    if kind == "tomorrow":
-        t = rng.choice(["明日", "あした", "明日中"])
-        return t, _w(today + timedelta(1), text=t)
-    if kind == "tomorrow_part":
-        w, p = rng.choice(PARTS)
-        t = rng.choice(["明日の", "あしたの", "明日"]) + w
-        return t, _w(today + timedelta(1), part=p, text=t)
-    if kind == "dayafter":
-        t = rng.choice(["明後日", "あさって"])
-        if rng.random() < 0.4:
-            w, p = rng.choice(PARTS[:6])
-            return t + "の" + w, _w(today + timedelta(2), part=p, text=t + "の" + w)
-        return t, _w(today + timedelta(2), text=t)
-    if kind == "thisweek":
-        if wd <= today.weekday():
-            return date_expr(rng, now)
-        t = f"今週の{WEEKDAYS[wd]}{youbi}"
-        return t, _w(today + timedelta(wd - today.weekday()), text=t)
-    if kind == "nextweek":
-        t = f"来週の{WEEKDAYS[wd]}{youbi}"
-        d = today - timedelta(today.weekday()) + timedelta(7 + wd)
-        if rng.random() < 0.3:
-            w, p = rng.choice(PARTS[:6])
-            return t + "の" + w, _w(d, part=p, text=t + "の" + w)
-        return t, _w(d, text=t)
-    if kind in ("kondo", "bare_weekday"):
-        ahead = (wd - today.weekday()) % 7 or 7
-        t = f"今度の{WEEKDAYS[wd]}{youbi}" if kind == "kondo" else f"{WEEKDAYS[wd]}曜日"
-        return t, _w(today + timedelta(ahead), text=t)
-    if kind == "day":
-        n = rng.randint(1, 28)
-        d = date(today.year, today.month, n)
-        if d < today:
-            d = date(today.year + (today.month == 12), today.month % 12 + 1, n)
-        t = f"{n}日"
-        if rng.random() < 0.3:
-            w, p = rng.choice(PARTS[:6])
-            return t + "の" + w, _w(d, part=p, text=t + "の" + w)
-        return t, _w(d, text=t)
-    if kind == "monthday":
-        m = (today.month - 1 + rng.randint(0, 2)) % 12 + 1
-        n = rng.randint(1, 28)
-        y = today.year + (m < today.month)
-        d = date(y, m, n)
-        if d < today:  # a date just gone is a past event, not a wish: draw again
-            return date_expr(rng, now)
-        t = f"{m}月{n}日"
-        if rng.random() < 0.3:
-            h = rng.choice([9, 10, 13, 14, 15])
-            hh = f"午後{h - 12}時" if h > 12 else f"{h}時"
-            return t + "の" + hh, _w(d, time=f"{h:02d}:00", text=t + "の" + hh)
-        return t, _w(d, text=t)
-    if kind == "hour":
-        h = rng.choice([1, 2, 3, 4, 5, 10, 11, 13, 14, 15, 16])
-        said, hour24 = (f"{h}時", h + 12 if h <= 6 else h)
-        if h > 12:
-            said = f"午後{h - 12}時"
-            hour24 = h
-        minute = "00"
-        if rng.random() < 0.3:
-            said += "半"
-            minute = "30"
-        said += rng.choice(["ごろ", "頃", "に", "くらいに"])
-        d = today if (hour24, int(minute)) > (now.hour, now.minute) else today + timedelta(1)
-        return said, _w(d, time=f"{hour24:02d}:{minute}", text=said)
-    if kind == "tomorrow_hour":
-        h = rng.choice([9, 10, 11, 1, 2, 3, 4])
-        hour24 = h + 12 if h <= 6 else h
-        t = f"明日の{h}時" + rng.choice(["ごろ", "", "頃"])
-        return t, _w(today + timedelta(1), time=f"{hour24:02d}:00", text=t)
-    t = rng.choice(["今すぐ", "至急", "急ぎで", "すぐに"])
-    return t, None
+    return _DATE_KINDS[kind](rng, now, today, wd, youbi, kind)
 
 
 PAST = ["昨日", "先週", "一昨日", "この前", "先月", "去年の冬", "先週から", "おととい"]
