@@ -685,7 +685,12 @@ DASH_JOB_LABELS = {
     "esc_stale": "サポーターに進み具合を確認",
     "esc_stale_alert": "コーディネーターに通知（未完了）",
 }
-DASH_DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
+DASH_DELIVERY_STATUS = {
+    "pending": "送信待ち",
+    "merged": "送信待ち（前のお知らせと一緒に送ります）",
+    "sent": "送信済み",
+    "failed": "届きませんでした",
+}
 DASH_RELAY_SENDERS = {"title": "サポーターと本人のやりとり", "supporter": "サポーター", "resident": "本人"}
 DASH_FOLLOW_LABELS: dict[bool | None, str] = {True: "友だち", False: "ブロック中", None: "未追加"}
 DASH_NOT_FOUND = "見つかりません。"
