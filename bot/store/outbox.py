@@ -10,7 +10,7 @@ five messages): the merge is fixed in the database before the call, so a retry s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,7 +75,13 @@ class Delivery:
 
 
 async def claim_heads(
-    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    busy: Collection[str] = (),
 ) -> list[Delivery]:
     """Lease the oldest waiting message of up to `limit` chats, the most urgent chats first.
 
@@ -83,7 +89,9 @@ async def claim_heads(
     (a reply is free only while it lasts), then the chat waiting longest. The heads are found by grouping
     all waiting rows by chat over a partial index that holds only them: no window of the oldest rows, which
     starved the chats behind it once a backlog grew past it. A chat whose head is leased or not yet due
-    (a retry backing off) waits whole: its later messages never overtake the head.
+    (a retry backing off) waits whole: its later messages never overtake the head. `busy`: chats this
+    process has a call in flight to; their heads are skipped even if that call outlived its lease, or the
+    same message would be sent twice side by side.
     """
     m = OutboxMessage
     heads = (
@@ -98,17 +106,10 @@ async def claim_heads(
     )
     free = or_(col(m.lease_until).is_(None), col(m.lease_until) < now)
     fresh = case((and_(col(m.reply_token).is_not(None), col(m.reply_deadline) > now), 0), else_=1)
-    ids = list(
-        (
-            await session.exec(
-                select(col(m.id))
-                .join(heads, col(m.id) == heads.c.head)
-                .where(col(m.next_attempt_at) <= now, free)
-                .order_by(heads.c.prio, fresh, heads.c.head)
-                .limit(limit)
-            )
-        ).all()
-    )
+    query = select(col(m.id)).join(heads, col(m.id) == heads.c.head).where(col(m.next_attempt_at) <= now, free)
+    if busy:
+        query = query.where(col(m.to).not_in(list(busy)))
+    ids = list((await session.exec(query.order_by(heads.c.prio, fresh, heads.c.head).limit(limit))).all())
     if not ids:
         return []
     # The conditions repeated here are what give a row to exactly one worker: one that leased it (or

@@ -54,6 +54,7 @@ class OutboxSender:
         self._backoff = backoff_base
         self._wake = asyncio.Event()
         self._stopping = False
+        self._busy: set[str] = set()  # chats with a call of ours in flight
         # Marks and delivery records of messages sent side by side share a transaction (bot/store/batch.py).
         self._updates: GroupCommit[outbox.Update, bool] = GroupCommit(
             db, lambda s, items: outbox.update_leased(s, items, owner=owner), name="outbox-updates"
@@ -115,6 +116,7 @@ class OutboxSender:
 
     def _start(self, deliveries: list[Delivery], inflight: set[asyncio.Task[None]]) -> int:
         for d in deliveries:
+            self._busy.add(d.row.to)  # before the next claim can run
             task = asyncio.create_task(self._deliver_logged(d), name="outbox-send")
             inflight.add(task)
             task.add_done_callback(inflight.discard)
@@ -126,10 +128,14 @@ class OutboxSender:
         except Exception:
             # Its lease runs out and the message is offered again (same retry key): nothing is lost.
             log.exception("delivering outbox message %s failed", d.row.id)
+        finally:
+            self._busy.discard(d.row.to)
 
     async def _claim(self, limit: int) -> list[Delivery]:
         async with self._db.session() as s:
-            return await outbox.claim_heads(s, owner=self._owner, now=self._clock.now(), lease=self._lease, limit=limit)
+            return await outbox.claim_heads(
+                s, owner=self._owner, now=self._clock.now(), lease=self._lease, limit=limit, busy=set(self._busy)
+            )
 
     async def _idle_wait(self) -> float:
         try:
