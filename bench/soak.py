@@ -285,6 +285,7 @@ async def run_one(
     workers: int,
     per_district: int,
     extra_env: dict[str, str],
+    drain: float = 600.0,
 ) -> dict[str, Any]:
     async with (
         EmulatorServer(channel_secret=SECRET, access_token=TOKEN, validate=False) as emu,
@@ -358,7 +359,7 @@ async def run_one(
             await asyncio.sleep(6.0)
             stop.set()
             await claims
-            drain_deadline = time.time() + 600
+            drain_deadline = time.time() + drain
             while time.time() < drain_deadline:
                 s = await sample(db, bot, started)
                 if s["outbox"] == 0 and s["inbox"] == 0:
@@ -486,6 +487,7 @@ def main() -> None:
     ap.add_argument("--chatter", type=float, default=20.0, help="group events per second (bench/loadgen.py)")
     ap.add_argument("--emergency-every", type=int, default=40, help="one request in N is an emergency (0: none)")
     ap.add_argument("--every", type=float, default=10.0, help="seconds between samples")
+    ap.add_argument("--drain", type=float, default=600.0, help="at most this many seconds to drain after the load")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--residents-per-district", type=int, default=RESIDENTS_PER_DISTRICT)
     ap.add_argument("--env", action="append", default=[], help="NAME=value for the bot (e.g. OUTBOX_CONCURRENCY=16)")
@@ -503,6 +505,7 @@ def main() -> None:
             workers=args.workers,
             per_district=args.residents_per_district,
             extra_env=extra,
+            drain=args.drain,
         )
     )
     result["priority"] = how
