@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services import Services
 from bot.store import inbox, outbox, people, proxies
 from bot.store.models import Proxy, Resident, Supporter
+from bot.store.priority import Priority
 
 
 @dataclass
@@ -28,10 +29,15 @@ class Tx:
     reply_token: str | None = None
     reply_deadline: datetime | None = None
     _reply: list[dict[str, Any]] = field(default_factory=list)
+    _reply_urgent: bool = False
 
-    def reply(self, *messages: dict[str, Any]) -> None:
-        """Answer in the chat being talked to (free, with the reply token while it is fresh)."""
+    def reply(self, *messages: dict[str, Any], urgent: bool = False) -> None:
+        """Answer in the chat being talked to (free, with the reply token while it is fresh).
+
+        `urgent` for 119/110 guidance and the question whether to call: it leaves before all other traffic.
+        """
         self._reply.extend(messages)
+        self._reply_urgent = self._reply_urgent or urgent
 
     def push(self, to: str, *messages: dict[str, Any], purpose: str = "", request_id: int | None = None) -> None:
         outbox.add(self.session, to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
@@ -48,8 +54,10 @@ class Tx:
             reply_token=self.reply_token,
             reply_deadline=self.reply_deadline if self.reply_token else None,
             purpose="reply",
+            priority=Priority.URGENT if self._reply_urgent else None,
         )
         self._reply = []
+        self._reply_urgent = False
         return self.reply_token is not None
 
 

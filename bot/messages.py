@@ -693,7 +693,12 @@ DASH_JOB_LABELS = {
 }
 DASH_JOB_OTHER = "予定の処理"
 DASH_FAILED_JOBS_HINT = "何度やり直しても実行できませんでした。必要なら、電話などで直接対応してください。"
-DASH_DELIVERY_STATUS = {"pending": "送信待ち", "sent": "送信済み", "failed": "届きませんでした"}
+DASH_DELIVERY_STATUS = {
+    "pending": "送信待ち",
+    "merged": "送信待ち（前のお知らせと一緒に送ります）",
+    "sent": "送信済み",
+    "failed": "届きませんでした",
+}
 DASH_RELAY_SENDERS = {"title": "サポーターと本人のやりとり", "supporter": "サポーター", "resident": "本人"}
 DASH_FOLLOW_LABELS: dict[bool | None, str] = {True: "友だち", False: "ブロック中", None: "未追加"}
 DASH_NOT_FOUND = "見つかりません。"

@@ -57,7 +57,7 @@ async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
         if not await _new_request(ctx, text):
             # Not an answer: the danger question again (with 119), never a greeting.
             async with ctx.tx() as tx:
-                tx.reply(ui.possible_emergency(int(data.get("request_id", 0)), ctx.services.secret))
+                tx.reply(ui.possible_emergency(int(data.get("request_id", 0)), ctx.services.secret), urgent=True)
             return True
     if state == CONFIRM_CANCEL:
         if reply in (Reply.YES, Reply.CANCEL):

@@ -82,7 +82,7 @@ async def handle(ctx: FlowContext, *, text: str, analysis: Analysis, resident: R
                 data={"request_id": request_id or 0, "text": text},
                 now=ctx.now,
             )
-            tx.reply(ui.possible_emergency(request_id or 0, ctx.services.secret))
+            tx.reply(ui.possible_emergency(request_id or 0, ctx.services.secret), urgent=True)
             await jobs.schedule(
                 tx.session,
                 key=f"{FOLLOWUP_JOB}:{ctx.user_id}:{request_id or 0}:{ctx.now:%Y%m%d%H%M%S}",
@@ -91,7 +91,7 @@ async def handle(ctx: FlowContext, *, text: str, analysis: Analysis, resident: R
                 payload={"user": ctx.user_id, "request_id": request_id or 0},
             )
         elif emergency:
-            tx.reply(emergency_message(analysis.cues, resident))
+            tx.reply(emergency_message(analysis.cues, resident), urgent=True)
         else:
             place, phone = consult_place(
                 analysis.cues, district.consult_name if district else None, district.consult_phone if district else None
@@ -183,7 +183,7 @@ async def possible_answer(ctx: FlowContext, resident: Resident | None, request_i
                 note=answer,
             )
         if answer in ("yes", "unsure"):
-            tx.reply(emergency_message(list(req.cues) if req else [], resident))
+            tx.reply(emergency_message(list(req.cues) if req else [], resident), urgent=True)
             if waiting:
                 said = M.POSSIBLE_ANSWER_YES if answer == "yes" else M.POSSIBLE_ANSWER_UNSURE
                 await _tell_coordinators(tx, resident, ctx.user_id, said, request_id)

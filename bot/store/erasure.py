@@ -19,6 +19,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store import outbox
 from bot.store.errors import DomainError, NotFound
 from bot.store.models import (
     CANCELLED,
@@ -106,7 +107,7 @@ async def _delete_mentioning(session: AsyncSession, *, ids: list[str], words: li
                 break
             for r in rows:
                 text = _text(content(r))
-                settled = getattr(r, "status", "done") != "pending"
+                settled = getattr(r, "status", "done") not in outbox.WAITING
                 if _mentions(text, ids) or (settled and (_mentions(text, words) or concerns(r))):
                     doomed.append(getattr(r, pk.name))
             last = getattr(rows[-1], pk.name)

@@ -40,6 +40,7 @@ class JobStatus(StrEnum):
 
 # Partial indexes hold only the rows still waiting in a queue (inbox, outbox).
 _PENDING = sa.text("status = 'pending'")
+_MERGED = sa.text("status = 'merged'")
 
 
 def _json_col() -> Any:
@@ -198,7 +199,9 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
     __table_args__ = (
         sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),
-        sa.Index("ix_outbox_pending_queue", "to", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
+        # Covers the heads query (each chat's oldest pending row and its most urgent one) without the table.
+        sa.Index("ix_outbox_pending_heads", "to", "id", "priority", sqlite_where=_PENDING, postgresql_where=_PENDING),
+        sa.Index("ix_outbox_merged", "merged_into", sqlite_where=_MERGED, postgresql_where=_MERGED),
     )
     id: int | None = Field(default=None, primary_key=True)
     retry_key: str = Field(unique=True, max_length=36)  # X-Line-Retry-Key, kept across retries
@@ -210,8 +213,12 @@ class OutboxMessage(SQLModel, table=True):
     # may have been delivered. Decides whether 'invalid reply token' later means 'already delivered'.
     reply_state: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
     purpose: str = Field(default="", max_length=32)
+    # bot/store/priority.py: lower leaves first, but never ahead of an older message to the same chat.
+    priority: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     request_id: int | None = Field(default=None, index=True)
-    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    # pending | sent | failed | merged (its messages travel in row `merged_into`, whose outcome it takes)
+    status: str = Field(default="pending", max_length=16)
+    merged_into: int | None = None
     via: str | None = Field(default=None, max_length=8)  # reply | push
     attempts: int = 0
     next_attempt_at: datetime

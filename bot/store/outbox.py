@@ -1,18 +1,26 @@
-"""Queries on the outbox: messages decided inside a transaction, sent after it commits."""
+"""Queries on the outbox: messages decided inside a transaction, sent after it commits.
+
+Each chat is a queue: its messages leave one call at a time, in the order written. Across chats, the
+chat holding the most urgent waiting message goes first (bot/store/priority.py), so 119 guidance never
+waits behind a backlog of group posts; a chat's urgent message pulls its older ones along rather than
+overtaking them. Consecutive group posts to one group that wait together share one call (up to LINE's
+five messages): the merge is fixed in the database before the call, so a retry sends exactly the same.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.leases import lease_heads
 from bot.store.models import NO_LINE_PREFIX, OutboxMessage
+from bot.store.priority import Priority, is_group_chat, priority_of
 
 MAX_MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
 
@@ -27,15 +35,18 @@ def add(
     reply_deadline: datetime | None = None,
     purpose: str = "",
     request_id: int | None = None,
+    priority: Priority | None = None,
 ) -> list[OutboxMessage]:
     """Queue messages for `to`, in as many rows as LINE's five-per-call limit needs.
 
     Only the first row may use the reply token: a token answers one call. Nothing is queued for a resident
-    with no LINE account: their proxy is told instead by the flow (it pushes to the request's proxy).
+    with no LINE account: their proxy is told instead by the flow (it pushes to the request's proxy). The
+    priority follows from the purpose and the chat unless the caller knows better (a reply carrying 119 guidance).
     """
     rows: list[OutboxMessage] = []
     if to.startswith(NO_LINE_PREFIX):
         return rows
+    prio = int(priority if priority is not None else priority_of(purpose, to))
     for i in range(0, len(messages), MAX_MESSAGES_PER_CALL):
         row = OutboxMessage(
             retry_key=str(uuid.uuid4()),
@@ -44,6 +55,7 @@ def add(
             reply_token=reply_token if i == 0 else None,
             reply_deadline=reply_deadline if i == 0 else None,
             purpose=purpose,
+            priority=prio,
             request_id=request_id,
             next_attempt_at=now,
             created_at=now,
@@ -53,29 +65,164 @@ def add(
     return rows
 
 
+@dataclass
+class Delivery:
+    """One call to LINE: a leased row, and the rows merged into it (their messages follow its own)."""
+
+    row: OutboxMessage
+    merged: list[OutboxMessage] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return [m for r in (self.row, *self.merged) for m in r.messages]
+
+
 async def claim_heads(
-    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
-) -> list[OutboxMessage]:
-    """Lease the oldest due message of each recipient (messages to one chat keep their order)."""
-    due = col(OutboxMessage.next_attempt_at) <= now
-    return await lease_heads(
-        session, OutboxMessage, queue=col(OutboxMessage.to), due=due, owner=owner, now=now, lease=lease, limit=limit
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    busy: Collection[str] = (),
+) -> list[Delivery]:
+    """Lease the oldest waiting message of up to `limit` chats, the most urgent chats first.
+
+    A chat counts as urgent as its most urgent waiting message; among equals, a fresh reply token first
+    (a reply is free only while it lasts), then the chat waiting longest. The heads are found by grouping
+    all waiting rows by chat over a partial index that holds only them: no window of the oldest rows, which
+    starved the chats behind it once a backlog grew past it. A chat whose head is leased or not yet due
+    (a retry backing off) waits whole: its later messages never overtake the head. `busy`: chats this
+    process has a call in flight to; their heads are skipped even if that call outlived its lease, or the
+    same message would be sent twice side by side.
+    """
+    m = OutboxMessage
+    heads = (
+        select(
+            col(m.to).label("to"),
+            func.min(col(m.id)).label("head"),
+            func.min(col(m.priority)).label("prio"),
+        )
+        .where(col(m.status) == "pending")
+        .group_by(col(m.to))
+        .subquery()
     )
+    free = or_(col(m.lease_until).is_(None), col(m.lease_until) < now)
+    fresh = case((and_(col(m.reply_token).is_not(None), col(m.reply_deadline) > now), 0), else_=1)
+    query = select(col(m.id)).join(heads, col(m.id) == heads.c.head).where(col(m.next_attempt_at) <= now, free)
+    if busy:
+        query = query.where(col(m.to).not_in(list(busy)))
+    ids = list((await session.exec(query.order_by(heads.c.prio, fresh, heads.c.head).limit(limit))).all())
+    if not ids:
+        return []
+    # The conditions repeated here are what give a row to exactly one worker: one that leased it (or
+    # finished it) since our read makes the row fail them, and it is simply not ours.
+    leased = await session.exec(
+        update(m)
+        .where(and_(col(m.id).in_(ids), col(m.status) == "pending", free))
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(m)
+        .execution_options(synchronize_session=False)
+    )
+    order = {row_id: i for i, row_id in enumerate(ids)}
+    rows = sorted(leased.scalars().all(), key=lambda r: order[r.id or 0])
+    return await _merge_followers(session, rows)
 
 
-async def update_leased(
-    session: AsyncSession, items: Sequence[tuple[int, dict[str, Any]]], *, owner: str
-) -> list[bool]:
-    """Apply each `(id, values)` to a message this process still holds the lease of; True where it did."""
+def _mergeable(row: OutboxMessage) -> bool:
+    """What can wait and share a call: a plain push (no reply token) in a group, never tried."""
+    return is_group_chat(row.to) and row.priority >= Priority.GROUP and row.reply_token is None and row.attempts == 0
+
+
+async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage]) -> list[Delivery]:
+    """Give each leased group post the posts waiting right after it in its group, up to five messages.
+
+    A carrier is sealed (merged_into = its own id) in this transaction, before any call: a row that may
+    already have gone out under its retry key (a crash after the call) must never gain messages, or LINE
+    would refuse the retry as a duplicate and the new ones would be lost.
+    """
+    m = OutboxMessage
+    out = [Delivery(r) for r in rows]
+    carriers = {d.row.to: d for d in out if d.row.merged_into is None and _mergeable(d.row)}
+    sealed = [d for d in out if d.row.merged_into is not None]
+    if carriers:
+        ranked = (
+            select(m, func.row_number().over(partition_by=col(m.to), order_by=col(m.id)).label("n"))
+            .where(col(m.status) == "pending", col(m.to).in_(list(carriers)))
+            .subquery()
+        )
+        followers = (
+            await session.exec(
+                select(m)
+                .join(ranked, col(m.id) == ranked.c.id)
+                .where(ranked.c.n <= MAX_MESSAGES_PER_CALL)
+                .order_by(col(m.id))
+            )
+        ).all()
+        taken: dict[int, list[int]] = {}
+        stopped: set[str] = set()
+        for f in followers:
+            d = carriers[f.to]
+            if f.id == d.row.id or f.to in stopped or (f.id or 0) < (d.row.id or 0):
+                continue
+            if not _mergeable(f) or len(d.messages) + len(f.messages) > MAX_MESSAGES_PER_CALL:
+                stopped.add(f.to)  # only a run right behind the carrier: nothing overtakes what stays
+                continue
+            d.merged.append(f)
+            taken.setdefault(d.row.id or 0, []).append(f.id or 0)
+        for carrier_id, merged_ids in taken.items():
+            await session.exec(
+                update(m)
+                .where(col(m.id).in_(merged_ids), col(m.status) == "pending")
+                .values(status="merged", merged_into=carrier_id)
+                .execution_options(synchronize_session=False)
+            )
+        await session.exec(
+            update(m)
+            .where(col(m.id).in_([d.row.id for d in carriers.values()]))
+            .values(merged_into=col(m.id))
+            .execution_options(synchronize_session=False)
+        )
+        for d in carriers.values():
+            d.row.merged_into = d.row.id
+    for d in sealed:
+        d.merged = list(
+            (
+                await session.exec(
+                    select(m).where(col(m.merged_into) == d.row.id, col(m.status) == "merged").order_by(col(m.id))
+                )
+            ).all()
+        )
+    return out
+
+
+# (id, values, carries): `carries` when rows were merged into it, which then share a final outcome.
+Update = tuple[int, dict[str, Any], bool]
+
+
+async def update_leased(session: AsyncSession, items: Sequence[Update], *, owner: str) -> list[bool]:
+    """Apply each update to a message this process still holds the lease of; True where it did.
+
+    A final outcome (sent or failed) is also the outcome of the rows merged into that message.
+    """
     out = []
-    for row_id, values in items:
+    for row_id, values, carries in items:
         result = await session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.lease_owner) == owner)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        out.append(result.rowcount == 1)
+        done = result.rowcount == 1
+        if done and carries and values.get("status") in ("sent", "failed"):
+            fields = ("status", "sent_at", "via", "last_error", "attempts")
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.merged_into) == row_id, col(OutboxMessage.status) == "merged")
+                .values(**{k: v for k, v in values.items() if k in fields})
+                .execution_options(synchronize_session=False)
+            )
+        out.append(done)
     return out
 
 
@@ -87,8 +234,12 @@ async def next_due(session: AsyncSession) -> datetime | None:
     ).one()
 
 
+WAITING = ("pending", "merged")
+
+
 async def depth(session: AsyncSession) -> int:
-    return int((await session.exec(select(func.count()).where(col(OutboxMessage.status) == "pending"))).one())
+    """Messages still to go out (those merged into a waiting call included)."""
+    return int((await session.exec(select(func.count()).where(col(OutboxMessage.status).in_(WAITING)))).one())
 
 
 async def release_owned(session: AsyncSession, *, owner: str) -> None:

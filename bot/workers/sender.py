@@ -1,4 +1,10 @@
-"""Sends queued outbox messages to LINE exactly once, with retry keys, backoff and reply fallback."""
+"""Sends queued outbox messages to LINE exactly once, with retry keys, backoff and reply fallback.
+
+Up to `concurrency` calls are in flight at once, each to a different chat (a chat's next message is
+leased only once the one before it is settled). A slot is refilled as soon as a call ends, rather than
+after a whole round: one slow call no longer holds back every other chat, and an emergency answer
+written meanwhile takes the next free slot (bot/store/outbox.py orders the heads by priority).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from bot.metrics import METRICS
 from bot.store import outbox
 from bot.store.batch import GroupCommit
 from bot.store.db import Database
-from bot.store.models import OutboxMessage
+from bot.store.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +54,9 @@ class OutboxSender:
         self._backoff = backoff_base
         self._wake = asyncio.Event()
         self._stopping = False
+        self._busy: set[str] = set()  # chats with a call of ours in flight
         # Marks and delivery records of messages sent side by side share a transaction (bot/store/batch.py).
-        self._updates: GroupCommit[tuple[int, dict[str, object]], bool] = GroupCommit(
+        self._updates: GroupCommit[outbox.Update, bool] = GroupCommit(
             db, lambda s, items: outbox.update_leased(s, items, owner=owner), name="outbox-updates"
         )
 
@@ -68,21 +75,67 @@ class OutboxSender:
             await self._updates.stop()  # drain() after this writes its records one by one
 
     async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                sent_any = await self.run_once()
-            except Exception:
-                # A database outage must not kill the loop: log, wait, try again.
-                log.exception("outbox round failed")
-                sent_any = False
-                await asyncio.sleep(1.0)
-            if sent_any:
-                continue
-            self._wake.clear()
-            # Compute the timeout first: a coroutine made before a cancellation point leaks if cancelled there.
-            idle = await self._idle_wait()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                claimed = 0
+                free = self._concurrency - len(inflight)
+                if free > 0:
+                    try:
+                        claimed = self._start(await self._claim(free), inflight)
+                    except Exception:
+                        # A database outage must not kill the loop: log, wait, try again.
+                        log.exception("outbox round failed")
+                        await asyncio.sleep(1.0)
+                        continue
+                if inflight:
+                    if claimed == free:
+                        await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                    else:
+                        # Every due head is taken: a slot frees when a call ends (its chat's next message
+                        # may be due), or new messages are written.
+                        await self._wait_for(inflight)
+                    continue
+                self._wake.clear()
+                # Compute the timeout first: a coroutine made before a cancellation point leaks if cancelled there.
+                idle = await self._idle_wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=idle)
+        finally:
+            # Never abandon a call midway: its outcome must be recorded (exactly once).
+            if inflight:
+                await asyncio.wait(inflight)
+
+    async def _wait_for(self, inflight: set[asyncio.Task[None]]) -> None:
+        self._wake.clear()
+        woken = asyncio.create_task(self._wake.wait())
+        try:
+            await asyncio.wait({*inflight, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+
+    def _start(self, deliveries: list[Delivery], inflight: set[asyncio.Task[None]]) -> int:
+        for d in deliveries:
+            self._busy.add(d.row.to)  # before the next claim can run
+            task = asyncio.create_task(self._deliver_logged(d), name="outbox-send")
+            inflight.add(task)
+            task.add_done_callback(inflight.discard)
+        return len(deliveries)
+
+    async def _deliver_logged(self, d: Delivery) -> None:
+        try:
+            await self._deliver(d)
+        except Exception:
+            # Its lease runs out and the message is offered again (same retry key): nothing is lost.
+            log.exception("delivering outbox message %s failed", d.row.id)
+        finally:
+            self._busy.discard(d.row.to)
+
+    async def _claim(self, limit: int) -> list[Delivery]:
+        async with self._db.session() as s:
+            return await outbox.claim_heads(
+                s, owner=self._owner, now=self._clock.now(), lease=self._lease, limit=limit, busy=set(self._busy)
+            )
 
     async def _idle_wait(self) -> float:
         try:
@@ -95,51 +148,44 @@ class OutboxSender:
         return max(0.05, min(5.0, (due - self._clock.now()).total_seconds()))
 
     async def run_once(self) -> bool:
-        now = self._clock.now()
-        async with self._db.session() as s:
-            rows = await outbox.claim_heads(
-                s, owner=self._owner, now=now, lease=self._lease, limit=self._concurrency * 4
-            )
-        if not rows:
+        """One batch of heads, sent side by side (shutdown's drain)."""
+        deliveries = await self._claim(self._concurrency)
+        if not deliveries:
             return False
-        sem = asyncio.Semaphore(self._concurrency)
-
-        async def one(row: OutboxMessage) -> None:
-            async with sem:
-                await self._deliver(row)
-
-        await asyncio.gather(*(one(r) for r in rows))
+        await asyncio.gather(*(self._deliver(d) for d in deliveries))
         return True
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, d: Delivery) -> None:
+        row, messages = d.row, d.messages
         now = self._clock.now()
         use_reply = row.reply_token is not None and row.reply_deadline is not None and now < row.reply_deadline
         if not use_reply:
-            result = await self._gateway.push(row.to, row.messages, row.retry_key)
-            await self._record(row, result, via="push", reply_state="")
+            result = await self._gateway.push(row.to, messages, row.retry_key)
+            await self._record(d, result, via="push", reply_state="")
             return
         assert row.reply_token is not None
         # A reply has no retry key. If an earlier reply got no answer (or we crashed while sending it),
         # a later "invalid reply token" means that reply used the token: it was delivered.
         prior_unsure = row.reply_state in ("inflight", "unsure")
-        await self._mark(row, reply_state="unsure" if prior_unsure else "inflight")
-        result = await self._gateway.reply(row.reply_token, row.messages)
+        await self._mark(d, reply_state="unsure" if prior_unsure else "inflight")
+        result = await self._gateway.reply(row.reply_token, messages)
         if result.outcome is Outcome.INVALID_TOKEN and prior_unsure:
-            await self._record(row, SendResult(Outcome.SENT, result.status), via="reply", reply_state="unsure")
+            await self._record(d, SendResult(Outcome.SENT, result.status), via="reply", reply_state="unsure")
             return
         if result.outcome in (Outcome.INVALID_TOKEN, Outcome.REJECTED) and result.status == 400:
             # Token expired or refused, and no earlier reply of ours used it: push, so nothing is lost.
-            result = await self._gateway.push(row.to, row.messages, row.retry_key)
-            await self._record(row, result, via="push", reply_state="")
+            result = await self._gateway.push(row.to, messages, row.retry_key)
+            await self._record(d, result, via="push", reply_state="")
             return
         state = "unsure" if prior_unsure or result.ambiguous else ""
-        await self._record(row, result, via="reply", reply_state=state)
+        await self._record(d, result, via="reply", reply_state=state)
 
-    async def _mark(self, row: OutboxMessage, *, reply_state: str) -> None:
-        assert row.id is not None
-        await self._updates.submit((row.id, {"reply_state": reply_state}))  # committed before the call
+    async def _mark(self, d: Delivery, *, reply_state: str) -> None:
+        assert d.row.id is not None
+        await self._updates.submit((d.row.id, {"reply_state": reply_state}, False))  # committed before the call
 
-    async def _record(self, row: OutboxMessage, result: SendResult, *, via: str, reply_state: str) -> None:
+    async def _record(self, d: Delivery, result: SendResult, *, via: str, reply_state: str) -> None:
+        row = d.row
         now = self._clock.now()
         attempts = row.attempts + 1
         values: dict[str, object] = {
@@ -161,7 +207,7 @@ class OutboxSender:
             METRICS.outbox_failed.inc()
             log.warning("message %s to a %s could not be delivered: %s", row.id, _kind(row.to), result.status)
         assert row.id is not None
-        await self._updates.submit((row.id, values))
+        await self._updates.submit((row.id, values, bool(d.merged)))
 
     async def drain(self, deadline: datetime) -> None:
         """At shutdown: send what is due until the deadline; the rest stays queued for the next start."""

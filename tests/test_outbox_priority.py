@@ -1,0 +1,209 @@
+"""The outbox's order on a real database: the most urgent chat first, a chat's own messages in the order
+written, no chat hidden behind a long backlog, and consecutive group posts merged into one call."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.emulator import EmulatorServer
+from bot.store import outbox
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.models import OutboxMessage
+from bot.store.outbox import Delivery
+from bot.store.priority import Priority, priority_of
+from tests.conftest import Bot, World, all_text, gid, settled, uid
+
+NOW = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+RESIDENT, SUPPORTER, COORDINATORS = uid(1), uid(2), gid(99)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    d = Database(db_url)
+    await upgrade(d.engine)
+    yield d
+    await d.dispose()
+
+
+def text(t: str) -> dict[str, str]:
+    return {"type": "text", "text": t}
+
+
+async def queue(db: Database, *items: tuple[str, str, str]) -> None:
+    """(to, purpose, text) rows, written in this order."""
+    async with db.session() as s:
+        for to, purpose, t in items:
+            outbox.add(s, to=to, messages=[text(t)], now=NOW, purpose=purpose)
+
+
+async def claim(db: Database, limit: int, owner: str = "w1", now: datetime = NOW) -> list[Delivery]:
+    async with db.session() as s:
+        return await outbox.claim_heads(s, owner=owner, now=now, lease=LEASE, limit=limit)
+
+
+async def sent(db: Database, deliveries: list[Delivery], owner: str = "w1") -> None:
+    async with db.session() as s:
+        done = await outbox.update_leased(
+            s, [(d.row.id or 0, {"status": "sent", "sent_at": NOW}, bool(d.merged)) for d in deliveries], owner=owner
+        )
+    assert all(done)
+
+
+def texts(deliveries: list[Delivery]) -> list[list[str]]:
+    return [[m["text"] for m in d.messages] for d in deliveries]
+
+
+def test_each_purpose_and_chat_has_its_priority() -> None:
+    assert priority_of("emergency", COORDINATORS) is Priority.URGENT
+    assert priority_of("alert", COORDINATORS) is Priority.URGENT
+    assert priority_of("reply", RESIDENT) is Priority.RESIDENT
+    assert priority_of("coming", RESIDENT) is Priority.RESIDENT
+    assert priority_of("details", SUPPORTER) is Priority.DETAILS
+    assert priority_of("group_post", gid(1)) is Priority.GROUP
+    assert priority_of("reply", gid(1)) is Priority.GROUP  # a reply in a group is a group post
+    assert priority_of("reminder", gid(1)) is Priority.REMINDER
+
+
+async def test_the_most_urgent_chat_leaves_first_whatever_was_written_before(db: Database) -> None:
+    await queue(
+        db,
+        (gid(1), "reminder", "reminder"),
+        (gid(2), "group_post", "post"),
+        (SUPPORTER, "details", "details"),
+        (RESIDENT, "coming", "coming"),
+        (COORDINATORS, "emergency", "alert"),
+    )
+    order: list[str] = []
+    while batch := await claim(db, 1):
+        order += [m for t in texts(batch) for m in t]
+        await sent(db, batch)
+    assert order == ["alert", "coming", "details", "post", "reminder"]
+
+
+async def test_priority_never_reorders_two_messages_of_one_chat(db: Database) -> None:
+    # The coordinators' group has an ordinary post waiting when an alert is written to it: the alert must
+    # not overtake it, but it lends the whole chat its urgency, so the post goes first of all chats.
+    await queue(
+        db,
+        (gid(1), "group_post", "other group"),
+        (COORDINATORS, "no_group", "older"),
+        (RESIDENT, "coming", "resident"),
+        (COORDINATORS, "emergency", "alert"),
+    )
+    first = await claim(db, 1)
+    assert texts(first) == [["older"]]
+    assert await claim(db, 5, owner="w2") != []  # the others' heads
+    assert [d.row.to for d in await claim(db, 5, owner="w3")] == []  # every head leased, the alert waits
+    await sent(db, first)
+    assert texts(await claim(db, 1, owner="w3")) == [["alert"]]
+
+
+async def test_a_retry_backing_off_holds_its_whole_chat(db: Database) -> None:
+    await queue(db, (RESIDENT, "coming", "first"), (RESIDENT, "done", "second"))
+    [d] = await claim(db, 5)
+    async with db.session() as s:
+        later = {"next_attempt_at": NOW + timedelta(minutes=1), "lease_owner": None, "lease_until": None}
+        assert await outbox.update_leased(s, [(d.row.id or 0, later, False)], owner="w1") == [True]
+    assert await claim(db, 5) == []  # "second" never overtakes "first"
+    assert texts(await claim(db, 5, now=NOW + timedelta(minutes=2))) == [["first"]]
+
+
+async def test_a_chat_written_after_a_long_backlog_is_not_starved(db: Database) -> None:
+    # Regression (soak on PostgreSQL): heads were looked for in a window of the ~6k oldest waiting rows;
+    # with those taken by chats already in flight, a chat written after them was never offered.
+    async with db.session() as s:
+        for i in range(6_200):
+            outbox.add(s, to=gid(i % 4), messages=[text(f"p{i}")], now=NOW, purpose="reply", reply_token=f"t{i}")
+    in_flight = await claim(db, 10)
+    assert len(in_flight) == 4
+    await queue(db, (gid(50), "group_post", "late"))
+    assert texts(await claim(db, 10, owner="w2")) == [["late"]]
+
+
+async def test_a_fresh_reply_token_goes_before_an_older_push_of_the_same_priority(db: Database) -> None:
+    async with db.session() as s:
+        outbox.add(s, to=uid(5), messages=[text("push")], now=NOW, purpose="coming")
+        outbox.add(
+            s,
+            to=uid(6),
+            messages=[text("reply")],
+            now=NOW,
+            purpose="reply",
+            reply_token="tok",
+            reply_deadline=NOW + timedelta(seconds=50),
+        )
+    assert texts(await claim(db, 1)) == [["reply"]]
+
+
+async def test_consecutive_group_posts_share_one_call_and_its_outcome(db: Database) -> None:
+    await queue(db, *[(gid(1), "group_post", f"p{i}") for i in range(7)])
+    [d] = await claim(db, 5)
+    assert texts([d]) == [["p0", "p1", "p2", "p3", "p4"]]  # LINE's five messages per call
+    async with db.session() as s:
+        statuses = (await s.exec(select(OutboxMessage.status).order_by(col(OutboxMessage.id)))).all()
+    assert statuses == ["pending"] + ["merged"] * 4 + ["pending"] * 2
+    assert await claim(db, 5, owner="w2") == []  # the merged rows are no heads of their own
+    await sent(db, [d])
+    async with db.session() as s:
+        assert await outbox.depth(s) == 2
+        rows = (await s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+    assert [r.status for r in rows[:5]] == ["sent"] * 5 and all(r.sent_at is not None for r in rows[:5])
+    assert texts(await claim(db, 5)) == [["p5", "p6"]]
+
+
+async def test_merging_never_crosses_a_resident_answer_or_a_reply(db: Database) -> None:
+    await queue(db, *[(RESIDENT, "coming", f"r{i}") for i in range(3)])
+    async with db.session() as s:
+        outbox.add(s, to=gid(1), messages=[text("g0")], now=NOW, purpose="group_post")
+        outbox.add(s, to=gid(1), messages=[text("reply")], now=NOW, purpose="reply", reply_token="tok")
+        outbox.add(s, to=gid(1), messages=[text("g1")], now=NOW, purpose="group_post")
+    assert sorted(texts(await claim(db, 5))) == [["g0"], ["r0"]]
+
+
+async def test_a_message_that_may_have_gone_out_never_gains_merged_messages(db: Database) -> None:
+    # A crash after the call and before its outcome was written: the retry must send the same messages
+    # under the same retry key, or LINE would take it for the duplicate and the added ones would be lost.
+    await queue(db, (gid(1), "group_post", "p0"))
+    [first] = await claim(db, 5)
+    await queue(db, (gid(1), "group_post", "p1"))
+    after_lease = NOW + 2 * LEASE
+    [again] = await claim(db, 5, owner="w2", now=after_lease)
+    assert again.row.retry_key == first.row.retry_key and texts([again]) == [["p0"]]
+
+
+# --- Through the real server and the emulator -------------------------------------------------------
+
+
+async def test_an_emergency_answer_leaves_before_a_large_backlog_of_group_posts(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    w = world
+    groups = [gid(1000 + i) for i in range(40)]
+    for g in groups:
+        emu.add_group(g, "ほかの班", members=[])
+    # Each push takes 40 ms at "LINE": 800 posts over 8 calls at a time take about 4 s to leave.
+    emu.add_fault("/v2/bot/message/push", status=None, delay=0.04, times=None)
+    now = bot.services.clock.now()
+    async with bot.db.session() as s:
+        for i in range(800):
+            # One message a row, five rows a call at most: 800 posts are still ≥ 160 calls.
+            outbox.add(s, to=groups[i % len(groups)], messages=[text(f"post {i}")], now=now, purpose="group_post")
+    bot.services.wake_outbox()
+    await emu.send_text(w.resident, "ころんでたてない　たすけて")
+    reply = (await emu.wait_for_messages(w.resident, 1, timeout=10))[0]
+    alert = (await emu.wait_for_messages(w.coordinators, 1, timeout=10))[0]
+    assert "119" in all_text(reply) and "【緊急】" in all_text(alert)
+    posts_before = sum(len(emu.messages_to(g)) for g in groups)
+    assert posts_before < 400, f"{posts_before} of 800 group posts left before the emergency answer and alert"
+    await settled(bot, timeout=60)
+    delivered = [m["text"] for g in groups for m in emu.messages_to(g)]
+    assert sorted(delivered) == sorted(f"post {i}" for i in range(800))  # all of them, each once
+    for g in groups:  # and each group's in the order written
+        numbers = [int(m["text"].split()[1]) for m in emu.messages_to(g)]
+        assert numbers == sorted(numbers)
