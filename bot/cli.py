@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from bot import cli_conversation
+from bot import cli_conversation, cli_matching
 from bot.clock import clock_from_setting
 from bot.config import ConfigError, Settings, database_url_problem, safe_database_url
 from bot.store import erasure, people, retention
@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     r_add.add_argument("--town")
     res.add_parser("list")
 
+    cli_matching.add_parsers(res, sup)
+
     s_rm = sup.add_parser("remove", help="deactivate: they can no longer take or finish requests")
     s_rm.add_argument("line_user_id")
     # Erasure on request: name, LINE ID, messages and notes go; what remains counts in the figures, naming nobody.
@@ -154,6 +156,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
     now = clock_from_setting(settings.clock).now()
     if cli_conversation.handles(args):
         return await cli_conversation.run(args, settings, now, _with_db)
+    if cli_matching.handles(args):
+        return await cli_matching.run(args, settings, now, _with_db)
     match (args.cmd, getattr(args, "sub", None)):
         case ("db", "upgrade"):
             return await _with_db(settings, _noop)
@@ -232,7 +236,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
                 rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
                 return "\n".join(
                     f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
-                    f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
+                    f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }\t"
+                    f"{'verified ' + x.verified_at.date().isoformat() if x.verified_at else 'unverified'}"
                     for x in rows
                 )
 
@@ -258,7 +263,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
             async def list_residents(s: Any) -> str:
                 rows = (await s.exec(select(Resident).order_by(col(Resident.district_code), col(Resident.id)))).all()
                 return "\n".join(
-                    f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}"
+                    f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}\t"
+                    f"{x.approval}"
                     for x in rows
                 )
 

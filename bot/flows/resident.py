@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot import escalation, ui
+from bot import escalation, matching, ui
 from bot import messages as M
 from bot.commands import Command, match
 from bot.context import EventContext, FlowContext, Tx
-from bot.flows import answers, attach, checkin, fragments, recurring, relay, safety, thanks, when
+from bot.flows import answers, attach, checkin, fragments, newcomers, recurring, relay, safety, thanks, when
 from bot.nlp.types import HELP_LABELS, Analysis
-from bot.store import conversations, help_requests, people, proxies
-from bot.store.models import CLAIMED, DRAFT, OPEN, HelpRequest, Resident, Supporter
+from bot.store import conversations, help_requests, people, proxies, supporters
+from bot.store.models import CLAIMED, DRAFT, HELD, OPEN, HelpRequest, Resident, Supporter
 from bot.workers.scheduler import JobContext, job_handler
 
 MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a letter's every page
@@ -180,7 +180,10 @@ async def confirm(ctx: EventContext, resident: Resident, request_id: int, versio
             tx.reply(await when.confirmation(tx.session, current, resident, ctx.services.secret, again=True))
             return
         req = await help_requests.confirm(tx.session, request_id=request_id, resident=resident, now=ctx.now)
-        await post_to_group(tx, req, resident)
+        if req.status == HELD:
+            await newcomers.held(tx, req, resident)
+        else:
+            await post_to_group(tx, req, resident)
 
 
 async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_resident: bool = True) -> None:
@@ -203,7 +206,19 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
     post = ui.request_post(
         req, when=when_text(req), town=resident.town, district_name=district.name, secret=tx.services.secret
     )
-    tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
+    # The best-suited (they said they can do this kind of help) are named, so LINE tells them by name.
+    suited = matching.suited(await supporters.suggestions(tx.session, req, now=tx.now))
+    if suited:
+        names = M.group_suited([f"{{s{i}}}" for i in range(len(suited))], req.id, req.category)
+        tx.push(
+            group.group_id,
+            post,
+            ui.mentions(names, [x.supporter.line_user_id for x in suited]),
+            purpose="group_post",
+            request_id=req.id,
+        )
+    else:
+        tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
     # Reminders, then an alert to coordinators, if nobody takes it (restarted by each re-post).
     await escalation.schedule_for_post(tx, req)
     if tell_resident:
@@ -254,7 +269,7 @@ async def cancel(ctx: EventContext, resident: Resident, request_id: int) -> None
                     purpose="cancelled",
                     request_id=request_id,
                 )
-        if before in (OPEN, CLAIMED):
+        if before in (OPEN, CLAIMED):  # a held request never reached the group
             group = await people.district_group(tx.session, req.district_code)
             if group is not None:
                 tx.push(
