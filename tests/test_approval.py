@@ -1,0 +1,123 @@
+"""Approval of newcomers: anyone can add the bot, so a resident who registered on LINE is pending; their
+requests are held (kept, never posted) until a coordinator approves them (CLI here; the dashboard in
+tests/dashboard/test_matching_pages.py). Emergencies never wait."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import col, select
+
+from bot.emulator import EmulatorServer
+from bot.store.models import HelpRequest, RequestEvent, Resident
+from tests.conftest import Bot, World, all_text, settled, uid, wait_text
+from tests.test_answers import say
+from tests.test_cli import run
+from tests.test_registration import finish, follow
+
+NEWCOMER = uid(950)
+
+
+async def register(bot: Bot, emu: EmulatorServer, w: World) -> None:
+    await follow(emu, NEWCOMER)
+    await say(emu, NEWCOMER, "ながまち")
+    await say(emu, NEWCOMER, "はい")
+    done = await finish(emu, NEWCOMER, "北村とし子です", "金沢市長町1-2-3", "076-111-2222")
+    assert "登録できました" in done and "担当者が確認します" in done
+    await settled(bot)
+    w.resident, w.resident_name = NEWCOMER, "北村とし子"
+
+
+async def held_request(bot: Bot, emu: EmulatorServer, w: World, words: str) -> str:
+    first = (await say(emu, w.resident, words))[-1]
+    if "いつごろ" in all_text(first):
+        await say(emu, w.resident, "いつでもいいわ")
+    told = all_text((await say(emu, w.resident, "たのむわ"))[-1])
+    await settled(bot)
+    return told
+
+
+async def cli(db_url: str, *args: str) -> str:
+    r = await asyncio.to_thread(run, db_url, *args)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+async def test_a_newcomers_request_waits_for_approval_then_goes_to_the_group(
+    bot: Bot, emu: EmulatorServer, world: World, db_url: str
+) -> None:
+    w = world
+    await register(bot, emu, w)
+    # The district's coordinators hear of the newcomer, with where to decide.
+    notice = all_text(await wait_text(emu, w.coordinators, "承認待ち"))
+    assert "北村とし子" in notice and "/dashboard/people/resident/" in notice
+    assert "金沢市長町1-2-3" not in notice and "076-111-2222" not in notice
+
+    told = await held_request(bot, emu, w, "買い物をお願いしたいがや。牛乳とパン")
+    assert "受け付けました" in told and "担当者が確認します" in told
+    assert emu.messages_to(w.group) == []  # held: no volunteer is sent anywhere yet
+    assert "依頼#1" in all_text(emu.messages_to(w.coordinators)[-1])
+    async with bot.db.session() as s:
+        assert (await s.exec(select(HelpRequest.status))).one() == "held"
+
+    assert "pending" in await cli(db_url, "resident", "list")
+    out = await cli(db_url, "resident", "approve", NEWCOMER, "--by", "長町社協 山本")
+    assert "approved" in out
+    await settled(bot)
+    post = all_text(await wait_text(emu, w.group, "買い物"))
+    assert "北村" not in post and "076" not in post
+    resident_texts = [all_text(m) for m in emu.messages_to(w.resident)]
+    assert any("確認が終わりました" in t for t in resident_texts)
+    assert any("サポーターさんに伝えました" in t for t in resident_texts)
+    async with bot.db.session() as s:
+        r = (await s.exec(select(Resident).where(col(Resident.line_user_id) == NEWCOMER))).one()
+        req = (await s.exec(select(HelpRequest))).one()
+        events = (await s.exec(select(RequestEvent.action).order_by(col(RequestEvent.id)))).all()
+    assert (r.approval, r.decided_by) == ("approved", "長町社協 山本")
+    assert req.status == "open" and req.posted_at is not None
+    assert events == ["created", "held", "approved"]
+
+    # Approved now: the next request goes straight to the group.
+    n = len(emu.messages_to(w.group))
+    told = await held_request(bot, emu, w, "電球を替えてほしい")
+    assert "サポーターさんにお願いしました" in told
+    assert len(emu.messages_to(w.group)) == n + 1
+    # Approving twice changes nothing and says so.
+    assert "already" in await cli(db_url, "resident", "approve", NEWCOMER)
+
+
+async def test_a_declined_newcomer_is_told_kindly_and_the_held_request_closed(
+    bot: Bot, emu: EmulatorServer, world: World, db_url: str
+) -> None:
+    w = world
+    await register(bot, emu, w)
+    await held_request(bot, emu, w, "草むしりを手伝ってほしい")
+    await cli(db_url, "resident", "decline", NEWCOMER)
+    await settled(bot)
+    told = all_text(await wait_text(emu, w.resident, "申し訳ありません"))
+    assert "地区の窓口" in told
+    assert emu.messages_to(w.group) == []
+    async with bot.db.session() as s:
+        req = (await s.exec(select(HelpRequest))).one()
+        r = (await s.exec(select(Resident).where(col(Resident.line_user_id) == NEWCOMER))).one()
+    assert req.status == "cancelled" and req.closed_at is not None
+    assert r.approval == "declined" and (r.decided_by or "").startswith("cli")
+
+
+async def test_a_newcomers_emergency_is_never_held(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    w = world
+    await register(bot, emu, w)
+    n = len(emu.messages_to(w.coordinators))
+    await emu.send_text(w.resident, "胸が苦しい。息ができん")
+    reply = all_text((await emu.wait_for_messages(w.resident, len(emu.messages_to(w.resident)) + 1))[-1])
+    assert "119" in reply
+    alert = all_text((await emu.wait_for_messages(w.coordinators, n + 1))[-1])
+    assert "北村とし子" in alert
+    await settled(bot)
+    assert emu.messages_to(w.group) == []
+
+
+async def test_residents_added_by_a_coordinator_are_approved(bot: Bot, emu: EmulatorServer, world: World) -> None:
+    async with bot.db.session() as s:
+        r = (await s.exec(select(Resident).where(col(Resident.line_user_id) == world.resident))).one()
+    assert r.approval == "approved"
