@@ -212,8 +212,8 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
         names = M.group_suited([f"{{s{i}}}" for i in range(len(suited))], req.id, req.category)
         tx.push(
             group.group_id,
-            post,
             ui.mentions(names, [x.supporter.line_user_id for x in suited]),
+            post,  # last: the card with the button is what the group sees at the bottom of the chat
             purpose="group_post",
             request_id=req.id,
         )
