@@ -212,6 +212,9 @@ async def erase_supporter(session: AsyncSession, supporter: Supporter, *, now: d
     deleted = await _delete_mentioning(session, ids=[line_id], words=[name], request_ids=set())
     supporter.line_user_id = f"{ERASED_PREFIX}s{supporter.id}"
     supporter.name = ERASED_NAME
+    # What a coordinator wrote on verifying them, and where and when they are free, describe the person.
+    supporter.verify_note = supporter.verified_by = None
+    supporter.kinds, supporter.towns, supporter.free = [], [], []
     supporter.active = False
     supporter.followed = None
     supporter.deactivated_at = supporter.deactivated_at or now
