@@ -1198,3 +1198,14 @@ MATCH_UNVERIFIED = "未確認"
 def match_reasons(kind: bool, town: bool, free: bool, load: int) -> str:
     parts = [p for p, ok in ((MATCH_KIND, kind), (MATCH_TOWN, town), (MATCH_FREE, free)) if ok]
     return f"{'・'.join(parts) + 'が合う' if parts else '合う条件なし'}／担当中{load}件"
+
+
+def dash_approved(name: str) -> str:
+    return f"{name}さんを承認しました。保留中のお願いはグループに出します。"
+
+
+def dash_declined(name: str) -> str:
+    return f"{name}さんの受け付けを見送りました。ご本人にお知らせします。"
+
+
+DASH_SUPPORTER_VERIFIED = "確認済みとして記録しました。"

@@ -13,7 +13,7 @@ from bot import messages as M
 from bot.clientaddr import parse_networks
 from bot.config import Settings
 from bot.dashboard import api, websession
-from bot.dashboard.pages import figures, home, login, people
+from bot.dashboard.pages import figures, home, login, matching, people
 from bot.dashboard.pages import request as request_pages
 from bot.dashboard.pages import settings as settings_pages
 from bot.dashboard.pages.base import PREFIX, render
@@ -126,6 +126,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     r.add_post("/people", people.person_add)
     r.add_get("/people/{kind}/{id:\\d+}", people.person_page)
     r.add_post("/people/{kind}/{id:\\d+}", people.person_update)
+    matching.add_routes(r)
     r.add_get("/figures", figures.figures_page)
     r.add_get("/figures.csv", figures.figures_csv)
     r.add_get("/settings", settings_pages.settings_page)
