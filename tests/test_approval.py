@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+from alembic import command
+from sqlalchemy import Connection, text
 from sqlmodel import col, select
 
 from bot.emulator import EmulatorServer
-from bot.store.models import HelpRequest, RequestEvent, Resident
+from bot.store.db import Database
+from bot.store.migrate import alembic_config, upgrade
+from bot.store.models import HelpRequest, RequestEvent, Resident, Supporter
 from tests.conftest import Bot, World, all_text, settled, uid, wait_text
 from tests.test_answers import say
 from tests.test_cli import run
@@ -121,3 +125,34 @@ async def test_residents_added_by_a_coordinator_are_approved(bot: Bot, emu: Emul
     async with bot.db.session() as s:
         r = (await s.exec(select(Resident).where(col(Resident.line_user_id) == world.resident))).one()
     assert r.approval == "approved"
+
+
+async def test_residents_from_before_the_migration_stay_approved(db_url: str) -> None:
+    """Rows written before migration 0008_matching (at 0006) are approved; supporters start unverified."""
+    db = Database(db_url)
+    cfg = alembic_config(db_url)
+
+    def to(connection: Connection, revision: str) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    try:
+        await upgrade(db.engine)
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to, "0006_conversation")
+            now = "2026-01-01 00:00:00"
+            await conn.execute(text(f"INSERT INTO district (code, name, remind_after_minutes, alert_after_minutes, "
+                                    f"claimed_stale_hours, quiet_start_hour, quiet_end_hour, created_at) "
+                                    f"VALUES ('K9', '古い地区', 60, 180, 48, 21, 7, '{now}')"))  # fmt: skip
+            await conn.execute(text(f"INSERT INTO resident (line_user_id, district_code, name, active, followed, "
+                                    f"created_at) VALUES ('{uid(1)}', 'K9', '古い人', true, true, '{now}')"))  # fmt: skip
+            await conn.execute(text(f"INSERT INTO supporter (line_user_id, district_code, name, active, created_at) "
+                                    f"VALUES ('{uid(2)}', 'K9', '古いサポーター', true, '{now}')"))  # fmt: skip
+        await upgrade(db.engine)
+        async with db.session() as s:
+            r = (await s.exec(select(Resident))).one()
+            x = (await s.exec(select(Supporter))).one()
+        assert r.approval == "approved"
+        assert x.verified_at is None and (x.kinds, x.towns, x.free) == ([], [], [])
+    finally:
+        await db.dispose()
