@@ -5,12 +5,14 @@ tests/dashboard/test_matching_pages.py). Emergencies never wait."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from alembic import command
 from sqlalchemy import Connection, text
 from sqlmodel import col, select
 
 from bot.emulator import EmulatorServer
+from bot.store import retention
 from bot.store.db import Database
 from bot.store.migrate import alembic_config, upgrade
 from bot.store.models import HelpRequest, RequestEvent, Resident, Supporter
@@ -156,3 +158,17 @@ async def test_residents_from_before_the_migration_stay_approved(db_url: str) ->
         assert x.verified_at is None and (x.kinds, x.towns, x.free) == ([], [], [])
     finally:
         await db.dispose()
+
+
+async def test_a_request_held_past_the_retention_window_is_closed_and_its_words_purged(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    w = world
+    await register(bot, emu, w)
+    await held_request(bot, emu, w, "草むしりを手伝ってほしい")
+    later = bot.services.clock.now() + timedelta(days=1)
+    async with bot.db.session() as s:
+        await retention.purge(s, before=later, now=later)
+    async with bot.db.session() as s:
+        req = (await s.exec(select(HelpRequest))).one()
+    assert req.status == "cancelled" and "草むしり" not in req.text and req.closed_at is not None

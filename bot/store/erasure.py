@@ -24,6 +24,7 @@ from bot.store.models import (
     CANCELLED,
     CLAIMED,
     DRAFT,
+    HELD,
     OPEN,
     RECUR_ACTIVE,
     RECUR_PENDING,
@@ -144,7 +145,7 @@ async def erase_resident(session: AsyncSession, resident: Resident, *, now: date
     words += [w for p in proxies for w in (p.name, p.phone or "")]
     await session.exec(
         update(HelpRequest)
-        .where(col(HelpRequest.resident_id) == resident.id, col(HelpRequest.status) == DRAFT)
+        .where(col(HelpRequest.resident_id) == resident.id, col(HelpRequest.status).in_((DRAFT, HELD)))
         .values(status=CANCELLED, closed_at=now)
     )
     request_ids = [
