@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot import messages as M
 from bot import ui
-from bot.flows.resident import post_to_group
+from bot.flows.request_actions import post_to_group
 from bot.store import help_requests, people
 from bot.store.approval import DECIDED_JOB
 from bot.store.models import Resident
