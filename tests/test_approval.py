@@ -172,3 +172,24 @@ async def test_a_request_held_past_the_retention_window_is_closed_and_its_words_
     async with bot.db.session() as s:
         req = (await s.exec(select(HelpRequest))).one()
     assert req.status == "cancelled" and "草むしり" not in req.text and req.closed_at is not None
+
+
+async def test_the_cli_verifies_a_supporter_and_lists_who_is_not(db_url: str) -> None:
+    await cli(db_url, "db", "upgrade")
+    await cli(db_url, "district", "add", "NAGA", "長町", "--towns", "長町")
+    await cli(db_url, "supporter", "add", uid(7), "--district", "NAGA", "--name", "山田太郎")
+    await cli(db_url, "supporter", "add", uid(8), "--district", "NAGA", "--name", "佐藤次郎")
+    out = await cli(db_url, "supporter", "verify", uid(7), "--note", "地区社協で面談", "--by", "山本")
+    assert "verified by 山本" in out
+    listing = (await cli(db_url, "supporter", "list")).splitlines()
+    assert any(uid(7) in line and "\tverified 20" in line for line in listing)
+    assert any(uid(8) in line and line.endswith("\tunverified") for line in listing)
+    r = await asyncio.to_thread(run, db_url, "supporter", "verify", uid(9))
+    assert r.returncode != 0 and "no supporter" in (r.stderr + r.stdout)
+    db = Database(db_url)
+    try:
+        async with db.session() as s:
+            x = (await s.exec(select(Supporter).where(col(Supporter.line_user_id) == uid(7)))).one()
+        assert (x.verified_by, x.verify_note) == ("山本", "地区社協で面談") and x.verified_at is not None
+    finally:
+        await db.dispose()
