@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from bot import cli_conversation
+from bot import cli_conversation, cli_matching
 from bot.clock import clock_from_setting
 from bot.config import ConfigError, Settings, database_url_problem, safe_database_url
 from bot.store import audit, erasure, people, retention
@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     r_add.add_argument("--phone")
     r_add.add_argument("--town")
     res.add_parser("list")
+
+    cli_matching.add_parsers(res, sup)
 
     s_rm = sup.add_parser("remove", help="deactivate: they can no longer take or finish requests")
     s_rm.add_argument("line_user_id")
@@ -229,7 +231,8 @@ async def _supporter_list(s: Any, args: Args, now: datetime) -> str:
     rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
     return "\n".join(
         f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
-        f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }"
+        f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }\t"
+        f"{'verified ' + x.verified_at.date().isoformat() if x.verified_at else 'unverified'}"
         for x in rows
     )
 
@@ -268,7 +271,8 @@ async def _resident_add(s: Any, args: Args, now: datetime) -> str:
 async def _resident_list(s: Any, args: Args, now: datetime) -> str:
     rows = (await s.exec(select(Resident).order_by(col(Resident.district_code), col(Resident.id)))).all()
     return "\n".join(
-        f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}" for x in rows
+        f"{x.line_user_id}\t{x.district_code}\t{x.town or '-'}\t{'friend' if x.followed else 'blocked'}\t{x.approval}"
+        for x in rows
     )
 
 
@@ -316,6 +320,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
     now = clock_from_setting(settings.clock).now()
     if cli_conversation.handles(args):
         return await cli_conversation.run(args, settings, now, _with_db)
+    if cli_matching.handles(args):
+        return await cli_matching.run(args, settings, now, _with_db)
     if args.cmd == "coordinator":
         return await _coordinator(args, settings, now)
     command = DB_COMMANDS.get((args.cmd, getattr(args, "sub", None)))

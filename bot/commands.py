@@ -17,6 +17,7 @@ class Command(enum.Enum):
     WATCH_START = "watch_start"  # a resident asks for 見守り check-ins
     WATCH_STOP = "watch_stop"
     ASK = "ask"  # 困りごとを伝える (the rich menu's first button): invite the resident to write
+    SKILLS = "skills"  # a supporter records what they can do, where and when (bot.flows.skills)
 
 
 def clean(text: str) -> str:
@@ -69,6 +70,14 @@ _WORDS: dict[Command, tuple[str, ...]] = {
     ),
     Command.UNRESOLVED: ("未解決", "みかいけつ", "未解決一覧"),
     Command.ASK: ("困りごとを伝える", "困りごとを伝えたい", "困りごと"),
+    Command.SKILLS: (
+        "できること",
+        "できる事",
+        "できることを登録",
+        "できることを変える",
+        "得意なこと",
+        "できるお手伝い",
+    ),
     Command.ACTIVITY: ("活動", "活動状況", "わたしの活動", "私の活動", "今月の活動", "活動記録"),
     Command.WATCH_START: (
         "見守り",

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import job_payloads, ui
+from bot import job_payloads, matching, ui
 from bot import messages as M
 from bot.clock import JST
 from bot.context import Tx
 from bot.flows.when import when_text
 from bot.job_payloads import ClaimedPayload, PostedPayload
-from bot.store import dashboard, help_requests, jobs, people
+from bot.store import dashboard, help_requests, jobs, people, supporters
 from bot.store.models import CLAIMED, OPEN, District, HelpRequest, LineGroup, Resident, Supporter
 from bot.workers.scheduler import JobContext, JobHandler
 
@@ -132,6 +132,32 @@ async def remind(ctx: JobContext) -> None:
             ui.text(M.group_reminder(req.id, _age_text(req.posted_at, tx.now))),
             post,
             purpose="reminder",
+            request_id=req.id,
+        )
+        await _nudge(tx, req, town=resident.town if resident else None, district_name=district.name)
+
+
+async def _nudge(tx: Tx, req: HelpRequest, *, town: str | None, district_name: str) -> None:
+    """Still unclaimed after the first reminder: the best-suited hear of it 1:1, once per request."""
+    assert req.id is not None
+    suited = matching.suited(await supporters.suggestions(tx.session, req, now=tx.now))
+    if not suited or not await help_requests.mark_nudged(tx.session, request_id=req.id, now=tx.now):
+        return
+    help_requests.record(
+        tx.session,
+        request_id=req.id,
+        at=tx.now,
+        actor_kind="system",
+        actor_id=None,
+        action="nudged",
+        note="、".join(x.supporter.name for x in suited),
+    )
+    area = town or f"{district_name}地区"
+    for x in suited:
+        tx.push(
+            x.supporter.line_user_id,
+            ui.text(M.supporter_nudge(x.supporter.name, req.id, req.category, area, when_text(req))),
+            purpose="nudge",
             request_id=req.id,
         )
 

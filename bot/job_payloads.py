@@ -53,6 +53,14 @@ class FollowupPayload(TypedDict):
     request_id: int
 
 
+class DecidedPayload(TypedDict):
+    """A coordinator approved or declined a newcomer (bot.flows.approval)."""
+
+    resident_id: int
+    approved: bool
+    user: str
+
+
 JobPayload = (
     MergePayload
     | PostedPayload
@@ -62,6 +70,7 @@ JobPayload = (
     | RecurPostPayload
     | RecurOccurrencePayload
     | FollowupPayload
+    | DecidedPayload
 )
 
 

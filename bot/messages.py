@@ -40,6 +40,7 @@ STATUS_NAMES = {
     "claimed": "サポーターさんが決まりました",
     "done": "終わりました",
     "cancelled": "取りやめました",
+    "held": "地区の担当者の確認を待っています",
 }
 
 _WEEKDAYS = "月火水木金土日"
@@ -484,7 +485,10 @@ NOT_YOUR_REQUEST = "この依頼を引き受けた方だけが操作できます
 REQUEST_CLOSED = "この依頼は、もう終わっています。"
 REQUEST_GONE = "この依頼は見つかりませんでした。"
 BUTTON_EXPIRED = "このボタンは古くなっています。"
-SUPPORTER_HELLO = "サポーターとして登録されています。依頼はグループにお知らせします。"
+SUPPORTER_HELLO = (
+    "サポーターとして登録されています。依頼はグループにお知らせします。\n"
+    "「できること」と送ると、できるお手伝い・行ける町・空いている時間を登録できます。"
+)
 
 
 def supporter_request_cancelled(request_id: int) -> str:
@@ -631,6 +635,10 @@ DASH_ACTION_LABELS = {
     "declined": "本人が依頼しませんでした",
     "restate": "本人が言い直しました",
     "superseded": "新しい依頼に置き換わりました",
+    "held": "本人が確認しました（承認待ちのため保留）",
+    "approved": "承認され、グループに出しました",
+    "not_approved": "承認が見送られ、取りやめました",
+    "nudged": "向いているサポーターに個別に声をかけました",
     "reminded": "グループに催促しました",
     "alerted": "コーディネーターに通知しました（引き受け手なし）",
     "stale_asked": "サポーターに進み具合を確認しました",
@@ -678,6 +686,12 @@ DASH_PURPOSE_LABELS = {
     "recurring_post": "グループへの毎週のお願い",
     "recurring_taken": "毎週のお願いの担当のお知らせ",
     "recurring_details": "サポーターへの毎週のお願いの詳細",
+    "newcomer": "新しく登録した方の承認依頼",
+    "held": "承認待ちの方からのお願い",
+    "approved": "本人への承認のお知らせ",
+    "declined": "本人へのお断りのお知らせ",
+    "suited": "グループで向いている人への声かけ",
+    "nudge": "向いているサポーターへの個別の声かけ",
 }
 DASH_JOB_LABELS = {
     "esc_remind": "グループに催促",
@@ -973,6 +987,13 @@ RESIDENT_FACING: tuple[str, ...] = (
     "ASK_AGAIN_BUTTONS",
     "registered",
     "registered_for",
+    "registered_pending",
+    "registered_for_pending",
+    "REQUEST_HELD",
+    "APPROVED_RESIDENT",
+    "APPROVED_HELD_POSTED",
+    "DECLINED_RESIDENT",
+    "DECLINED_CALL",
     "NOT_REGISTERED_YET",
     "REGISTER_FIRST_TOWN",
     "REGISTER_FIRST_NAME",
@@ -1127,3 +1148,129 @@ DASH_AUDIT_ACTIONS = {
     "view_audit": "操作記録を見た",
 }
 DASH_AUDIT_VIA = {"dashboard": "画面", "api": "API", "cli": "コマンド"}
+
+# --- Approval of newcomers (issue 13) ------------------------------------------------------------
+
+
+def registered_pending(name: str) -> str:
+    return (
+        f"{name}さん、登録できました。\n"
+        "はじめての方なので、まず地区の担当者が確認します。\n"
+        "確認ができたら、ここでお知らせします。\n"
+        "困りごとは、いつでも書いてください。"
+    )
+
+
+def registered_for_pending(name: str) -> str:
+    return (
+        f"{name}さんの登録ができました。\n"
+        "はじめての方なので、まず地区の担当者が確認します。\n"
+        f"{name}さんの困りごとを、ここに書いてください。"
+    )
+
+
+REQUEST_HELD = (
+    "お願いを受け付けました。\n"
+    "はじめての方なので、まず地区の担当者が確認します。\n"
+    "確認ができたら、サポーターさんにお願いします。"
+)
+APPROVED_RESIDENT = "お待たせしました。\n地区の担当者の確認が終わりました。\n困りごとは、いつでもここに書いてください。"
+APPROVED_HELD_POSTED = "お待たせしたお願いは、サポーターさんに伝えました。\n決まったら、ここでお知らせします。"
+DECLINED_RESIDENT = (
+    "お待たせしました。\n申し訳ありません。\n"
+    "このしくみでは、お手伝いをお受けできませんでした。\n"
+    "お困りのことは、地区の窓口にご相談ください。"
+)
+DECLINED_CALL = "地区の窓口に電話"
+
+
+def coordinator_newcomer(district: str, name: str, town: str | None, url: str) -> str:
+    return (
+        f"【承認待ち】{district}地区{('・' + town) if town else ''}で、{name}さんがLINEで新しく登録しました。\n"
+        f"確認して、承認するか見送るかを決めてください：{url}"
+    )
+
+
+def coordinator_held(district: str, request_id: int, category: str, url: str) -> str:
+    return (
+        f"【承認待ち】{district}地区の承認前の方から{request_no(request_id)}（{CATEGORY_NAMES[category]}）が届いています。"
+        f"承認するとグループに出します：{url}"
+    )
+
+
+APPROVAL_LABELS = {"pending": "承認待ち", "approved": "承認済み", "declined": "見送り"}
+
+# --- Supporters' verification and matching (issue 13) ----------------------------------------------
+
+VERIFIED_NO = "未確認"
+SLOT_DAYS = {"weekday": "平日", "weekend": "土日"}
+SLOT_PARTS = {"morning": "午前", "afternoon": "午後", "evening": "夕方"}
+
+
+def slot_name(slot: str) -> str:
+    day, _, part = slot.partition("_")
+    return f"{SLOT_DAYS[day]}の{SLOT_PARTS[part]}"
+
+
+SKILLS_ASK_KINDS = (
+    "できるお手伝いを教えてください。\n"
+    "ふだんの言葉で大丈夫です。（例：「買い物と ごみ出しなら」「なんでも」）\n"
+    "やめるときは「やめる」と書いてください。"
+)
+SKILLS_KINDS_AGAIN = (
+    "ごめんなさい、お手伝いの種類がわかりませんでした。\n（例：「買い物と ごみ出し」「電球の交換」「雪すかし」）"
+)
+SKILLS_ASK_TOWNS = "行ける町を教えてください。\n（例：「{example}なら」「地区の中ならどこでも」）"
+SKILLS_TOWNS_AGAIN = "ごめんなさい、町の名前がわかりませんでした。\nこの地区の町は、{towns} です。"
+SKILLS_ASK_FREE = "ふだん、空いているのはいつごろですか？\n（例：「平日の午前」「土日ならいつでも」「夕方」）"
+SKILLS_FREE_AGAIN = "ごめんなさい、時間がわかりませんでした。\n（例：「平日の午前」「土日の午後」「いつでも」）"
+SKILLS_CANCELLED = "わかりました。今のままにしておきます。"
+ANY_TIME = "いつでも"
+
+
+def skills_saved(kinds: list[str], towns: list[str], free: list[str]) -> str:
+    return (
+        "ありがとうございます。次のように覚えました。\n"
+        f"できること：{'、'.join(CATEGORY_NAMES[k] for k in kinds)}\n"
+        f"行ける町：{'、'.join(towns)}\n"
+        f"空いている時間：{'、'.join(slot_name(x) for x in free)}\n"
+        "向いているお願いがあれば、お声をかけます。変えるときは、また「できること」と送ってください。"
+    )
+
+
+def group_suited(names: list[str], request_id: int, category: str) -> str:
+    """`names` are textV2 placeholders ({s0}…) that LINE turns into mentions."""
+    who = "".join(f"{n}さん " for n in names)
+    return (
+        f"{who}{request_no(request_id)}（{CATEGORY_NAMES[category]}）は、できることに合っています。いかがでしょうか。"
+    )
+
+
+def supporter_nudge(name: str, request_id: int, category: str, area: str, when: str) -> str:
+    return (
+        f"{name}さん、{request_no(request_id)}（{CATEGORY_NAMES[category]}・{area}{('・' + when) if when else ''}）の"
+        "引き受け手がまだいません。できることに合っているので、お声をかけました。\n"
+        "お願いできそうなら、グループの「引き受けます」を押してください。"
+    )
+
+
+MATCH_KIND = "できること"
+MATCH_TOWN = "町"
+MATCH_FREE = "空いている時間"
+MATCH_UNVERIFIED = "未確認"
+
+
+def match_reasons(kind: bool, town: bool, free: bool, load: int) -> str:
+    parts = [p for p, ok in ((MATCH_KIND, kind), (MATCH_TOWN, town), (MATCH_FREE, free)) if ok]
+    return f"{'・'.join(parts) + 'が合う' if parts else '合う条件なし'}／担当中{load}件"
+
+
+def dash_approved(name: str) -> str:
+    return f"{name}さんを承認しました。保留中のお願いはグループに出します。"
+
+
+def dash_declined(name: str) -> str:
+    return f"{name}さんの受け付けを見送りました。ご本人にお知らせします。"
+
+
+DASH_SUPPORTER_VERIFIED = "確認済みとして記録しました。"

@@ -19,6 +19,7 @@ from linebot.v3.webhooks import (
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
+from bot.flows import approval  # noqa: F401  (registers the job that carries out coordinators' decisions)
 from bot.handlers import follow, join, leave, members, message, postback, unfollow
 from bot.store import errors
 

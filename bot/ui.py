@@ -210,6 +210,12 @@ def ask_relation(secret: bytes) -> Msg:
     return text(M.ASK_RELATION, items)
 
 
+def mentions(template: str, user_ids: list[str]) -> Msg:
+    """LINE's text v2: `{s0}`, `{s1}`… in the template become mentions of these users (they get notified)."""
+    subs = {f"s{i}": {"type": "mention", "mentionee": {"type": "user", "userId": u}} for i, u in enumerate(user_ids)}
+    return {"type": "textV2", "text": template[:5000], "substitution": subs}
+
+
 def with_call(t: str, label: str, phone: str | None) -> Msg:
     if not phone:
         return text(t)

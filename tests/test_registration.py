@@ -9,8 +9,9 @@ from typing import Any
 from sqlmodel import select
 
 from bot.emulator import EmulatorServer
+from bot.store import approval
 from bot.store.models import Resident
-from tests.conftest import Bot, World, actions, all_text, find_action, uid
+from tests.conftest import Bot, World, actions, all_text, find_action, settled, uid
 from tests.test_answers import claimed_by, posted, press, say
 
 
@@ -98,6 +99,11 @@ async def test_family_registers_on_the_residents_behalf(bot: Bot, emu: EmulatorS
     async with bot.db.session() as s:
         r = (await s.exec(select(Resident).where(Resident.line_user_id == who))).one()
     assert (r.name, r.registered_by_relation, r.registered_by_name) == ("金沢ウメ", "家族", "金沢一郎")
+    assert r.approval == "pending"  # self-registered: a coordinator approves before volunteers are sent
+    async with bot.db.session() as s:
+        r = (await s.exec(select(Resident).where(Resident.line_user_id == who))).one()
+        await approval.decide(s, resident=r, approve=True, by="test", now=bot.services.clock.now())
+    await settled(bot)
     # The supporter who takes the request sees whom they talk with and whom to visit.
     w.resident, w.resident_name = who, "金沢ウメ"
     post = await posted(bot, emu, w, "明日の朝、電球を替えてほしい")

@@ -282,6 +282,8 @@ async def test_deleting_a_resident_and_a_supporter_leaves_nothing_of_them(
         )
         s.add(DashboardSession(id_hash="1" * 64, csrf="x", flash={"text": "ZdmarkNAME花子さんを登録しました。"},
                                created_at=now, expires_at=now + timedelta(hours=1)))  # fmt: skip
+        sup.verify_note, sup.towns, sup.free = "ZsmarkVERIFY 地区社協で面談", ["長町"], ["weekday_morning"]
+        s.add(sup)
         d = await s.get(District, w.district)
         assert d is not None
         d.lead_line_user_id = w.supporters[0]

@@ -13,7 +13,7 @@ from bot import messages as M
 from bot.clientaddr import parse_networks
 from bot.config import Settings
 from bot.dashboard import api, audit_trail, minsei_guard, websession
-from bot.dashboard.pages import accounts, audit_log, figures, home, login, people, proxies, recurring
+from bot.dashboard.pages import accounts, audit_log, figures, home, login, matching, people, proxies, recurring
 from bot.dashboard.pages import request as request_pages
 from bot.dashboard.pages import settings as settings_pages
 from bot.dashboard.pages.base import PREFIX, render
@@ -129,6 +129,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     r.add_post("/people", people.person_add)
     r.add_get("/people/{kind}/{id:\\d+}", people.person_page)
     r.add_post("/people/{kind}/{id:\\d+}", people.person_update)
+    matching.add_routes(r)
     r.add_get("/figures", figures.figures_page)
     r.add_get("/figures.csv", figures.figures_csv)
     r.add_get("/settings", settings_pages.settings_page)

@@ -12,12 +12,13 @@ from bot import messages as M
 from bot import ui
 from bot.commands import Command, match
 from bot.context import EventContext
+from bot.flows import newcomers
 from bot.flows.reading import Reply, read
 from bot.nlp import towns as town_words
 from bot.postback import Action
 from bot.store import conversations, people
 from bot.store.errors import InvalidInput
-from bot.store.models import District, Town
+from bot.store.models import PENDING, District, Town
 
 REG_TOWN, REG_NAME = "reg_town", "reg_name"
 REG_TOWN_OK = "reg_town_ok"  # waiting for はい／いいえ about one town
@@ -306,6 +307,10 @@ async def _consent(ctx: EventContext, agreed: bool) -> None:
             # The LINE account is the registrant's: they speak for the resident; the supporter sees who they are.
             resident.registered_by_relation = relation
             resident.registered_by_name = str(d.get("own_name") or "")[:100] or None
+        # Anyone can add the bot: a coordinator approves a self-registered resident before volunteers are sent.
+        resident.approval = PENDING
         tx.session.add(resident)
+        await tx.session.flush()
         await conversations.clear(tx.session, ctx.user_id)
-        tx.reply(ui.text(M.registered_for(name) if relation else M.registered(name)))
+        tx.reply(ui.text(M.registered_for_pending(name) if relation else M.registered_pending(name)))
+        await newcomers.newcomer(tx, resident)

@@ -4,13 +4,13 @@ acts, the same people hear the same words."""
 
 from __future__ import annotations
 
-from bot import escalation, ui
+from bot import escalation, matching, ui
 from bot import messages as M
 from bot.context import Tx
 from bot.flows import attach
 from bot.flows.when import when_text
 from bot.nlp.types import SAFETY_LABELS
-from bot.store import help_requests, people
+from bot.store import help_requests, people, supporters
 from bot.store.help_requests import Actor
 from bot.store.models import CLAIMED, OPEN, HelpRequest, Resident, Supporter
 
@@ -45,7 +45,19 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
     post = ui.request_post(
         req, when=when_text(req), town=resident.town, district_name=district.name, secret=tx.services.secret
     )
-    tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
+    # The best-suited (they said they can do this kind of help) are named, so LINE tells them by name.
+    suited = matching.suited(await supporters.suggestions(tx.session, req, now=tx.now))
+    if suited:
+        names = M.group_suited([f"{{s{i}}}" for i in range(len(suited))], req.id, req.category)
+        tx.push(
+            group.group_id,
+            ui.mentions(names, [x.supporter.line_user_id for x in suited]),
+            post,  # last: the card with the button is what the group sees at the bottom of the chat
+            purpose="group_post",
+            request_id=req.id,
+        )
+    else:
+        tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
     # Reminders, then an alert to coordinators, if nobody takes it (restarted by each re-post).
     await escalation.schedule_for_post(tx, req)
     if tell_resident:

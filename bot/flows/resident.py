@@ -6,11 +6,23 @@ from bot import messages as M
 from bot import ui
 from bot.commands import Command, match
 from bot.context import EventContext, FlowContext, Tx
-from bot.flows import answers, attach, checkin, fragments, recurring, relay, request_actions, safety, thanks, when
+from bot.flows import (
+    answers,
+    attach,
+    checkin,
+    fragments,
+    newcomers,
+    recurring,
+    relay,
+    request_actions,
+    safety,
+    thanks,
+    when,
+)
 from bot.nlp.types import HELP_LABELS, Analysis, HelpLabel
 from bot.store import conversations, help_requests, proxies
 from bot.store.help_requests import Actor
-from bot.store.models import DRAFT, Resident
+from bot.store.models import DRAFT, HELD, Resident
 from bot.workers.scheduler import JobContext, JobHandler
 
 MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a letter's every page
@@ -176,7 +188,10 @@ async def confirm(ctx: EventContext, resident: Resident, request_id: int, versio
             tx.reply(await when.confirmation(tx.session, current, resident, ctx.services.secret, again=True))
             return
         req = await help_requests.confirm(tx.session, request_id=request_id, resident=resident, now=ctx.now)
-        await request_actions.post_to_group(tx, req, resident)
+        if req.status == HELD:
+            await newcomers.held(tx, req, resident)
+        else:
+            await request_actions.post_to_group(tx, req, resident)
 
 
 async def drop_draft(ctx: EventContext, resident: Resident, request_id: int, *, restate: bool) -> None:

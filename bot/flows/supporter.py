@@ -7,7 +7,7 @@ from bot import ui
 from bot.clock import JST
 from bot.commands import Command, match
 from bot.context import EventContext
-from bot.flows import relay, request_actions
+from bot.flows import relay, request_actions, skills
 from bot.store import help_requests, people
 from bot.store.errors import NotASupporter, WrongDistrict
 from bot.store.help_requests import Actor
@@ -59,6 +59,8 @@ async def release(ctx: EventContext, request_id: int) -> None:
 
 
 async def on_text(ctx: EventContext, sup: Supporter, text: str) -> None:
+    if await skills.on_text(ctx, sup, text):
+        return  # 「できること」, or the answer to one of its questions
     if match(text) is not Command.ACTIVITY and await relay.from_supporter(ctx, sup, text):
         return  # words for the resident of the request in hand
     async with ctx.tx() as tx:

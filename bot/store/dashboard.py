@@ -379,6 +379,9 @@ class Figures:
     by_category: dict[str, Cell]
     by_key: dict[tuple[str, str, str], Cell]  # (month, district, category)
     by_month_district: dict[tuple[str, str], Cell]
+    # Matching: requests for volunteers whose best-suited supporters were nudged 1:1, against the rest.
+    nudged: Cell = field(default_factory=Cell)
+    not_nudged: Cell = field(default_factory=Cell)
 
 
 async def figures(
@@ -411,9 +414,13 @@ async def figures(
             by_md[(m, r.district_code)],
         ):
             cell.add(r)
+    nudged, not_nudged = Cell(), Cell()
+    for r in reqs:
+        if r.category not in SENSITIVE and r.posted_at is not None:
+            (nudged if r.nudged_at is not None else not_nudged).add(r)
     months = _months(start, end)
     categories = sorted(by_category, key=lambda c: -by_category[c].requests)
-    return Figures(months, ds, categories, total, by_month, by_district, by_category, by_key, by_md)
+    return Figures(months, ds, categories, total, by_month, by_district, by_category, by_key, by_md, nudged, not_nudged)
 
 
 def _months(start: datetime, end: datetime) -> list[str]:

@@ -25,6 +25,7 @@ from bot.store.models import (
     CANCELLED,
     CLAIMED,
     DRAFT,
+    HELD,
     OPEN,
     RECUR_ACTIVE,
     RECUR_PENDING,
@@ -147,7 +148,7 @@ async def erase_resident(session: AsyncSession, resident: Resident, *, now: date
     words += [w for p in proxies for w in (p.name, p.phone or "")]
     await session.exec(
         update(HelpRequest)
-        .where(col(HelpRequest.resident_id) == resident.id, col(HelpRequest.status) == DRAFT)
+        .where(col(HelpRequest.resident_id) == resident.id, col(HelpRequest.status).in_((DRAFT, HELD)))
         .values(status=CANCELLED, closed_at=now)
     )
     request_ids = [
@@ -216,6 +217,9 @@ async def erase_supporter(session: AsyncSession, supporter: Supporter, *, now: d
     deleted = await _delete_mentioning(session, ids=[line_id], words=[name], request_ids=set())
     supporter.line_user_id = f"{ERASED_PREFIX}s{supporter.id}"
     supporter.name = ERASED_NAME
+    # What a coordinator wrote on verifying them, and where and when they are free, describe the person.
+    supporter.verify_note = supporter.verified_by = None
+    supporter.kinds, supporter.towns, supporter.free = [], [], []
     supporter.active = False
     supporter.followed = None
     supporter.deactivated_at = supporter.deactivated_at or now

@@ -12,7 +12,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.nlp.types import SAFETY_LABELS, Analysis
 from bot.store.errors import AlreadyTaken, DomainError, NotFound, NotYours, RequestClosed, StaleButton
-from bot.store.models import CANCELLED, CLAIMED, DONE, DRAFT, OPEN, HelpRequest, RequestEvent, Resident, Supporter
+from bot.store.models import (
+    APPROVED,
+    CANCELLED,
+    CLAIMED,
+    DONE,
+    DRAFT,
+    HELD,
+    OPEN,
+    HelpRequest,
+    RequestEvent,
+    Resident,
+    Supporter,
+)
 
 
 def record(
@@ -102,7 +114,9 @@ async def confirm(session: AsyncSession, *, request_id: int, resident: Resident,
     req = await get(session, request_id)
     if req.resident_id != resident.id:
         raise NotYours()
-    if not await transition(session, request_id, from_states=(DRAFT,), values={"status": OPEN, "posted_at": now}):
+    # A newcomer's request waits for a coordinator's approval: kept, not posted.
+    values: dict[str, Any] = {"status": OPEN, "posted_at": now} if resident.approval == APPROVED else {"status": HELD}
+    if not await transition(session, request_id, from_states=(DRAFT,), values=values):
         raise StaleButton()
     record(
         session,
@@ -110,10 +124,40 @@ async def confirm(session: AsyncSession, *, request_id: int, resident: Resident,
         at=now,
         actor_kind="resident",
         actor_id=resident.line_user_id,
-        action="confirmed",
+        action="confirmed" if values["status"] == OPEN else "held",
     )
     await session.refresh(req)
     return req
+
+
+async def held_for(session: AsyncSession, resident_id: int) -> list[HelpRequest]:
+    rows = await session.exec(
+        select(HelpRequest)
+        .where(col(HelpRequest.resident_id) == resident_id, col(HelpRequest.status) == HELD)
+        .order_by(col(HelpRequest.id))
+    )
+    return list(rows.all())
+
+
+async def unhold(session: AsyncSession, *, request_id: int, approve: bool, by: str | None, now: datetime) -> bool:
+    """A held request after the coordinators' decision: open (posted now) or cancelled. False if it was not held."""
+    values: dict[str, Any] = {"status": OPEN, "posted_at": now} if approve else {"status": CANCELLED, "closed_at": now}
+    if not await transition(session, request_id, from_states=(HELD,), values=values):
+        return False
+    action = "approved" if approve else "not_approved"
+    actor = (by or "")[:64] or None
+    record(session, request_id=request_id, at=now, actor_kind="coordinator", actor_id=actor, action=action)
+    return True
+
+
+async def mark_nudged(session: AsyncSession, *, request_id: int, now: datetime) -> bool:
+    """Once per request: the best-suited supporters are asked 1:1 only the first time it goes unclaimed."""
+    result = await session.exec(
+        update(HelpRequest)
+        .where(col(HelpRequest.id) == request_id, col(HelpRequest.status) == OPEN, col(HelpRequest.nudged_at).is_(None))
+        .values(nudged_at=now)
+    )
+    return bool(result.rowcount)
 
 
 async def set_category(session: AsyncSession, *, request_id: int, resident: Resident, category: str) -> HelpRequest:
@@ -287,7 +331,7 @@ async def cancel(
     if not by.is_coordinator and (resident is None or req.resident_id != resident.id):
         raise NotYours()
     before = req.status
-    allowed = (OPEN, CLAIMED) if by.is_coordinator else (DRAFT, OPEN, CLAIMED)
+    allowed = (OPEN, CLAIMED) if by.is_coordinator else (DRAFT, HELD, OPEN, CLAIMED)
     if not await transition(
         session,
         request_id,
@@ -343,7 +387,7 @@ async def open_for_resident(session: AsyncSession, resident_id: int) -> list[tup
             .join(Supporter, col(HelpRequest.supporter_id) == col(Supporter.id), isouter=True)
             .where(
                 col(HelpRequest.resident_id) == resident_id,
-                col(HelpRequest.status).in_((OPEN, CLAIMED)),
+                col(HelpRequest.status).in_((HELD, OPEN, CLAIMED)),
                 col(HelpRequest.category).not_in(SAFETY_LABELS),
             )
             .order_by(col(HelpRequest.created_at))

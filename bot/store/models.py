@@ -18,6 +18,8 @@ class RequestStatus(StrEnum):
     CLAIMED = "claimed"
     DONE = "done"
     CANCELLED = "cancelled"
+    # A confirmed request of a resident a coordinator has not approved yet: kept, not posted (migration 0008).
+    HELD = "held"
 
 
 DRAFT, OPEN, CLAIMED, DONE, CANCELLED = (
@@ -27,6 +29,10 @@ DRAFT, OPEN, CLAIMED, DONE, CANCELLED = (
     RequestStatus.DONE,
     RequestStatus.CANCELLED,
 )
+HELD = RequestStatus.HELD
+
+# A resident who registered on LINE waits for a coordinator; one added by a coordinator is approved.
+PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 
 
 class JobStatus(StrEnum):
@@ -45,6 +51,10 @@ _MERGED = sa.text("status = 'merged'")
 
 def _json_col() -> Any:
     return sa.Column(sa.JSON, nullable=False, default=dict)
+
+
+def _json_list_col() -> Any:
+    return sa.Column(sa.JSON, nullable=False, default=list, server_default="[]")
 
 
 class District(SQLModel, table=True):
@@ -105,6 +115,10 @@ class Resident(SQLModel, table=True):
     registered_by_name: str | None = Field(default=None, max_length=100)
     agreed_at: datetime | None = None  # when the notice of who sees what was agreed to
     deactivated_at: datetime | None = None  # retention counts from here (migration 0005)
+    # Approval of newcomers (migration 0008_matching): who approved or declined, and when.
+    approval: str = Field(default=APPROVED, max_length=16, sa_column_kwargs={"server_default": APPROVED})
+    decided_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=100)
 
 
 class Supporter(SQLModel, table=True):
@@ -118,6 +132,14 @@ class Supporter(SQLModel, table=True):
     blocked_at: datetime | None = None
     created_at: datetime
     deactivated_at: datetime | None = None  # retention counts from here (migration 0005)
+    # Verification (migration 0008_matching): a coordinator met them; None means not verified yet.
+    verified_at: datetime | None = None
+    verified_by: str | None = Field(default=None, max_length=100)
+    verify_note: str | None = Field(default=None, max_length=500)
+    # Matching: help kinds (bot.nlp.types.HELP_LABELS), town names and usual free slots (bot.matching.SLOTS).
+    kinds: list[str] = Field(default_factory=list, sa_column=_json_list_col())
+    towns: list[str] = Field(default_factory=list, sa_column=_json_list_col())
+    free: list[str] = Field(default_factory=list, sa_column=_json_list_col())
 
 
 class HelpRequest(SQLModel, table=True):
@@ -153,6 +175,7 @@ class HelpRequest(SQLModel, table=True):
     proxy_id: int | None = Field(default=None, index=True)  # asked by a family member or 民生委員
     recurring_id: int | None = Field(default=None, index=True)  # one occurrence of a standing arrangement
     thanked_at: datetime | None = None  # the resident's thanks were passed to the supporter
+    nudged_at: datetime | None = None  # the best-suited supporters were asked 1:1 (migration 0008_matching)
 
 
 class RequestEvent(SQLModel, table=True):

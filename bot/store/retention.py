@@ -35,6 +35,7 @@ from bot.store.models import (
     CANCELLED,
     DONE,
     DRAFT,
+    HELD,
     RECUR_STOPPED,
     Checkin,
     Conversation,
@@ -119,9 +120,14 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
     )
     drafts = await _ids(
         session,
-        select(col(HelpRequest.id)).where(col(HelpRequest.status) == DRAFT, col(HelpRequest.created_at) < before),
+        # A held request (its resident never approved) is as dead as a draft once this old.
+        select(col(HelpRequest.id)).where(
+            col(HelpRequest.status).in_((DRAFT, HELD)), col(HelpRequest.created_at) < before
+        ),
     )
-    if drafts:  # never confirmed: closed, so nothing waits on them (not counted in the figures either way)
+    if (
+        drafts
+    ):  # never confirmed (or never approved): closed, so nothing waits on them (not counted in the figures either way)
         await session.exec(
             update(HelpRequest).where(col(HelpRequest.id).in_(drafts)).values(status=CANCELLED, closed_at=now)
         )

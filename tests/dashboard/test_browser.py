@@ -58,7 +58,10 @@ async def test_log_in_see_filter_assign_close_and_timeline(dash: Dash, page: Pag
     await expect(page.get_by_text(dash.world.resident_phone)).to_be_visible()
 
     sup_name = dash.world.supporter_names[1]
-    await page.get_by_label("サポーターにお願いする").select_option(label=sup_name + "（未追加）")
+    # Options read 「name（未追加）［未確認］ — why they suit」, best-suited first (issue 13): pick by the name.
+    assign = page.get_by_label("サポーターにお願いする")
+    option = assign.locator("option", has_text=sup_name + "（未追加）")
+    await assign.select_option(await option.get_attribute("value"))
     await page.get_by_role("button", name="お願いする", exact=True).click()
     await expect(page.get_by_role("status")).to_contain_text(f"{sup_name}さんにお願いしました")
     # The supporter got the details 1:1 and the resident was told who is coming.

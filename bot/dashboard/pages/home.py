@@ -7,7 +7,7 @@ from aiohttp import web
 from bot import messages as M
 from bot.dashboard.pages.base import render
 from bot.dashboard.security import Who, services, who
-from bot.store import checkins, dashboard
+from bot.store import approval, checkins, dashboard
 from bot.store.errors import NotFound
 from bot.store.models import Resident
 
@@ -42,6 +42,7 @@ async def home(request: web.Request) -> web.Response:
         missed = await checkins.missed_checkins(s, district_codes=None if w.scope is None else sorted(w.scope))
         # 見守り too: nothing heard from a resident since their request, which is still not done.
         silent = await dashboard.silent_after_request(s, scope=w.scope, now=services(request).clock.now())
+        newcomers = await approval.pending(s, w.scope)  # registered on LINE; nothing is posted until approved
     if w.residents is not None:
         # A 民生委員: only the residents linked to them; district counts and undelivered messages are about others.
         mine = w.residents
@@ -64,6 +65,7 @@ async def home(request: web.Request) -> web.Response:
             "blocked": blocked,
             "missed": missed,
             "silent": silent,
+            "newcomers": newcomers,
             "districts": districts,
             "filters": f,
             "status_filters": M.DASH_STATUS_FILTERS,

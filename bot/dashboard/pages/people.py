@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot import messages as M
+from bot.dashboard.pages import matching
 from bot.dashboard.pages.base import PREFIX, flash_redirect, form_str, now, render
 from bot.dashboard.security import services, who
 from bot.store import dashboard, erasure, people
@@ -55,8 +56,11 @@ async def person_page(request: web.Request) -> web.Response:
         if p is None or not w.may_see(p.district_code):
             raise NotFound("person")
         districts = await dashboard.districts(s, w.scope)
+        extra = await matching.person_context(s, p)  # approval, verification, what they can do
     return await render(
-        request, "person.html", {"p": p, "kind": request.match_info["kind"], "districts": districts, "nav": "people"}
+        request,
+        "person.html",
+        {"p": p, "kind": request.match_info["kind"], "districts": districts, "nav": "people", **extra},
     )
 
 

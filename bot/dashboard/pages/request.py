@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot import messages as M
 from bot.dashboard import actions
+from bot.dashboard.pages import matching
 from bot.dashboard.pages.base import PREFIX, flash_redirect, now, render
 from bot.dashboard.security import services, who
 from bot.store import dashboard, relays
@@ -22,6 +23,8 @@ async def request_page(request: web.Request) -> web.Response:
     async with services(request).db.session() as s:
         d = await dashboard.detail(s, request_id=request_id(request), scope=w.scope)
         relayed = await relays.for_request(s, request_id(request))  # after detail: its scope check comes first
+        # The assign form lists the best-suited first, each with why (kind, town, free then, load).
+        suggested = await matching.suggestions(s, d.req, d.resident, d.candidates, at=now(request))
     return await render(
         request,
         "request.html",
@@ -35,6 +38,8 @@ async def request_page(request: web.Request) -> web.Response:
             "delivery_status": M.DASH_DELIVERY_STATUS,
             "job_labels": M.DASH_JOB_LABELS,
             "relayed": relayed,
+            "suggested": suggested,
+            "reasons": matching.reasons,
             "relay_labels": M.DASH_RELAY_SENDERS,
             "when": M.format_when(d.req.when_date, d.req.when_time, d.req.when_part),
             "nav": "home",
