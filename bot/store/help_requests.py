@@ -194,6 +194,27 @@ async def release(session: AsyncSession, *, request_id: int, supporter: Supporte
     )
 
 
+async def release_unfinishable(
+    session: AsyncSession, *, request_id: int, supporter: Supporter, reason: str, now: datetime
+) -> HelpRequest:
+    """Take a request back from a supporter who cannot finish it (left the group, blocked the bot, suspended):
+    open again, posted anew. The system acts, so the timeline says why rather than who."""
+    req = await get(session, request_id)
+    if not await _transition(
+        session,
+        request_id,
+        from_states=(CLAIMED,),
+        values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
+        extra=col(HelpRequest.supporter_id) == supporter.id,
+    ):
+        raise RequestClosed()
+    record(
+        session, request_id=request_id, at=now, actor_kind="system", actor_id=None, action="auto_released", note=reason
+    )
+    await session.refresh(req)
+    return req
+
+
 async def cancel_by_resident(
     session: AsyncSession, *, request_id: int, resident: Resident, now: datetime
 ) -> tuple[HelpRequest, str]:
