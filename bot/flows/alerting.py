@@ -167,12 +167,13 @@ async def acknowledge(ctx: EventContext, alert_id: int) -> None:
         raise WrongDistrict()
     name = await ctx.services.gateway.group_member_name(ctx.group_id, ctx.user_id) or M.ALERT_ACK_SOMEONE
     async with ctx.tx() as tx:
-        if not await alerts.acknowledge(tx.session, alert_id=alert_id, by=name, line_user_id=ctx.user_id, now=ctx.now):
-            await tx.session.refresh(alert)
-            at = alert.acknowledged_at.astimezone(JST) if alert.acknowledged_at else ctx.now.astimezone(JST)
+        taken = await alerts.acknowledge(tx.session, alert_id=alert_id, by=name, line_user_id=ctx.user_id, now=ctx.now)
+        alert = await tx.session.get(Alert, alert_id, populate_existing=True)
+        assert alert is not None
+        if not taken:
+            at = (alert.acknowledged_at or ctx.now).astimezone(JST)
             tx.reply(ui.text(M.alert_already_acknowledged(alert.acknowledged_by or M.ALERT_ACK_SOMEONE, f"{at:%H:%M}")))
             return
-        await tx.session.refresh(alert)
         await _tell_acknowledged(tx, alert, M.alert_acknowledged(name), here=ctx.group_id)
 
 
@@ -200,7 +201,7 @@ async def acknowledge_for_request(tx: Tx, *, request_id: int, coordinator_id: in
     for alert in await alerts.open_for_request(tx.session, request_id):
         assert alert.id is not None
         if await alerts.acknowledge(tx.session, alert_id=alert.id, by=name, coordinator_id=coordinator_id, now=tx.now):
-            await tx.session.refresh(alert)
+            await tx.session.refresh(alert)  # loaded in this session: the update's values
             await _tell_acknowledged(tx, alert, M.alert_acknowledged_on_dashboard(name), here=None)
             taken += 1
     return taken
