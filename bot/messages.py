@@ -792,6 +792,7 @@ DASH_PURPOSE_LABELS = {
     "resident_blocked": "本人のブロックのお知らせ",
     "group_removed": "グループから外されたお知らせ",
 }
+DASH_ALERT_KINDS = {"emergency": "緊急", "possible": "緊急の可能性", "consult": "相談"}
 DASH_JOB_LABELS = {
     "esc_remind": "グループに催促",
     "esc_alert": "コーディネーターに通知",

@@ -12,9 +12,10 @@ from sqlmodel import col
 from bot import escalation, ui
 from bot import messages as M
 from bot.context import Tx
+from bot.flows import alerting
 from bot.flows.resident import post_to_group, when_text
 from bot.services import Services
-from bot.store import help_requests, people
+from bot.store import coordinators, help_requests, people
 from bot.store.dashboard import SENSITIVE, Scope, in_scope
 from bot.store.errors import DomainError, InvalidInput, NotFound
 from bot.store.ids import parse_id
@@ -218,5 +219,11 @@ async def act(
                             request_id=req.id,
                         )
                 result = (M.DASH_HANDLED if sensitive else M.DASH_DONE) if done else M.DASH_CANCELLED
+        # Acting on the request answers its alerts: the repeats stop and the groups hear who took it.
+        coordinator = await coordinators.by_login(s, login)
+        if coordinator is not None and coordinator.id is not None:
+            await alerting.acknowledge_for_request(
+                tx, request_id=req.id, coordinator_id=coordinator.id, name=coordinator.name
+            )
     services.wake_outbox()
     return result

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.models import Alert
+from bot.store import people
+from bot.store.models import CANCELLED, DONE, Alert, District, HelpRequest, LineGroup
 
 
 async def create(
@@ -83,7 +85,46 @@ async def step(session: AsyncSession, *, alert_id: int, repeat: int, now: dateti
 
 async def unacknowledged(session: AsyncSession, scope: frozenset[str] | None) -> list[Alert]:
     """Alerts nobody has taken yet, newest first; `scope`: only these districts (None: all)."""
-    q = select(Alert).where(col(Alert.acknowledged_at).is_(None)).order_by(col(Alert.id).desc())
+    # An alert whose request was finished (handled on the dashboard, say) no longer waits for anyone.
+    q = (
+        select(Alert)
+        .join(HelpRequest, col(HelpRequest.id) == col(Alert.request_id), isouter=True)
+        .where(
+            col(Alert.acknowledged_at).is_(None),
+            or_(col(Alert.request_id).is_(None), col(HelpRequest.status).not_in((DONE, CANCELLED))),
+        )
+        .order_by(col(Alert.id).desc())
+    )
     if scope is not None:
         q = q.where(col(Alert.district_code).in_(scope))
     return list((await session.exec(q)).all())
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What the dashboard shows in red: where coordinators would not hear of an alert on LINE."""
+
+    unrouted: list[District]  # districts whose alerts reach no coordinators' group at all
+    no_city_wide: bool  # no city-wide group: unanswered alerts are not escalated
+    removed: list[tuple[LineGroup, str]]  # groups the bot was removed from, with whose they were
+    unacknowledged: list[tuple[Alert, str]]  # alerts nobody answered 「対応します」 to, with the district's name
+
+
+async def routing(session: AsyncSession, scope: frozenset[str] | None) -> Routing:
+    missing, city_wide = await people.unrouted_districts(session)
+    names = {d.code: d.name for d in (await session.exec(select(District))).all()}
+    removed: list[tuple[LineGroup, str]] = []
+    for g in (
+        await session.exec(
+            select(LineGroup).where(col(LineGroup.removed_at).is_not(None), col(LineGroup.active).is_(False))
+        )
+    ).all():
+        served = [g.district_code] if g.district_code else await people.group_districts(session, g.group_id)
+        if scope is None or any(c in scope for c in served):
+            removed.append((g, "・".join(names.get(c, c) for c in served)))  # "": the city-wide group
+    return Routing(
+        unrouted=[] if city_wide else [d for d in missing if scope is None or d.code in scope],
+        no_city_wide=not city_wide,
+        removed=removed,
+        unacknowledged=[(a, names.get(a.district_code or "", "")) for a in await unacknowledged(session, scope)],
+    )

@@ -7,7 +7,7 @@ from aiohttp import web
 from bot import messages as M
 from bot.dashboard.pages.base import render
 from bot.dashboard.security import Who, services, who
-from bot.store import checkins, dashboard
+from bot.store import alerts, checkins, dashboard
 from bot.store.errors import NotFound
 
 
@@ -40,6 +40,8 @@ async def home(request: web.Request) -> web.Response:
         missed = await checkins.missed_checkins(s, district_codes=None if w.scope is None else sorted(w.scope))
         # 見守り too: nothing heard from a resident since their request, which is still not done.
         silent = await dashboard.silent_after_request(s, scope=w.scope, now=services(request).clock.now())
+        # Where an alert would reach nobody on LINE, and alerts nobody has answered 「対応します」 to.
+        routing = await alerts.routing(s, w.scope)
     attention = [r for r in rows if r.kind == "attention"]
     return await render(
         request,
@@ -52,6 +54,8 @@ async def home(request: web.Request) -> web.Response:
             "blocked": blocked,
             "missed": missed,
             "silent": silent,
+            "routing": routing,
+            "alert_kinds": M.DASH_ALERT_KINDS,
             "districts": districts,
             "filters": f,
             "status_filters": M.DASH_STATUS_FILTERS,
