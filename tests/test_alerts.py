@@ -218,3 +218,25 @@ async def test_a_possible_emergency_alert_carries_the_button_too(abot: Bot, emu:
     assert find_action([alert], "対応")
     async with abot.db.session() as s:
         assert (await s.exec(select(Alert))).one().kind == "possible"
+
+
+async def test_the_repeat_survives_a_restart_and_runs_once(emu: EmulatorServer, db_url: str) -> None:
+    clock = ManualClock(MORNING)
+    settings = make_settings(emu, db_url, scheduler_interval_seconds=0.2)
+    first = await start_bot(emu, settings, clock=clock)
+    try:
+        w = await city(first, emu)
+        await emu.send_text(w.resident, EMERGENCY)
+        await wait_text(emu, K01_COORDS, "【緊急】")
+        await settled(first)
+    finally:
+        await first.runner.cleanup()  # stopped before the repeat was due
+    clock.advance(ACK_SECONDS + 1)
+    for _ in range(2):  # started twice after the due time: the repeat is sent by the first start only
+        again = await start_bot(emu, settings, clock=clock)
+        try:
+            await settled(again)
+        finally:
+            await again.runner.cleanup()
+    assert sum("【再通知】" in t for t in texts(emu, K01_COORDS)) == 1
+    assert sum("【未対応の通知" in t for t in texts(emu, w.coordinators)) == 1
