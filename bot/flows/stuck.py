@@ -7,9 +7,10 @@ from __future__ import annotations
 from bot import messages as M
 from bot import ui
 from bot.context import Tx
-from bot.flows.resident import post_to_group
+from bot.flows import request_actions
 from bot.store import help_requests, people, stuck
-from bot.store.errors import RequestClosed
+from bot.store.errors import NotYours, RequestClosed
+from bot.store.help_requests import SYSTEM
 from bot.store.models import CLAIMED, OPEN, LineGroup, Resident, Supporter
 from bot.workers.scheduler import JobContext, job_handler
 
@@ -31,18 +32,20 @@ async def release_claims(ctx: JobContext) -> None:
         for held in await stuck.held_by(tx.session, sup.id):
             assert held.id is not None
             try:
-                req = await help_requests.release_unfinishable(
-                    tx.session, request_id=held.id, supporter=sup, reason=reason, now=tx.now
-                )
-            except RequestClosed:
-                continue
-            resident = await tx.session.get(Resident, req.resident_id)
-            assert resident is not None and req.id is not None
-            await post_to_group(tx, req, resident, tell_resident=False)
-            if resident.followed:
-                tx.push(
-                    resident.line_user_id, ui.text(M.REQUEST_REOPENED_RESIDENT), purpose="reopened", request_id=req.id
-                )
+                # The same release as the supporter's own 手放す: back to the group, the resident told.
+                req = await request_actions.release(tx, request_id=held.id, by=SYSTEM, supporter=sup)
+            except (RequestClosed, NotYours):
+                continue  # finished or given back meanwhile
+            assert req.id is not None
+            help_requests.record(
+                tx.session,
+                request_id=req.id,
+                at=tx.now,
+                actor_kind="system",
+                actor_id=None,
+                action="auto_released",
+                note=reason,
+            )
             if reason in ("suspended", "removed") and sup.followed is not False:
                 tx.push(
                     sup.line_user_id,
