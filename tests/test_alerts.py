@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -80,6 +81,30 @@ async def cworld(abot: Bot, emu: EmulatorServer) -> World:
     return await city(abot, emu)
 
 
+def readable(message: dict[str, Any]) -> str:
+    """What a person sees: the texts, then the buttons as [label → where]."""
+    if message.get("type") == "text":
+        return str(message["text"])
+    lines: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text" and isinstance(node.get("text"), str):
+                lines.append(node["text"])
+            elif node.get("type") == "button":
+                a = node["action"]
+                lines.append(f"[{a['label']}" + (f" → {a['uri']}]" if "uri" in a else "]"))
+                return
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(message.get("contents"))
+    return "\n".join(lines)
+
+
 def texts(emu: EmulatorServer, chat: str) -> list[str]:
     return [all_text(m) for m in emu.messages_to(chat)]
 
@@ -145,8 +170,8 @@ async def test_pressing_taiou_records_who_tells_the_group_and_stops_the_repeats(
     before_k01, before_city = len(emu.messages_to(K01_COORDS)), len(emu.messages_to(w.coordinators))
     await advance(abot, clock, ACK_SECONDS * 4)
     assert len(emu.messages_to(K01_COORDS)) == before_k01 and len(emu.messages_to(w.coordinators)) == before_city
-    print("\n--- district group, emergency ---\n" + all_text(alert))
-    print("--- district group, after 対応 ---\n" + "\n".join(texts(emu, K01_COORDS)[1:]))
+    print("\n--- district group, emergency ---\n" + readable(alert))
+    print("--- district group, after 対応 ---\n" + "\n".join(readable(m) for m in emu.messages_to(K01_COORDS)[1:]))
 
 
 async def test_nobody_answers_repeated_in_the_district_and_escalated_once_per_period(
@@ -175,7 +200,7 @@ async def test_nobody_answers_repeated_in_the_district_and_escalated_once_per_pe
     await emu.send_postback(CITY_COORDINATOR, find_action([escalated], "対応")["data"], group_id=w.coordinators)
     await wait_text(emu, w.coordinators, f"{CITY_NAME}さんが対応します")
     await wait_text(emu, K01_COORDS, f"{CITY_NAME}さんが対応します")
-    print("\n--- city-wide group, nobody pressed 対応 ---\n" + all_text(escalated))
+    print("\n--- city-wide group, nobody pressed 対応 ---\n" + readable(escalated))
 
 
 async def test_an_alert_with_no_group_is_kept_and_serve_names_the_districts(
