@@ -436,6 +436,12 @@ def group_resident_unreachable(request_id: int) -> str:
 
 
 NO_REQUESTS = "なし"
+
+
+def group_resident_reachable(request_id: int) -> str:
+    return f"{request_no(request_id)}は、ご本人とまた連絡がとれるようになりました。引き受けられます。"
+
+
 RESIDENT_UNREACHABLE = "この依頼は、ご本人と連絡がとれないため、いまは引き受けられません。担当者が確認しています。"
 SUPPORTER_SUSPENDED = "いまは依頼を引き受けられません。地区の担当者にお問い合わせください。"
 

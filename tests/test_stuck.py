@@ -102,6 +102,11 @@ async def test_a_resident_who_blocks_the_bot_is_not_silently_claimable(
     await settled(bot)
     async with bot.db.session() as s:
         assert (await s.get(HelpRequest, 2)).status == "open"  # type: ignore[union-attr]
+    # Back again (added the bot): the group hears it may be taken, and it can.
+    await emu.send_follow(w.resident, is_unblocked=True)
+    await wait_text(emu, w.group, "依頼#2は、ご本人とまた連絡がとれるようになりました")
+    await emu.send_postback(w.supporters[1], find_action([second], "引き受け")["data"], group_id=w.group)
+    await wait_text(emu, w.group, f"{w.supporter_names[1]}さん")
 
 
 async def test_the_bot_removed_from_a_group_tells_the_coordinators_at_once(

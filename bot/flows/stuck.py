@@ -97,6 +97,22 @@ async def resident_blocked(tx: Tx, resident: Resident) -> None:
         tx.push(g.group_id, ui.text(text), purpose="resident_blocked")
 
 
+async def resident_back(tx: Tx, resident: Resident) -> None:
+    """The resident added the bot again: their open requests may be taken again, and the group hears so."""
+    assert resident.id is not None
+    for req, _ in await help_requests.open_for_resident(tx.session, resident.id):
+        if req.status != OPEN or req.id is None:
+            continue
+        group = await people.district_group(tx.session, req.district_code)
+        if group is not None:
+            tx.push(
+                group.group_id,
+                ui.text(M.group_resident_reachable(req.id)),
+                purpose="resident_blocked",
+                request_id=req.id,
+            )
+
+
 async def group_removed(tx: Tx, group: LineGroup) -> None:
     """The bot was taken out of a bound group: the binding is marked and the coordinators told at once."""
     await people.unbind_group(tx.session, group_id=group.group_id, now=tx.now, removed=True)
