@@ -20,7 +20,7 @@ from bot.jobs_table import job_handlers
 from bot.loopwatch import freeze_heap, unclaimed_count, watch_loop
 from bot.metrics import METRICS, exposition
 from bot.services import SERVICES, Services
-from bot.store import inbox, jobs, outbox
+from bot.store import inbox, jobs, outbox, people
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.webhook import callback, inbox_writer_ctx
@@ -67,6 +67,26 @@ async def _hand_back(services: Services) -> None:
         log.warning("could not hand back leases at shutdown")
 
 
+async def _say_unrouted(db: Database) -> None:
+    """At start, name the districts whose alerts would reach no coordinators' group (they are kept and shown in
+    red on the dashboard, but nobody is told on LINE)."""
+    async with db.read() as s:
+        missing, city_wide = await people.unrouted_districts(s)
+    if city_wide:
+        return
+    if missing:
+        log.warning(
+            "no coordinators' group for district(s) %s and no city-wide coordinators' group: their emergency and "
+            "consultation alerts reach nobody on LINE (kept on the dashboard); bind one with "
+            "`sasaeai group bind GROUP_ID --coordinators [--district CODE]`",
+            ", ".join(f"{d.code} ({d.name})" for d in missing),
+        )
+    log.warning(
+        "no city-wide coordinators' group: unacknowledged alerts are not escalated; bind one with "
+        "`sasaeai group bind GROUP_ID --coordinators`"
+    )
+
+
 def create_app(
     settings: Settings, *, clock: Clock | None = None, jobs: Mapping[str, JobHandler] | None = None
 ) -> web.Application:
@@ -99,6 +119,7 @@ def create_app(
             if await upgrade(db.engine):
                 # Named, so a server started from the wrong folder (a relative SQLite path) is noticed at once.
                 log.info("database %s was empty: its tables were created now", safe_database_url(settings.database_url))
+            await _say_unrouted(db)
             await analysis.load()
             freeze_heap()
             dispatcher = Dispatcher(services)

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from bot import cli_conversation, cli_matching
 from bot.clock import clock_from_setting
 from bot.config import ConfigError, Settings, database_url_problem, safe_database_url
-from bot.store import audit, erasure, people, retention
+from bot.store import audit, erasure, people, retention, stuck
 from bot.store.db import Database
 from bot.store.errors import DomainError
 from bot.store.migrate import upgrade
@@ -84,9 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     group = sub.add_parser("group", help="LINE groups").add_subparsers(dest="sub", required=True)
     g_bind = group.add_parser("bind")
     g_bind.add_argument("group_id")
-    target = g_bind.add_mutually_exclusive_group(required=True)
-    target.add_argument("--district")
-    target.add_argument("--coordinators", action="store_true")
+    g_bind.add_argument(
+        "--district",
+        action="append",
+        default=[],
+        help="the district whose supporters' group this is; with --coordinators, a district whose coordinators' "
+        "group this is (repeat for several districts sharing one group)",
+    )
+    g_bind.add_argument(
+        "--coordinators",
+        action="store_true",
+        help="a coordinators' group: for the --district(s) given, or city-wide without --district",
+    )
     g_bind.add_argument("--force", action="store_true", help="rebind a group already bound elsewhere")
     group.add_parser("list")
 
@@ -114,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s_rm = sup.add_parser("remove", help="deactivate: they can no longer take or finish requests")
     s_rm.add_argument("line_user_id")
+    for name, what in (
+        ("suspend", "stop them taking requests; requests they hold go back to the group"),
+        ("unsuspend", "let them take requests again"),
+    ):
+        sup.add_parser(name, help=what).add_argument("line_user_id")
     # Erasure on request: name, LINE ID, messages and notes go; what remains counts in the figures, naming nobody.
     for parent, what in ((sup, "supporter"), (res, "resident")):
         erase = parent.add_parser("delete", help=f"erase a {what}'s personal data on request (refused while busy)")
@@ -190,15 +204,27 @@ async def _district_list(s: Any, args: Args, now: datetime) -> str:
 
 
 async def _group_bind(s: Any, args: Args, now: datetime) -> str:
-    g = await people.bind_group(s, group_id=args.group_id, district_code=args.district, now=now, force=args.force)
-    return f"group {g.group_id} bound ({g.role}{' ' + g.district_code if g.district_code else ''})"
+    if args.coordinators:
+        g = await people.bind_coordinators(
+            s, group_id=args.group_id, districts=args.district, now=now, force=args.force
+        )
+        served = await people.group_districts(s, g.group_id)
+        return f"group {g.group_id} bound (coordinators {' '.join(served) if served else 'city-wide'})"
+    g = await people.bind_group(s, group_id=args.group_id, district_code=args.district[0], now=now, force=args.force)
+    return f"group {g.group_id} bound ({g.role} {g.district_code})"
 
 
 async def _group_list(s: Any, args: Args, now: datetime) -> str:
     rows = (await s.exec(select(LineGroup).order_by(col(LineGroup.bound_at)))).all()
-    return "\n".join(
-        f"{g.group_id}\t{g.role}\t{g.district_code or '-'}\t{'active' if g.active else 'unbound'}" for g in rows
-    )
+    lines = []
+    for g in rows:
+        served = await people.group_districts(s, g.group_id)
+        where = g.district_code or (",".join(served) if served else "-")
+        if g.role == "coordinators" and not served:
+            where = "city-wide"
+        state = "active" if g.active else ("removed from the group" if g.removed_at else "unbound")
+        lines.append(f"{g.group_id}\t{g.role}\t{where}\t{state}")
+    return "\n".join(lines)
 
 
 async def _supporter_add(s: Any, args: Args, now: datetime) -> str:
@@ -215,7 +241,16 @@ async def _supporter_remove(s: Any, args: Args, now: datetime) -> str:
     x.active = False
     x.deactivated_at = x.deactivated_at or now
     s.add(x)
+    await stuck.release_later(s, supporter=x, reason="removed", now=now)
     return f"supporter {x.line_user_id} deactivated"
+
+
+async def _supporter_suspend(s: Any, args: Args, now: datetime) -> str:
+    x = await people.set_suspended(s, line_user_id=args.line_user_id, suspended=args.sub == "suspend", now=now)
+    if x.suspended_at is None:
+        return f"supporter {x.line_user_id} may take requests again"
+    held = await stuck.release_later(s, supporter=x, reason="suspended", now=now)
+    return f"supporter {x.line_user_id} suspended; {held} request(s) they held go back to the group"
 
 
 async def _purge(s: Any, args: Args, now: datetime) -> str:
@@ -230,7 +265,8 @@ async def _purge(s: Any, args: Args, now: datetime) -> str:
 async def _supporter_list(s: Any, args: Args, now: datetime) -> str:
     rows = (await s.exec(select(Supporter).order_by(col(Supporter.district_code), col(Supporter.id)))).all()
     return "\n".join(
-        f"{x.line_user_id}\t{x.district_code}\t{x.name}\t{'active' if x.active else 'inactive'}\t"
+        f"{x.line_user_id}\t{x.district_code}\t{x.name}\t"
+        f"{'suspended' if x.suspended_at else 'active' if x.active else 'inactive'}\t"
         f"{ {True: 'friend', False: 'blocked', None: 'not yet added the bot'}[x.followed] }\t"
         f"{'verified ' + x.verified_at.date().isoformat() if x.verified_at else 'unverified'}"
         for x in rows
@@ -305,6 +341,8 @@ DB_COMMANDS: dict[tuple[str, str | None], DbCommand] = {
     ("supporter", "add"): _supporter_add,
     ("supporter", "remove"): _supporter_remove,
     ("supporter", "list"): _supporter_list,
+    ("supporter", "suspend"): _supporter_suspend,
+    ("supporter", "unsuspend"): _supporter_suspend,
     ("supporter", "delete"): _erase,
     ("resident", "add"): _resident_add,
     ("resident", "list"): _resident_list,
@@ -329,6 +367,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> str | None:
         raise CliError(f"unknown command {args.cmd}")
     if args.cmd == "purge" and args.older_than < 1:
         raise CliError("--older-than must be at least 1 day")  # before the database is even opened
+    if (
+        (args.cmd, getattr(args, "sub", None)) == ("group", "bind")
+        and not args.coordinators
+        and len(args.district) != 1
+    ):
+        raise CliError("give one --district (a supporters' group), or --coordinators")
     if (args.cmd, getattr(args, "sub", None)) == ("resident", "add") and args.no_line == bool(args.line_user_id):
         raise CliError("give the resident's LINE user ID, or --no-line (not both)")
 

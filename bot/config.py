@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = 1.0  # first retry delay; doubles up to 5 minutes
     lease_seconds: float = 60.0
     scheduler_interval_seconds: float = 5.0
+    # An emergency or consultation alert nobody answered 「対応します」 to within this long is repeated in the
+    # district's coordinators' group and escalated to the city-wide group (once each per period).
+    alert_ack_seconds: int = Field(default=600, gt=0)
     job_concurrency: int = 8  # scheduled jobs run side by side (those of one person or request in turn)
     # Event-loop lag probe (sasaeai_loop_lag_seconds): one timer every this many seconds; 0 turns it off.
     loop_probe_seconds: float = 0.05

@@ -236,10 +236,15 @@ async def stale_alert(ctx: JobContext) -> None:
 
 
 async def unresolved_text(tx: Tx, group: LineGroup) -> str:
-    """「未解決」 in a group: the coordinators' group sees every district; a district's group sees its own
-    open requests, without emergencies or consultations (never for volunteers) and without names."""
+    """「未解決」 in a group: a coordinators' group sees the districts it serves (the city-wide group: every
+    district); a district's group sees its own open requests, without emergencies or consultations (never for
+    volunteers) and without names."""
     coordinators = group.role == "coordinators"
-    scope = None if coordinators else frozenset({group.district_code or ""})
+    if coordinators:
+        served = await people.group_districts(tx.session, group.group_id)
+        scope = frozenset(served) if served else None
+    else:
+        scope = frozenset({group.district_code or ""})
     rows = await dashboard.unresolved(tx.session, scope=scope)
     if not coordinators:
         rows = [r for r in rows if r.req.category not in NEVER_TO_GROUP]

@@ -61,6 +61,20 @@ class DecidedPayload(TypedDict):
     user: str
 
 
+class AlertAckPayload(TypedDict):
+    """The n-th period after an alert nobody answered 「対応します」 to (bot.flows.alerting)."""
+
+    alert_id: int
+    n: int
+
+
+class ReleasePayload(TypedDict):
+    """A supporter who left, blocked the bot or was suspended: their claims go back (bot.flows.stuck)."""
+
+    supporter_id: int
+    reason: str
+
+
 JobPayload = (
     MergePayload
     | PostedPayload
@@ -71,6 +85,8 @@ JobPayload = (
     | RecurOccurrencePayload
     | FollowupPayload
     | DecidedPayload
+    | AlertAckPayload
+    | ReleasePayload
 )
 
 

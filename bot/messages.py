@@ -317,6 +317,10 @@ CONSULT_SUICIDE_PLACE = "よりそいホットライン（0120-279-338、24時�
 CALL_LABEL = "電話する"
 
 
+def _alert_where(when: str, town: str | None, address: str | None, phone: str | None) -> str:
+    return f"日時：{when}\n場所：{town or '未登録'}\n住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
+
+
 def coordinator_emergency(
     district: str,
     name: str,
@@ -325,27 +329,132 @@ def coordinator_emergency(
     words: str,
     possible: bool = False,
     number: str = "119",
+    *,
+    when: str = "",
+    town: str | None = None,
 ) -> str:
+    where = _alert_where(when, town, address, phone)
     if possible:
         return (
-            f"【緊急の可能性】{district}地区\n"
-            f"{name}さん\n住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
+            f"【緊急の可能性】{district}地区\n{name}さん\n{where}"
             f"内容：{words}\n本人に119番を示し、けがや急な具合の悪さがあるか聞いています。確認してください。"
         )
     return (
-        f"【緊急】{district}地区\n"
-        f"{name}さん\n住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
+        f"【緊急】{district}地区\n{name}さん\n{where}"
         f"内容：{words}\n本人には{number}番の案内をしました。すぐに確認してください。"
     )
 
 
 def coordinator_consult(
-    district: str, name: str, address: str | None, phone: str | None, words: str, topic: str
+    district: str,
+    name: str,
+    address: str | None,
+    phone: str | None,
+    words: str,
+    topic: str,
+    *,
+    when: str = "",
+    town: str | None = None,
 ) -> str:
     return (
-        f"【相談・非公開】{district}地区（{topic}）\n"
-        f"{name}さん\n住所：{address or '未登録'}\n電話：{phone or '未登録'}\n"
+        f"【相談・非公開】{district}地区（{topic}）\n{name}さん\n{_alert_where(when, town, address, phone)}"
         f"内容：{words}\n専門の窓口を案内しました。ボランティアには送っていません。"
+    )
+
+
+# Alerts to coordinators are acknowledged: one button, then the group hears who acts on it.
+ALERT_ACK_LABEL = "対応します"
+ALERT_CALL_LABEL = "本人に電話"
+ALERT_DASHBOARD_LABEL = "ダッシュボードで見る"
+ALERT_ACK_SOMEONE = "担当の方"  # LINE gave no name for the person who pressed
+
+
+def alert_time(local: datetime) -> str:
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def alert_acknowledged(name: str) -> str:
+    return f"{name}さんが対応します。"
+
+
+def alert_acknowledged_on_dashboard(name: str) -> str:
+    return f"{name}さんがダッシュボードで対応しました。"
+
+
+def alert_already_acknowledged(name: str, at: str) -> str:
+    return f"この通知は、すでに{name}さんが対応しています（{at}）。"
+
+
+def alert_repeat(minutes: int) -> str:
+    return f"【再通知】{minutes}分たちましたが、まだだれも「{ALERT_ACK_LABEL}」を押していません。\n"
+
+
+def alert_escalated(district: str, minutes: int) -> str:
+    return (
+        f"【未対応の通知・{district}地区】{minutes}分たっても、地区のだれも「{ALERT_ACK_LABEL}」を"
+        "押していません。確認してください。\n"
+    )
+
+
+def alert_minutes(seconds: int) -> int:
+    return max(1, round(seconds / 60))
+
+
+# A claim nobody can finish any more is given back to the group; coordinators hear why.
+CLAIM_RELEASED_REASONS = {
+    "left": "グループを退出した",
+    "blocked": "ボットをブロックした",
+    "suspended": "活動を停止された",
+    "removed": "登録を外された",
+}
+
+
+def coordinator_claim_released(district: str, request_id: int, supporter: str, reason: str, url: str) -> str:
+    return (
+        f"【担当の解除】{district}地区 {request_no(request_id)}\n"
+        f"{supporter}さんが{CLAIM_RELEASED_REASONS[reason]}ため、担当を外してグループに出し直しました。\n確認：{url}"
+    )
+
+
+def supporter_resident_blocked(request_id: int) -> str:
+    return (
+        f"{request_no(request_id)}のご本人と、LINEで連絡がとれなくなりました（ブロック）。\n"
+        "伺う前に、お電話で確かめるか、地区の担当者に相談してください。"
+    )
+
+
+def coordinator_resident_blocked(district: str, name: str, phone: str | None, requests: str, url: str) -> str:
+    return (
+        f"【要確認】{district}地区 {name}さんが、ボットをブロックしました（LINEで連絡がとれません）。\n"
+        f"電話：{phone or '未登録'}\n依頼：{requests}\n"
+        "引き受け手がまだいない依頼は、確認できるまでサポーターが引き受けられないようにしています。\n"
+        f"確認：{url}"
+    )
+
+
+def group_resident_unreachable(request_id: int) -> str:
+    return f"{request_no(request_id)}は、ご本人と連絡がとれないため、担当者が確認しています。いまは引き受けられません。"
+
+
+NO_REQUESTS = "なし"
+
+
+def group_resident_reachable(request_id: int) -> str:
+    return f"{request_no(request_id)}は、ご本人とまた連絡がとれるようになりました。引き受けられます。"
+
+
+RESIDENT_UNREACHABLE = "この依頼は、ご本人と連絡がとれないため、いまは引き受けられません。担当者が確認しています。"
+SUPPORTER_SUSPENDED = "いまは依頼を引き受けられません。地区の担当者にお問い合わせください。"
+
+
+def coordinator_group_removed(district: str | None, kind: str, url: str) -> str:
+    what = {
+        "district": f"{district}地区のサポーターのグループ",
+        "coordinators": f"{district}地区の担当者のグループ" if district else "市全体の担当者のグループ",
+    }[kind]
+    return (
+        f"【要対応】{what}から、ボットが外されました。\n"
+        f"このグループには、もう依頼や通知が届きません。設定し直してください。\n確認：{url}"
     )
 
 
@@ -649,6 +758,10 @@ DASH_ACTION_LABELS = {
     "handled": "対応済みにしました",
     "corrected": "本人が日にちや内容を言い直しました",
     "possible_answered": "本人が「けがや具合の悪さ」の問いに答えました",
+    "alert_ack": "担当者が「対応します」と応えました",
+    "alert_repeat": "通知を繰り返し、市全体の担当者にも知らせました（未対応）",
+    "auto_released": "サポーターが続けられないため、担当を外しました",
+    "resident_blocked": "本人がボットをブロックしました",
 }
 DASH_ACTOR_LABELS = {
     "resident": "本人",
@@ -692,12 +805,21 @@ DASH_PURPOSE_LABELS = {
     "declined": "本人へのお断りのお知らせ",
     "suited": "グループで向いている人への声かけ",
     "nudge": "向いているサポーターへの個別の声かけ",
+    "alert_ack": "通知に対応する人のお知らせ",
+    "alert_repeat": "通知の繰り返し（未対応）",
+    "alert_escalated": "市全体の担当者への通知（未対応）",
+    "claim_released": "担当の解除のお知らせ",
+    "resident_blocked": "本人のブロックのお知らせ",
+    "group_removed": "グループから外されたお知らせ",
 }
+DASH_ALERT_KINDS = {"emergency": "緊急", "possible": "緊急の可能性", "consult": "相談"}
 DASH_JOB_LABELS = {
     "esc_remind": "グループに催促",
     "esc_alert": "コーディネーターに通知",
     "esc_stale": "サポーターに進み具合を確認",
     "esc_stale_alert": "コーディネーターに通知（未完了）",
+    "alert_ack": "通知の繰り返し（未対応のとき）",
+    "release_claims": "続けられないサポーターの担当を外す",
     "merge": "依頼の文をまとめて読む",
     "checkin": "見守りの声かけ",
     "checkin_miss": "見守りの返事の確認",

@@ -43,6 +43,7 @@ class Action(enum.StrEnum):
     CONSENT = "cs"  # registration: agrees (ref 1) or not (ref 0) to who sees what
     FOR_SOMEONE = "fs"  # registration: on someone's behalf (family, 民生委員)
     RELATION = "rg"  # registration: the registrant's relation (arg: family | welfare)
+    ALERT_ACK = "ak"  # coordinators' group: 対応します on an alert (ref: alert id)
 
 
 class InvalidPostback(Exception):

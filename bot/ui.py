@@ -329,3 +329,13 @@ def group_recurring_post(*, recurring_id: int, category: str, area: str, days: s
     ]
     button = _button(postback_action(M.CLAIM_LABEL, Postback(Action.RECUR_CLAIM, recurring_id), secret), "primary")
     return flex(M.recurring_alt(title, category, area), _bubble(body, [button], header=title))
+
+
+def alert(t: str, alert_id: int, *, phone: str | None, url: str, secret: bytes) -> Msg:
+    """An alert to coordinators: the whole text, 「対応します」, a call button when there is a number, the dashboard."""
+    ack = Postback(Action.ALERT_ACK, alert_id)
+    buttons = [_button(postback_action(M.ALERT_ACK_LABEL, ack, secret, M.ALERT_ACK_LABEL), "primary")]
+    if phone:
+        buttons.append(call_button(M.ALERT_CALL_LABEL, phone))
+    buttons.append(_button({"type": "uri", "label": M.ALERT_DASHBOARD_LABEL, "uri": url}))
+    return flex(t, _bubble([_para(t, size="md")], buttons))

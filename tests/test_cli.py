@@ -218,3 +218,37 @@ def test_coordinator_password_on_a_terminal_is_asked_without_echo(sqlite_db: str
     assert sent, out.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
     assert b"coordinator naga added" in out and b"a-long-password" not in out
+
+
+def test_coordinators_groups_per_district_add_up_and_widening_or_narrowing_needs_force(sqlite_db: str) -> None:
+    assert run(sqlite_db, "district", "add", "NAGA", "長町", "--towns", "長町").returncode == 0
+    assert run(sqlite_db, "district", "add", "KIKU", "菊川", "--towns", "菊川").returncode == 0
+    assert run(sqlite_db, "district", "add", "IZUM", "泉", "--towns", "泉").returncode == 0
+    r = run(sqlite_db, "group", "bind", gid(5), "--coordinators", "--district", "NAGA", "--district", "KIKU")
+    assert r.returncode == 0 and "KIKU NAGA" in r.stdout, r.stderr
+    # Binding it for one more district adds to those it serves: nothing is silently dropped.
+    assert run(sqlite_db, "group", "bind", gid(5), "--coordinators", "--district", "IZUM").returncode == 0
+    assert f"{gid(5)}\tcoordinators\tIZUM,KIKU,NAGA\tactive" in run(sqlite_db, "group", "list").stdout
+    # Widening a district's group to the whole city would show it every district's alerts.
+    r = run(sqlite_db, "group", "bind", gid(5), "--coordinators")
+    assert r.returncode != 0 and "--force" in r.stderr and "every district" in r.stderr
+    assert run(sqlite_db, "group", "bind", gid(6), "--coordinators").returncode == 0
+    assert f"{gid(6)}\tcoordinators\tcity-wide\tactive" in run(sqlite_db, "group", "list").stdout
+    # Narrowing the city-wide group would take other districts' alerts (and every escalation) away from it.
+    r = run(sqlite_db, "group", "bind", gid(6), "--coordinators", "--district", "NAGA")
+    assert r.returncode != 0 and "--force" in r.stderr and "city-wide" in r.stderr
+    # A supporters' group is bound to exactly one district.
+    r = run(sqlite_db, "group", "bind", gid(7), "--district", "NAGA", "--district", "KIKU")
+    assert r.returncode != 0 and "one --district" in r.stderr
+
+
+def test_suspending_a_supporter(sqlite_db: str) -> None:
+    assert run(sqlite_db, "district", "add", "NAGA", "長町", "--towns", "長町").returncode == 0
+    assert run(sqlite_db, "supporter", "add", uid(7), "--district", "NAGA", "--name", "山田太郎").returncode == 0
+    r = run(sqlite_db, "supporter", "suspend", uid(7))
+    assert r.returncode == 0 and "suspended; 0 request(s)" in r.stdout, r.stderr
+    assert "\tsuspended\t" in run(sqlite_db, "supporter", "list").stdout
+    assert run(sqlite_db, "supporter", "unsuspend", uid(7)).returncode == 0
+    assert "\tactive\t" in run(sqlite_db, "supporter", "list").stdout
+    r = run(sqlite_db, "supporter", "suspend", uid(8))
+    assert r.returncode == 2 and "no supporter" in r.stderr

@@ -22,6 +22,7 @@ from bot.store.models import (
     DONE,
     OPEN,
     RECUR_STOPPED,
+    Alert,
     Checkin,
     CheckinPlan,
     Conversation,
@@ -54,6 +55,7 @@ NO_PERSONAL_DATA = {
     # Names no resident or supporter (a record is a kind and an id); staff logins and addresses are purged after
     # the retention period (checked in the purge test).
     "audit_entry": "staff logins, addresses and record ids",
+    "coordinator_group_district": "group IDs and district codes",
 }
 
 
@@ -116,6 +118,10 @@ async def test_purge_leaves_no_personal_data_it_should_not(bot: Bot, emu: Emulat
         )
         s.add(PendingLocation(resident_id=r.id, lat=36.5, lng=136.6, label="ZqmarkPEND 金沢市", at=now))
         s.add(RelayMessage(request_id=done_id, sender="resident", text="ZqmarkRELAY よろしく", at=now))
+        s.add(Alert(request_id=done_id, kind="emergency", district_code=w.district, created_at=now,
+                    body="ZqmarkALERT 住所", acknowledged_by="ZqmarkACK", acknowledged_line_user_id=stranger,
+                    acknowledged_at=now))  # fmt: skip
+        s.add(Alert(kind="emergency", created_at=now, body="ZqmarkUNREG たすけて", subject_line_user_id=stranger))
         s.add(
             RecurringHelp(
                 resident_id=r.id, district_code=w.district, category="garbage", weekdays="0", text="ZqmarkRECUR 燃えるごみ",
@@ -316,6 +322,10 @@ async def test_deleting_a_resident_and_a_supporter_leaves_nothing_of_them(
     await settled(bot)
     async with bot.db.session() as s:  # a location sent after the last request, waiting for the next one
         s.add(PendingLocation(resident_id=r.id, lat=36.5, lng=136.6, label="ZdmarkPEND 金沢市", at=now))
+        # An alert on their request, answered by the supporter; one from before they registered.
+        s.add(Alert(request_id=req.id, kind="consult", district_code=w.district, created_at=now, body="ZdmarkALERT",
+                    acknowledged_by="ZsmarkNAME太郎", acknowledged_line_user_id=w.supporters[0], acknowledged_at=now))  # fmt: skip
+        s.add(Alert(kind="emergency", created_at=now, body="ZdmarkUNREG", subject_line_user_id=w.resident))
 
     markers = ["Zdmark", "Zsmark", w.resident, proxy_id, w.supporters[0], "076-555-0101", "090-5555-0101"]
     before = await dump(bot)

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from bot import messages as M
 from bot.context import Tx
-from bot.flows import request_actions
+from bot.flows import alerting, request_actions
 from bot.services import Services
-from bot.store import help_requests, people
+from bot.store import coordinators, help_requests, people
 from bot.store.dashboard import SENSITIVE, Scope, in_scope
 from bot.store.errors import AlreadyTaken, DomainError, InvalidInput, NotFound, NotYours, RequestClosed
 from bot.store.help_requests import Actor
@@ -69,7 +69,7 @@ async def _assign(a: Act) -> str:
     if a.req.category in SENSITIVE:
         raise Refused("never to volunteers")
     sup = await a.tx.session.get(Supporter, parse_id(a.form.get("supporter_id")))
-    if sup is None or sup.district_code != a.req.district_code or not sup.active:
+    if sup is None or sup.district_code != a.req.district_code or not sup.active or sup.suspended_at is not None:
         raise InvalidInput("supporter")
     if sup.followed is False:
         raise Refused("supporter blocked the bot")
@@ -156,5 +156,11 @@ async def act(
             result = await handler(Act(tx=tx, req=req, by=Actor.coordinator(login), version=req.version, form=form))
         except (AlreadyTaken, NotYours, RequestClosed) as e:
             raise Refused("changed meanwhile") from e
+        # Acting on the request answers its alerts: the repeats stop and the groups hear who took it.
+        coordinator = await coordinators.by_login(s, login)
+        if coordinator is not None and coordinator.id is not None and req.id is not None:
+            await alerting.acknowledge_for_request(
+                tx, request_id=req.id, coordinator_id=coordinator.id, name=coordinator.name
+            )
     services.wake_outbox()
     return result

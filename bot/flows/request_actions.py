@@ -31,7 +31,7 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
     group = await people.district_group(tx.session, req.district_code)
     district = await people.get_district(tx.session, req.district_code)
     if group is None:
-        for g in await people.coordinator_groups(tx.session):
+        for g in await people.coordinator_groups(tx.session, req.district_code):
             tx.push(
                 g.group_id,
                 ui.text(M.coordinator_no_group(district.name, req.id)),

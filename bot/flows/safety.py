@@ -7,7 +7,6 @@ no answer → the coordinators are told again after a few minutes."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from sqlmodel import select
@@ -16,15 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import messages as M
 from bot import ui
 from bot.context import FlowContext, Tx
-from bot.flows import fragments
+from bot.flows import alerting, fragments
 from bot.nlp import dates
 from bot.nlp.normalize import standard
 from bot.nlp.types import HELP_LABELS, Analysis
 from bot.store import conversations, help_requests, jobs, people
 from bot.store.models import OPEN, District, HelpRequest, RequestEvent, Resident
 from bot.workers.scheduler import JobContext, JobHandler
-
-log = logging.getLogger(__name__)
 
 _SCAM_PHONE = "188"
 _SUICIDE_PHONE = "0120-279-338"
@@ -65,7 +62,6 @@ async def handle(ctx: FlowContext, *, text: str, analysis: Analysis, resident: R
     possible = emergency and not analysis.certain
     async with ctx.read() as s:
         district = await people.get_district(s, resident.district_code) if resident else None
-        coordinator_groups = await people.coordinator_groups(s)
     async with ctx.tx() as tx:
         await fragments.clear(tx, ctx.user_id)
         request_id = None
@@ -100,42 +96,45 @@ async def handle(ctx: FlowContext, *, text: str, analysis: Analysis, resident: R
             tx.reply(ui.with_call(M.consult_reply(place, reachable), M.CALL_LABEL, phone))
         name = resident.name if resident else M.unregistered_person(ctx.user_id[-6:])
         dname = district.name if district else M.UNKNOWN_DISTRICT
+        address = resident.address if resident else None
+        phone = resident.phone if resident else None
+        town = resident.town if resident else None
+        when = alerting.when_text(tx)
         if emergency:
-            alert = M.coordinator_emergency(
+            body = M.coordinator_emergency(
                 dname,
                 name,
-                resident.address if resident else None,
-                resident.phone if resident else None,
+                address,
+                phone,
                 text,
                 possible=possible,
                 number=emergency_number(analysis.cues),
+                when=when,
+                town=town,
             )
         else:
             topic = "・".join(M.CONSULT_TOPICS[c] for c in analysis.cues if c in M.CONSULT_TOPICS)
-            alert = M.coordinator_consult(
-                dname,
-                name,
-                resident.address if resident else None,
-                resident.phone if resident else None,
-                text,
-                topic or M.CONSULT_TOPIC_DEFAULT,
+            body = M.coordinator_consult(
+                dname, name, address, phone, text, topic or M.CONSULT_TOPIC_DEFAULT, when=when, town=town
             )
-        for g in coordinator_groups:
-            tx.push(g.group_id, ui.text(alert), purpose="emergency" if emergency else "consult", request_id=request_id)
+        await alerting.raise_alert(
+            tx,
+            kind="possible" if possible else analysis.category,
+            body=body,
+            request_id=request_id,
+            district_code=district.code if district else None,
+            phone=phone,
+            subject_line_user_id=ctx.user_id,
+        )
     if possible:
         ctx.services.wake_scheduler()
-    if not coordinator_groups:
-        # Without a coordinators' group nobody would hear of it: make it loud in the logs (no personal data).
-        log.error(
-            "no coordinators group bound: %s alert for request %s could not be routed", analysis.category, request_id
-        )
 
 
 async def _tell_coordinators(tx: Tx, resident: Resident | None, user_id: str, answer: str, request_id: int) -> None:
     district: District | None = await people.get_district(tx.session, resident.district_code) if resident else None
     name = resident.name if resident else M.unregistered_person(user_id[-6:])
     text = M.coordinator_possible_answer(district.name if district else M.UNKNOWN_DISTRICT, name, answer)
-    for g in await people.coordinator_groups(tx.session):
+    for g in await people.coordinator_groups(tx.session, district.code if district else None):
         tx.push(g.group_id, ui.text(text), purpose="emergency", request_id=request_id or None)
 
 

@@ -11,7 +11,7 @@ from bot.flows import relay, request_actions, skills
 from bot.store import help_requests, people
 from bot.store.errors import NotASupporter, WrongDistrict
 from bot.store.help_requests import Actor
-from bot.store.models import Supporter
+from bot.store.models import Resident, Supporter
 
 
 async def _supporter(ctx: EventContext) -> Supporter:
@@ -33,6 +33,20 @@ async def claim(ctx: EventContext, request_id: int) -> None:
         raise WrongDistrict()
     if sup.district_code != req.district_code:
         raise WrongDistrict()
+    async with ctx.read() as s:
+        resident = await s.get(Resident, req.resident_id)
+    refusal = (
+        M.SUPPORTER_SUSPENDED
+        if sup.suspended_at is not None
+        else M.RESIDENT_UNREACHABLE
+        if resident is not None and not resident.followed
+        else None
+    )
+    if refusal is not None:
+        # Suspended, or the resident blocked the bot (unreachable): a coordinator decides, not the first press.
+        async with ctx.tx() as tx:
+            tx.reply(ui.text(refusal))
+        return
     if sup.followed is not True:
         # Details go 1:1 by push, which LINE only delivers to users who added the bot.
         profile = await ctx.services.gateway.profile(sup.line_user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
-from bot.flows import registration
+from bot.flows import registration, stuck
 from bot.store import people
 
 
@@ -20,4 +20,6 @@ async def handle(ctx: EventContext) -> None:
         return
     async with ctx.tx() as tx:
         await people.set_followed(tx.session, line_user_id=ctx.user_id, followed=True, now=ctx.now)
+        if resident is not None and resident.followed is False:
+            await stuck.resident_back(tx, resident)  # their open requests may be taken again
         tx.reply(ui.text(M.WELCOME_REGISTERED if resident else M.SUPPORTER_HELLO))

@@ -1,8 +1,9 @@
-"""leave: the bot was removed from a group; the binding ends so nothing more is sent there."""
+"""leave: the bot was removed from a group; the binding ends (marked as removed) and coordinators hear of it."""
 
 from __future__ import annotations
 
 from bot.context import EventContext
+from bot.flows import stuck
 from bot.store import people
 
 
@@ -10,4 +11,6 @@ async def handle(ctx: EventContext) -> None:
     if ctx.group_id is None:
         return
     async with ctx.tx() as tx:
-        await people.unbind_group(tx.session, group_id=ctx.group_id, now=ctx.now)
+        group = await people.get_group(tx.session, ctx.group_id)
+        if group is not None:
+            await stuck.group_removed(tx, group)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from linebot.v3.webhooks import MemberJoinedEvent, MemberLeftEvent
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
+from bot.flows import stuck
 from bot.store import people
 from bot.store.models import Supporter
 
@@ -35,3 +36,10 @@ async def left(ctx: EventContext) -> None:
             .where(col(Supporter.line_user_id).in_(user_ids), col(Supporter.district_code) == group.district_code)
             .values(active=False)
         )
+        gone = await tx.session.exec(
+            select(Supporter).where(
+                col(Supporter.line_user_id).in_(user_ids), col(Supporter.district_code) == group.district_code
+            )
+        )
+        for sup in gone.all():
+            await stuck.supporter_gone(tx, sup, "left")  # what they held goes back to the group

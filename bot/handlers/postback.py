@@ -9,7 +9,7 @@ from linebot.v3.webhooks import PostbackEvent
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
-from bot.flows import answers, checkin, recurring, registration, resident, safety, supporter, when
+from bot.flows import alerting, answers, checkin, recurring, registration, resident, safety, supporter, when
 from bot.postback import Action, InvalidPostback, Postback, decode
 from bot.store.errors import NotYours, StaleButton
 from bot.store.models import Resident
@@ -59,6 +59,9 @@ async def handle(ctx: EventContext) -> None:
         raise StaleButton() from None
     if pb.action in SUPPORTER_ACTIONS:
         await SUPPORTER_ACTIONS[pb.action](ctx, pb.ref)
+        return
+    if pb.action is Action.ALERT_ACK:
+        await alerting.acknowledge(ctx, pb.ref)  # a coordinator in a coordinators' group
         return
     if ctx.in_group or ctx.user_id is None:
         raise StaleButton()  # residents' buttons live in their 1:1 chat

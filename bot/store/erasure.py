@@ -30,6 +30,7 @@ from bot.store.models import (
     RECUR_ACTIVE,
     RECUR_PENDING,
     RECUR_STOPPED,
+    Alert,
     Checkin,
     CheckinPlan,
     Conversation,
@@ -157,6 +158,10 @@ async def erase_resident(session: AsyncSession, resident: Resident, *, now: date
         if i is not None
     ]
     await anonymise_requests(session, request_ids)
+    # Alerts about them when they were not registered yet (no request) carry their LINE ID and words.
+    await session.exec(
+        update(Alert).where(col(Alert.subject_line_user_id).in_(ids)).values(body=None, subject_line_user_id=None)
+    )
     await session.exec(update(HelpRequest).where(col(HelpRequest.resident_id) == resident.id).values(proxy_id=None))
     await session.exec(
         update(RecurringHelp)
@@ -214,6 +219,11 @@ async def erase_supporter(session: AsyncSession, supporter: Supporter, *, now: d
         update(District).where(col(District.lead_line_user_id) == line_id).values(lead_line_user_id=None)
     )
     await session.exec(update(Checkin).where(col(Checkin.alerted_to) == line_id).values(alerted_to=None))
+    await session.exec(
+        update(Alert)
+        .where(sa.or_(col(Alert.acknowledged_line_user_id) == line_id, col(Alert.acknowledged_by) == name))
+        .values(acknowledged_line_user_id=None, acknowledged_by=None)
+    )
     deleted = await _delete_mentioning(session, ids=[line_id], words=[name], request_ids=set())
     supporter.line_user_id = f"{ERASED_PREFIX}s{supporter.id}"
     supporter.name = ERASED_NAME

@@ -94,6 +94,18 @@ class LineGroup(SQLModel, table=True):
     active: bool = True
     bound_at: datetime
     unbound_at: datetime | None = None
+    # Set when LINE told us the bot was removed from the group (leave), as opposed to an unbind by a
+    # coordinator: the dashboard shows it until the group is bound again (migration 0007_alerts).
+    removed_at: datetime | None = None
+
+
+class CoordinatorGroupDistrict(SQLModel, table=True):
+    """A coordinators' group serves these districts only. A coordinators' group with no row here is the
+    city-wide group: it gets the alerts of districts without a group of their own, and every escalation."""
+
+    __tablename__ = "coordinator_group_district"
+    group_id: str = Field(foreign_key="line_group.group_id", primary_key=True, max_length=64)
+    district_code: str = Field(foreign_key="district.code", primary_key=True, max_length=32, index=True)
 
 
 class Resident(SQLModel, table=True):
@@ -140,6 +152,8 @@ class Supporter(SQLModel, table=True):
     kinds: list[str] = Field(default_factory=list, sa_column=_json_list_col())
     towns: list[str] = Field(default_factory=list, sa_column=_json_list_col())
     free: list[str] = Field(default_factory=list, sa_column=_json_list_col())
+    # Suspended by a coordinator: may not take requests; claims in hand were released (migration 0007_alerts).
+    suspended_at: datetime | None = None
 
 
 class HelpRequest(SQLModel, table=True):
@@ -464,3 +478,31 @@ class AuditEntry(SQLModel, table=True):
     record_id: str | None = Field(default=None, max_length=64)
     detail: str | None = Field(default=None, max_length=300)
     ip: str | None = Field(default=None, max_length=64)
+
+
+# --- Alerts to coordinators, kept and acknowledged (migration 0007_alerts) ------------------------
+
+ALERT_KINDS = ("emergency", "consult", "possible")
+
+
+class Alert(SQLModel, table=True):
+    """An emergency, consultation or possible-emergency alert to coordinators. Kept until someone says they
+    act on it (「対応します」 on LINE, or any action on the request on the dashboard); until then it is repeated
+    in the district's coordinators' group and escalated to the city-wide group, once per period."""
+
+    __table_args__ = (sa.Index("ix_alert_open", "acknowledged_at", "district_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    # None when the person is not registered (no request is made for them); the words are then kept here.
+    request_id: int | None = Field(default=None, foreign_key="help_request.id", index=True)
+    kind: str = Field(max_length=16)  # emergency | consult | possible
+    district_code: str | None = Field(default=None, foreign_key="district.code", max_length=32)
+    created_at: datetime
+    routed: bool = True  # False: no coordinators' group could receive it (the dashboard shows it in red)
+    subject_line_user_id: str | None = Field(default=None, max_length=64)  # only for an unregistered person
+    body: str | None = None  # the alert as sent (repeated word for word); personal: purged and erased
+    acknowledged_by: str | None = Field(default=None, max_length=100)
+    acknowledged_line_user_id: str | None = Field(default=None, max_length=64)
+    acknowledged_coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id")
+    acknowledged_at: datetime | None = None
+    repeats: int = 0
+    escalated_at: datetime | None = None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.errors import AlreadyExists, InvalidInput, NotFound
-from bot.store.models import NO_LINE_PREFIX, District, LineGroup, Resident, Supporter, Town
+from bot.store.models import NO_LINE_PREFIX, CoordinatorGroupDistrict, District, LineGroup, Resident, Supporter, Town
 
 
 def _clean(value: str, what: str, max_len: int) -> str:
@@ -107,34 +108,110 @@ async def all_towns(session: AsyncSession) -> list[tuple[Town, District]]:
     return [(t, d) for t, d in (await session.exec(select(Town, District).join(District).order_by(col(Town.id)))).all()]
 
 
+def _describe(group: LineGroup, districts: list[str]) -> str:
+    if group.role == "district":
+        return f"the supporters' group of district {group.district_code}"
+    if districts:
+        return f"the coordinators' group of district(s) {', '.join(districts)}"
+    return "the city-wide coordinators' group"
+
+
 async def bind_group(
     session: AsyncSession, *, group_id: str, district_code: str | None, now: datetime, force: bool = False
 ) -> LineGroup:
-    """Bind a group to a district (its supporters' group) or as the coordinators' group.
+    """Bind a group to a district (its supporters' group) or as the city-wide coordinators' group.
 
     Rebinding a bound group to another role or district would silently leave that district without its group:
     refused unless `force`.
     """
+    if district_code is None:
+        return await bind_coordinators(session, group_id=group_id, districts=[], now=now, force=force)
     group_id = _line_id(group_id, "CR")
-    if district_code is not None:
-        await get_district(session, district_code)
+    await get_district(session, district_code)
     group = await session.get(LineGroup, group_id)
     if group is not None and group.active and not force and group.district_code != district_code:
-        now_is = (
-            f"the supporters' group of district {group.district_code}"
-            if group.district_code
-            else "the coordinators' group"
+        raise AlreadyExists(
+            f"group {group_id} is {_describe(group, await group_districts(session, group_id))}; add --force to rebind it"
         )
-        raise AlreadyExists(f"group {group_id} is {now_is}; add --force to rebind it")
+    group = _activate(session, group, group_id, now)
+    group.role = "district"
+    group.district_code = district_code
+    await _set_districts(session, group_id, [])
+    return group
+
+
+async def bind_coordinators(
+    session: AsyncSession, *, group_id: str, districts: list[str], now: datetime, force: bool = False
+) -> LineGroup:
+    """Bind a coordinators' group: for these districts (added to those it already serves, never replacing
+    them), or city-wide when `districts` is empty.
+
+    Each change that would take alerts away from someone, or show a group more districts' personal data than it
+    had, needs `force`: a supporters' group turned coordinators' group, a city-wide group narrowed to districts,
+    or a district group widened to the whole city.
+    """
+    group_id = _line_id(group_id, "CR")
+    codes = list(dict.fromkeys(_clean(d, "district code", 32) for d in districts))
+    for code in codes:
+        await get_district(session, code)
+    group = await session.get(LineGroup, group_id)
+    current = await group_districts(session, group_id) if group is not None else []
+    if group is not None and group.active and not force:
+        now_is = _describe(group, current)
+        if group.role == "district":
+            raise AlreadyExists(f"group {group_id} is {now_is}; add --force to rebind it")
+        if codes and not current:
+            raise AlreadyExists(
+                f"group {group_id} is {now_is}; add --force to make it serve only district(s) {', '.join(codes)}"
+            )
+        if not codes and current:
+            raise AlreadyExists(
+                f"group {group_id} is {now_is}; add --force to make it city-wide (it would see every district)"
+            )
+    keep = current if group is not None and group.active and group.role == "coordinators" and codes else []
+    group = _activate(session, group, group_id, now)
+    group.role = "coordinators"
+    group.district_code = None
+    await _set_districts(session, group_id, list(dict.fromkeys(keep + codes)))
+    return group
+
+
+def _activate(session: AsyncSession, group: LineGroup | None, group_id: str, now: datetime) -> LineGroup:
     if group is None:
         group = LineGroup(group_id=group_id, role="", bound_at=now)
         session.add(group)
-    group.role = "district" if district_code else "coordinators"
-    group.district_code = district_code
     group.active = True
     group.bound_at = now
     group.unbound_at = None
+    group.removed_at = None
     return group
+
+
+async def _set_districts(session: AsyncSession, group_id: str, codes: list[str]) -> None:
+    rows = (
+        await session.exec(select(CoordinatorGroupDistrict).where(col(CoordinatorGroupDistrict.group_id) == group_id))
+    ).all()
+    for row in rows:
+        if row.district_code not in codes:
+            await session.delete(row)
+    have = {r.district_code for r in rows}
+    await session.flush()  # the group row first: the districts refer to it
+    for code in codes:
+        if code not in have:
+            session.add(CoordinatorGroupDistrict(group_id=group_id, district_code=code))
+
+
+async def group_districts(session: AsyncSession, group_id: str) -> list[str]:
+    """The districts a coordinators' group serves; empty for the city-wide group (and for other groups)."""
+    return list(
+        (
+            await session.exec(
+                select(col(CoordinatorGroupDistrict.district_code))
+                .where(col(CoordinatorGroupDistrict.group_id) == group_id)
+                .order_by(col(CoordinatorGroupDistrict.district_code))
+            )
+        ).all()
+    )
 
 
 async def get_group(session: AsyncSession, group_id: str) -> LineGroup | None:
@@ -142,11 +219,13 @@ async def get_group(session: AsyncSession, group_id: str) -> LineGroup | None:
     return group if group and group.active else None
 
 
-async def unbind_group(session: AsyncSession, *, group_id: str, now: datetime) -> bool:
+async def unbind_group(session: AsyncSession, *, group_id: str, now: datetime, removed: bool = False) -> bool:
+    """End a binding; `removed`: LINE said the bot was taken out of the group (kept visible on the dashboard)."""
+    values: dict[str, datetime | bool] = {"active": False, "unbound_at": now}
+    if removed:
+        values["removed_at"] = now
     result = await session.exec(
-        update(LineGroup)
-        .where(col(LineGroup.group_id) == group_id, col(LineGroup.active))
-        .values(active=False, unbound_at=now)
+        update(LineGroup).where(col(LineGroup.group_id) == group_id, col(LineGroup.active)).values(**values)
     )
     return bool(result.rowcount)
 
@@ -161,13 +240,68 @@ async def district_group(session: AsyncSession, district_code: str) -> LineGroup
     ).first()
 
 
-async def coordinator_groups(session: AsyncSession, district_code: str | None = None) -> list[LineGroup]:
-    """Groups that receive coordinator alerts (global ones; district-specific ones may come later)."""
+def _served() -> Any:
+    return select(col(CoordinatorGroupDistrict.group_id))
+
+
+async def city_wide_groups(session: AsyncSession) -> list[LineGroup]:
+    """The coordinators' groups bound with no district: the city's welfare office and its like."""
     return list(
         (
-            await session.exec(select(LineGroup).where(col(LineGroup.role) == "coordinators", col(LineGroup.active)))
+            await session.exec(
+                select(LineGroup)
+                .where(
+                    col(LineGroup.role) == "coordinators",
+                    col(LineGroup.active),
+                    col(LineGroup.group_id).not_in(_served()),
+                )
+                .order_by(col(LineGroup.bound_at))
+            )
         ).all()
     )
+
+
+async def district_coordinator_groups(session: AsyncSession, district_code: str) -> list[LineGroup]:
+    """The coordinators' groups bound to this district (several districts may share one)."""
+    return list(
+        (
+            await session.exec(
+                select(LineGroup)
+                .join(CoordinatorGroupDistrict, col(CoordinatorGroupDistrict.group_id) == col(LineGroup.group_id))
+                .where(
+                    col(CoordinatorGroupDistrict.district_code) == district_code,
+                    col(LineGroup.role) == "coordinators",
+                    col(LineGroup.active),
+                )
+                .order_by(col(LineGroup.bound_at))
+            )
+        ).all()
+    )
+
+
+async def coordinator_groups(session: AsyncSession, district_code: str | None) -> list[LineGroup]:
+    """Where a district's alerts and reminders go: its own coordinators' group(s), else the city-wide group.
+    A district's personal data never reaches another district's group. Unknown district: the city-wide group."""
+    if district_code is not None:
+        own = await district_coordinator_groups(session, district_code)
+        if own:
+            return own
+    return await city_wide_groups(session)
+
+
+async def unrouted_districts(session: AsyncSession) -> tuple[list[District], bool]:
+    """Districts with no coordinators' group of their own, and whether a city-wide group catches them."""
+    served = set(
+        (
+            await session.exec(
+                select(col(CoordinatorGroupDistrict.district_code))
+                .join(LineGroup, col(CoordinatorGroupDistrict.group_id) == col(LineGroup.group_id))
+                .where(col(LineGroup.active), col(LineGroup.role) == "coordinators")
+            )
+        ).all()
+    )
+    districts = (await session.exec(select(District).order_by(col(District.code)))).all()
+    return [d for d in districts if d.code not in served], bool(await city_wide_groups(session))
 
 
 async def add_supporter(
@@ -267,3 +401,25 @@ async def set_followed(session: AsyncSession, *, line_user_id: str, followed: bo
             .where(col(model.line_user_id) == line_user_id)
             .values(followed=followed, blocked_at=blocked_at)
         )
+
+
+async def set_suspended(session: AsyncSession, *, line_user_id: str, suspended: bool, now: datetime) -> Supporter:
+    """Suspend a supporter (they may not take requests) or lift it; the caller releases what they hold."""
+    sup = await supporter_by_line(session, line_user_id.strip())
+    if sup is None:
+        raise NotFound(f"no supporter {line_user_id.strip()!r}")
+    sup.suspended_at = (sup.suspended_at or now) if suspended else None
+    session.add(sup)
+    return sup
+
+
+async def all_coordinator_groups(session: AsyncSession) -> list[LineGroup]:
+    return list(
+        (
+            await session.exec(
+                select(LineGroup)
+                .where(col(LineGroup.role) == "coordinators", col(LineGroup.active))
+                .order_by(col(LineGroup.bound_at))
+            )
+        ).all()
+    )

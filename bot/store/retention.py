@@ -14,6 +14,8 @@ by table (docs/security.md has the same list for the city's records):
 - recurring_help: stopped arrangements lose their words.
 - resident, supporter: people deactivated, or who blocked the bot, before the cut-off and with nothing
   still open are erased exactly as on request (bot.store.erasure), proxies included.
+- alert: on those requests, the alert's text and who answered it; alerts about an unregistered person (no
+  request) older than the cut-off are deleted. Kind, district and times stay for the figures.
 - login_throttle, dashboard_session: rows whose window or lifetime is over, whatever the cut-off.
 - audit_entry (who did or looked at what): entries older than the cut-off are deleted.
 - minsei_resident: a link to a resident goes when the resident is erased.
@@ -37,6 +39,7 @@ from bot.store.models import (
     DRAFT,
     HELD,
     RECUR_STOPPED,
+    Alert,
     Checkin,
     Conversation,
     HelpRequest,
@@ -61,6 +64,14 @@ ANONYMISED: dict[str, Any] = {
     "location_lat": None,
     "location_lng": None,
     "location_label": None,
+}
+
+
+ALERT_ANONYMISED: dict[str, Any] = {
+    "body": None,
+    "subject_line_user_id": None,
+    "acknowledged_by": None,
+    "acknowledged_line_user_id": None,
 }
 
 
@@ -103,7 +114,9 @@ async def anonymise_requests(session: AsyncSession, ids: list[int]) -> int:
     )
     # The words relayed between supporter and resident are personal: they go with the request's words.
     relayed = await session.exec(delete(RelayMessage).where(col(RelayMessage.request_id).in_(ids)))
-    return int(notes.rowcount or 0) + int(relayed.rowcount or 0)
+    # An alert repeats the resident's name, address, phone and words, and names who answered it.
+    alerted = await session.exec(update(Alert).where(col(Alert.request_id).in_(ids)).values(**ALERT_ANONYMISED))
+    return int(notes.rowcount or 0) + int(relayed.rowcount or 0) + int(alerted.rowcount or 0)
 
 
 async def _ids(session: AsyncSession, q: sa.Select[tuple[int | None]]) -> list[int]:
@@ -180,6 +193,7 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
     for stmt in (
         delete(Job).where(col(Job.status) != JobStatus.PENDING, col(Job.due_at) < before),
         delete(PendingLocation).where(col(PendingLocation.at) < before),
+        delete(Alert).where(col(Alert.request_id).is_(None), col(Alert.created_at) < before),
         delete(Checkin).where(col(Checkin.status) != "sent", col(Checkin.sent_at) < before),
         update(RecurringHelp)
         .where(

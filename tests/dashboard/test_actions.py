@@ -117,7 +117,9 @@ async def test_emergency_needs_attention_until_handled_and_is_never_assigned(das
     assert len(emu.messages_to(w.resident)) == resident_before
     for s_ in w.supporters:
         assert emu.messages_to(s_) == []
-    assert await coordinator_actions(dash, rid or 0) == ["handled"]
+    # Handling it answered its alert (issue 13): recorded, and the coordinators' group told who did.
+    assert await coordinator_actions(dash, rid or 0) == ["handled", "alert_ack"]
+    assert "ダッシュボードで対応しました" in all_text(emu.messages_to(w.coordinators)[-1])
 
 
 async def test_people_add_edit_deactivate_verify(dash: Dash, client: Client) -> None:

@@ -7,7 +7,7 @@ from aiohttp import web
 from bot import messages as M
 from bot.dashboard.pages.base import render
 from bot.dashboard.security import Who, services, who
-from bot.store import approval, checkins, dashboard
+from bot.store import alerts, approval, checkins, dashboard
 from bot.store.errors import NotFound
 from bot.store.models import Resident
 
@@ -43,6 +43,8 @@ async def home(request: web.Request) -> web.Response:
         # 見守り too: nothing heard from a resident since their request, which is still not done.
         silent = await dashboard.silent_after_request(s, scope=w.scope, now=services(request).clock.now())
         newcomers = await approval.pending(s, w.scope)  # registered on LINE; nothing is posted until approved
+        # Where an alert would reach nobody on LINE, and alerts nobody has answered 「対応します」 to.
+        routing = await alerts.routing(s, w.scope)
     if w.residents is not None:
         # A 民生委員: only the residents linked to them; district counts and undelivered messages are about others.
         mine = w.residents
@@ -51,6 +53,8 @@ async def home(request: web.Request) -> web.Response:
         blocked = [(k, p) for k, p in blocked if isinstance(p, Resident) and p.id in mine]
         missed = [(c, r) for c, r in missed if r.id in mine]
         silent = [(q, r) for q, r in silent if r.id in mine]
+        # Alert routing is the districts' coordinators' business, and would name other residents' alerts.
+        routing = alerts.Routing(unrouted=[], no_city_wide=False, removed=[], unacknowledged=[])
     attention = [r for r in rows if r.kind == "attention"]
     return await render(
         request,
@@ -66,6 +70,8 @@ async def home(request: web.Request) -> web.Response:
             "missed": missed,
             "silent": silent,
             "newcomers": newcomers,
+            "routing": routing,
+            "alert_kinds": M.DASH_ALERT_KINDS,
             "districts": districts,
             "filters": f,
             "status_filters": M.DASH_STATUS_FILTERS,
