@@ -275,6 +275,7 @@ EMERGENCY_HEAD_110 = "すぐに110番に電話してください。"
 EMERGENCY_SAY_119 = "「救急です」と言ってください。"
 EMERGENCY_SAY_FIRE = "「火事です」と言ってください。"
 EMERGENCY_SAY_110 = "「事件です」と言ってください。"
+EMERGENCY_SAY_MISSING = "「家族がいなくなりました」と言ってください。"
 EMERGENCY_SAY_WHERE = "住所と名前を伝えてください。"
 EMERGENCY_TOLD = "地区の担当者にも、いま知らせました。"
 

@@ -34,7 +34,7 @@ SAMPLES: dict[str, list[Any]] = {
     "status": list(M.STATUS_NAMES),
     "words": [QUOTED],
     "place": [M.CONSULT_DEFAULT_PLACE, M.CONSULT_SCAM_PLACE, M.CONSULT_SUICIDE_PLACE],
-    "say": [M.EMERGENCY_SAY_119, M.EMERGENCY_SAY_FIRE, M.EMERGENCY_SAY_110],
+    "say": [M.EMERGENCY_SAY_119, M.EMERGENCY_SAY_FIRE, M.EMERGENCY_SAY_110, M.EMERGENCY_SAY_MISSING],
     "head": [M.EMERGENCY_HEAD, M.EMERGENCY_HEAD_110],
     "address": [None, "金沢市長町2丁目5-13"],
     "days": [[0, 3], [0, 2, 4]],

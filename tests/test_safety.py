@@ -49,6 +49,16 @@ async def test_an_intruder_gets_110_first(bot: Bot, emu: EmulatorServer, world: 
     assert _uris(reply) == ["tel:110"] and "110番" in all_text(reply) and "事件です" in all_text(reply)
 
 
+async def test_a_family_member_gone_missing_gets_110_and_what_to_say(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    """The police search for a missing person; an injury named in the same words still calls 119 first."""
+    reply = (await say(emu, world.resident, "ばあちゃんがどこにもおらん、雪の中を出て行ったみたい"))[-1]
+    assert _uris(reply) == ["tel:110"] and "家族がいなくなりました" in all_text(reply)
+    assert safety.emergency_number(("missing", "fall")) == "119"
+    assert safety.emergency_number(("missing", "model")) == "110"
+
+
 # --- The possible path ----------------------------------------------------------------------------------
 
 

@@ -26,6 +26,10 @@ from bot.workers.scheduler import JobContext, JobHandler
 _SCAM_PHONE = "188"
 _SUICIDE_PHONE = "0120-279-338"
 POLICE_CUES = frozenset({"intruder", "violence", "assault", "dv"})  # 110 first
+# A person gone missing (someone with dementia out in the snow) is searched for by the police: 110, unless
+# the same message also names a medical sign, where an ambulance comes first (TRIAGE.md, "Numbers").
+MISSING_CUES = frozenset({"missing"})
+NOT_MEDICAL = frozenset({"model", "missing"})
 FIRE_CUES = frozenset({"fire", "gas"})
 POSSIBLE = "possible_emergency"  # the conversation waits for the answer to the yes/no question
 FOLLOWUP_JOB = "possible_followup"
@@ -44,14 +48,18 @@ def consult_place(
 
 
 def emergency_number(cues: tuple[str, ...] | list[str]) -> str:
-    return "110" if POLICE_CUES & set(cues) else "119"
+    tags = set(cues)
+    if POLICE_CUES & tags or (MISSING_CUES & tags and tags <= NOT_MEDICAL):
+        return "110"
+    return "119"
 
 
 def emergency_message(cues: tuple[str, ...] | list[str], resident: Resident | None) -> ui.Msg:
     """How to call and what to say; the one number to dial on one big button."""
     address = resident.address if resident else None
     if emergency_number(cues) == "110":
-        return ui.emergency(M.emergency_reply(M.EMERGENCY_SAY_110, M.EMERGENCY_HEAD_110, address), "110")
+        say = M.EMERGENCY_SAY_MISSING if MISSING_CUES & set(cues) else M.EMERGENCY_SAY_110
+        return ui.emergency(M.emergency_reply(say, M.EMERGENCY_HEAD_110, address), "110")
     say = M.EMERGENCY_SAY_FIRE if FIRE_CUES & set(cues) else M.EMERGENCY_SAY_119
     return ui.emergency(M.emergency_reply(say, M.EMERGENCY_HEAD, address), "119")
 

@@ -1,4 +1,4 @@
-"""`python -m bot.nlp classify|evaluate|train`: the NLP command line (see docs/nlp.md)."""
+"""`python -m bot.nlp classify|evaluate|tune|crossval|train`: the NLP command line (see docs/nlp.md)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,11 @@ def _evaluate(split: str, show_errors: bool) -> int:
 
 def _tune(split: str) -> int:
     from bot.nlp.analyzer import Analyzer
-    from bot.nlp.tune import report
+    from bot.nlp.tune import oof_report, report
 
+    if split == "oof":
+        print(oof_report())
+        return 0
     print(report(Analyzer.load(), split))
     return 0
 
@@ -58,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("classify", help="one message per stdin line → one JSON object per stdout line")
     c.add_argument("--now", help="ISO 8601 reference time (default: now, Asia/Tokyo)")
     e = sub.add_parser("evaluate", help="scores on a split (test: writers never trained on; see docs/nlp.md)")
-    e.add_argument("--split", default="test", choices=["train", "dev", "test", "holdout"])
+    e.add_argument("--split", default="test", choices=["train", "dev", "test", "holdout", "fresh"])
     e.add_argument("--errors", action="store_true", help="list misclassified messages")
     u = sub.add_parser("tune", help="replay the decision thresholds on the dev writers (docs/nlp.md)")
-    u.add_argument("--split", default="dev", choices=["dev", "train"])
+    u.add_argument("--split", default="dev", choices=["dev", "oof", "train"])
+    x = sub.add_parser("crossval", help="out-of-fold scores of the train writers for tune --split oof")
+    x.add_argument("--epochs", type=int, default=14)
     t = sub.add_parser("train", help="retrain the shipped classifier from bot/nlp/data (seeded)")
     t.add_argument("--epochs", type=int, default=14)
     args = parser.parse_args(argv)
@@ -71,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         return _evaluate(args.split, args.errors)
     if args.cmd == "tune":
         return _tune(args.split)
+    if args.cmd == "crossval":
+        from bot.nlp.crossval import run
+
+        return run(epochs=args.epochs)
     return _train(args.epochs)
 
 

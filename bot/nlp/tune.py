@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.nlp.analyzer import Analyzer
 from bot.nlp.classifier import DATA_DIR, read_jsonl
-from bot.nlp.decision import THRESHOLDS, Danger, Thresholds, decide
+from bot.nlp.decision import THRESHOLDS, Danger, Thresholds, danger, decide
 from bot.nlp.normalize import standard
 from bot.nlp.safety import SafetyResult
 from bot.nlp.types import HELP_LABELS, LABELS, SAFETY_LABELS
@@ -118,3 +118,40 @@ def misses(analyzer: Analyzer, split: str = "dev") -> list[dict[str, Any]]:
         if s.gold in SAFETY_LABELS and dec.label != s.gold:
             out.append({"text": r["text"], "gold": s.gold, "got": dec.label, "danger": s.danger})
     return out
+
+
+# The word view's weight against the kana view, replayed on the out-of-fold scores (bot/nlp/crossval.py).
+WORD_WEIGHTS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def score_oof(word_weight: float, path: Path | None = None) -> list[Scored]:
+    """The out-of-fold rows with the two views mixed at `word_weight`; the cues read afresh."""
+    from bot.nlp.analyzer import _load_ginza
+    from bot.nlp.classifier import kana_reading
+    from bot.nlp.crossval import OOF_PATH
+    from bot.nlp.safety import check as safety_check
+
+    rows = read_jsonl(path or OOF_PATH)
+    nlp = _load_ginza()
+    out = []
+    for r in rows:
+        std = standard(r["text"])
+        rules = safety_check(std, kana_reading(nlp.make_doc(std)))
+        w = word_weight
+        cats = {lab: w * r["words"][lab] + (1 - w) * r["kana"][lab] for lab in LABELS}
+        out.append(Scored(r["gold"], cats, rules, danger(cats)))
+    return out
+
+
+def oof_report(path: Path | None = None) -> str:
+    head = f"{'possible':>9}{'set aside':>10}{'keep':>6}{'missed':>8}{'leaks':>7}{'help→em':>9}{'none→em':>9}{'acc':>7}"
+    lines: list[str] = []
+    for w in WORD_WEIGHTS:
+        scored = score_oof(w, path)
+        n_em = sum(s.gold == "emergency" for s in scored)
+        lines += ["", f"word weight {w:.1f} ({len(scored)} messages of the train and dev writers, {n_em} emergencies)"]
+        lines += ["the shipped thresholds:", head, _row(replay(scored, THRESHOLDS))]
+        outs = sweep(scored)
+        outs.sort(key=lambda o: (o.emergencies_missed, o.leaks, o.ordinary_called_emergency, -o.accuracy))
+        lines += ["best by the costs:", head] + [_row(o) for o in outs[:5]]
+    return "\n".join(lines).lstrip()
