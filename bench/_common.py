@@ -175,6 +175,8 @@ def bot_env(*, line_api: str, database_url: str, **extra: str) -> dict[str, str]
             "DATABASE_URL": database_url,
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            # Servers run in an empty folder (no stray .env): import this checkout's bot, not an installed one.
+            "PYTHONPATH": str(ROOT),
         }
     )
     env.update(extra)

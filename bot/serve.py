@@ -104,16 +104,14 @@ def _run_one(
 ) -> None:
     from bot.app import create_app
 
-    if kind == "worker" and settings.worker_nice:
-        # Lower priority for handling: the kernel gives the CPU to the edge first whenever both want it.
-        os.nice(settings.worker_nice)
     app = create_app(settings, role=kind)
     ready_fd = os.environ.get(READY_FD_ENV)
-    asyncio.run(_run_app(app, host, port if port > 0 else None, reuse_port=reuse_port, ready_fd=ready_fd))
+    nice = settings.worker_nice if kind == "worker" else 0
+    asyncio.run(_run_app(app, host, port if port > 0 else None, reuse_port=reuse_port, ready_fd=ready_fd, nice=nice))
 
 
 async def _run_app(
-    app: web.Application, host: str, port: int | None, *, reuse_port: bool, ready_fd: str | None
+    app: web.Application, host: str, port: int | None, *, reuse_port: bool, ready_fd: str | None, nice: int
 ) -> None:
     """Start the app (its resources and loops), listen if given a port, say ready, and on SIGTERM or SIGINT
     stop gracefully: stop listening, let requests finish, then the app's own shutdown (drain, hand back)."""
@@ -123,6 +121,10 @@ async def _run_app(
         loop.add_signal_handler(sig, stopping.set)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10)
     await runner.setup()  # a SIGTERM while the model loads is seen below, once setup is done
+    if nice:
+        # Handling gives way to the edge: the kernel gives the CPU to the edge first whenever both want it.
+        # Only now, after start-up, so loading the model is not starved by everything else on the machine.
+        lower_priority(nice)
     try:
         if port is not None:
             await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
@@ -133,6 +135,19 @@ async def _run_app(
         await stopping.wait()
     finally:
         await runner.cleanup()
+
+
+def lower_priority(increment: int) -> None:
+    """os.nice for the whole process: on Linux a nice value belongs to each thread, and the NLP's executor
+    thread (bot/analysis.py) already runs; threads started later inherit it from their starter."""
+    try:
+        threads = [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:  # not Linux: the process's value is everyone's
+        os.nice(increment)
+        return
+    for tid in threads:
+        with contextlib.suppress(OSError):  # a thread that just ended
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment))
 
 
 def _check_port(host: str, port: int) -> None:
