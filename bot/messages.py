@@ -1051,7 +1051,7 @@ RESIDENT_FACING: tuple[str, ...] = (
     "NOT_YOUR_REQUEST",
 )
 
-# --- The coordinators' dashboard: sign-in and people (bot/dashboard/views.py) --------------------------
+# --- The coordinators' dashboard: sign-in and people (bot/dashboard/pages/) --------------------------
 
 DASH_LOGIN_BUSY = "ただいま混み合っています。少し待ってから、もう一度お試しください。"
 # Said alike whether the ID is taken in this district or another: never confirms who is registered elsewhere.

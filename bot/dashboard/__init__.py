@@ -12,7 +12,11 @@ from aiohttp import web
 from bot import messages as M
 from bot.clientaddr import parse_networks
 from bot.config import Settings
-from bot.dashboard import api, views, websession
+from bot.dashboard import api, websession
+from bot.dashboard.pages import figures, home, login, people
+from bot.dashboard.pages import request as request_pages
+from bot.dashboard.pages import settings as settings_pages
+from bot.dashboard.pages.base import PREFIX, render
 from bot.dashboard.security import CSRF_FIELD, CSRF_HEADER, WHO, Handler, client_ip, csrf_ok, load_who, services
 from bot.httpsec import page_headers
 from bot.passwords import PASSWORDS, Passwords
@@ -20,7 +24,6 @@ from bot.store import coordinators
 from bot.store.errors import NotFound
 
 HERE = Path(__file__).parent
-PREFIX = views.PREFIX
 
 
 @web.middleware
@@ -40,9 +43,9 @@ async def page_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except NotFound:
         # Another district's request and a missing one look the same.
-        return await views.render(request, "error.html", {"status": 404, "message": M.DASH_NOT_FOUND}, status=404)
+        return await render(request, "error.html", {"status": 404, "message": M.DASH_NOT_FOUND}, status=404)
     except web.HTTPNotFound:
-        return await views.render(request, "error.html", {"status": 404, "message": M.DASH_NOT_FOUND}, status=404)
+        return await render(request, "error.html", {"status": 404, "message": M.DASH_NOT_FOUND}, status=404)
 
 
 def _public(request: web.Request) -> bool:
@@ -57,7 +60,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         form = await request.post()
         sent = form.get(CSRF_FIELD)
         if not csrf_ok(session.csrf, sent if isinstance(sent, str) else request.headers.get(CSRF_HEADER)):
-            return await views.render(
+            return await render(
                 request,
                 "error.html",
                 {
@@ -112,21 +115,21 @@ def setup(app: web.Application, settings: Settings) -> None:
         undefined=jinja2.StrictUndefined,
     )
     r = dash.router
-    r.add_get("/login", views.login_page)
-    r.add_post("/login", views.login_submit)
-    r.add_post("/logout", views.logout)
-    r.add_post("/sessions/end", views.end_all_sessions)
-    r.add_get("/", views.home)
-    r.add_get("/requests/{id}", views.request_page)
-    r.add_post("/requests/{id}/{action}", views.request_action)
-    r.add_get("/people", views.people_page)
-    r.add_post("/people", views.person_add)
-    r.add_get("/people/{kind}/{id:\\d+}", views.person_page)
-    r.add_post("/people/{kind}/{id:\\d+}", views.person_update)
-    r.add_get("/figures", views.figures_page)
-    r.add_get("/figures.csv", views.figures_csv)
-    r.add_get("/settings", views.settings_page)
-    r.add_post("/settings/{code}", views.settings_submit)
+    r.add_get("/login", login.login_page)
+    r.add_post("/login", login.login_submit)
+    r.add_post("/logout", login.logout)
+    r.add_post("/sessions/end", login.end_all_sessions)
+    r.add_get("/", home.home)
+    r.add_get("/requests/{id}", request_pages.request_page)
+    r.add_post("/requests/{id}/{action}", request_pages.request_action)
+    r.add_get("/people", people.people_page)
+    r.add_post("/people", people.person_add)
+    r.add_get("/people/{kind}/{id:\\d+}", people.person_page)
+    r.add_post("/people/{kind}/{id:\\d+}", people.person_update)
+    r.add_get("/figures", figures.figures_page)
+    r.add_get("/figures.csv", figures.figures_csv)
+    r.add_get("/settings", settings_pages.settings_page)
+    r.add_post("/settings/{code}", settings_pages.settings_submit)
     r.add_static("/static", HERE / "static")
     app.add_subapp(PREFIX, dash)
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.dashboard import views
+from bot.dashboard.pages import figures as figure_pages
+from bot.dashboard.pages.home import filters
+from bot.dashboard.pages.request import request_id
 from bot.dashboard.security import services, who
 from bot.store import dashboard
 from bot.store.models import HelpRequest
@@ -40,7 +42,7 @@ def request_json(req: HelpRequest, district_name: str, supporter: str | None) ->
 
 async def requests_list(request: web.Request) -> web.Response:
     w = who(request)
-    f = views._filters(request, w)
+    f = filters(request, w)
     async with services(request).db.session() as s:
         rows = await dashboard.unresolved(
             s, scope=w.scope, district=f["district"] or None, category=f["category"] or None, kind=f["status"] or None
@@ -53,7 +55,7 @@ async def requests_list(request: web.Request) -> web.Response:
 async def request_one(request: web.Request) -> web.Response:
     w = who(request)
     async with services(request).db.session() as s:
-        d = await dashboard.detail(s, request_id=views._request_id(request), scope=w.scope)
+        d = await dashboard.detail(s, request_id=request_id(request), scope=w.scope)
     body = request_json(d.req, d.district.name, d.supporter.name if d.supporter else None)
     body["text"] = d.req.text
     body["analysis"] = {"confidence": d.req.confidence, "scores": d.req.scores, "cues": d.req.cues}
@@ -72,7 +74,7 @@ async def request_one(request: web.Request) -> web.Response:
 
 
 async def figures(request: web.Request) -> web.Response:
-    f, start, end, _ = await views.load_figures(request)
+    f, start, end, _ = await figure_pages.load_figures(request)
 
     def cell(c: dashboard.Cell) -> dict[str, Any]:
         return {
@@ -94,6 +96,6 @@ async def figures(request: web.Request) -> web.Response:
             "months": {m: cell(f.by_month[m]) for m in f.months if m in f.by_month},
             "districts": {code: cell(c) for code, c in f.by_district.items()},
             "categories": {cat: cell(c) for cat, c in f.by_category.items()},
-            "rows": [dict(zip(views.CSV_HEADER, row, strict=True)) for row in views.figures_rows(f)],
+            "rows": [dict(zip(figure_pages.CSV_HEADER, row, strict=True)) for row in figure_pages.figures_rows(f)],
         }
     )

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, expect
 from sqlmodel import col, select
 
-from bot.dashboard.views import PURPOSE_LABELS
+from bot.messages import DASH_PURPOSE_LABELS as PURPOSE_LABELS
 from bot.store.models import Resident, Supporter
 from tests.axe import assert_accessible
 from tests.conftest import ROOT
