@@ -19,7 +19,6 @@ import contextlib
 import ctypes
 import logging
 import os
-import select
 import shutil
 import signal
 import socket
@@ -42,10 +41,8 @@ log = logging.getLogger(__name__)
 
 RESTARTS_PER_MINUTE = 5  # a process that keeps dying is a bug or a broken setup: stop instead of looping
 STOP_GRACE_SECONDS = 20.0
-READY_WAIT_SECONDS = 300.0  # loading the NLP model takes seconds, much longer on a busy machine
 SUPERVISOR_ENV = "SASAEAI_SUPERVISOR_PID"  # set for each child: it stops when this process is gone
 PROCESS_ENV = "SASAEAI_PROCESS"  # set for each child: "edge" or "worker", the one thing it runs
-READY_FD_ENV = "SASAEAI_READY_FD"  # a worker child writes one byte there once it handles events
 
 ServeRole = Literal["all", "edge", "worker", "single"]
 Kind = Literal["edge", "worker"]
@@ -105,15 +102,12 @@ def _run_one(
     from bot.app import create_app
 
     app = create_app(settings, role=kind)
-    ready_fd = os.environ.get(READY_FD_ENV)
     nice = settings.worker_nice if kind == "worker" else 0
-    asyncio.run(_run_app(app, host, port if port > 0 else None, reuse_port=reuse_port, ready_fd=ready_fd, nice=nice))
+    asyncio.run(_run_app(app, host, port if port > 0 else None, reuse_port=reuse_port, nice=nice))
 
 
-async def _run_app(
-    app: web.Application, host: str, port: int | None, *, reuse_port: bool, ready_fd: str | None, nice: int
-) -> None:
-    """Start the app (its resources and loops), listen if given a port, say ready, and on SIGTERM or SIGINT
+async def _run_app(app: web.Application, host: str, port: int | None, *, reuse_port: bool, nice: int) -> None:
+    """Start the app (its resources and loops), listen if given a port, and on SIGTERM or SIGINT
     stop gracefully: stop listening, let requests finish, then the app's own shutdown (drain, hand back)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -128,10 +122,6 @@ async def _run_app(
     try:
         if port is not None:
             await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
-        if ready_fd is not None:
-            with contextlib.suppress(OSError):
-                os.write(int(ready_fd), b"1")
-                os.close(int(ready_fd))
         await stopping.wait()
     finally:
         await runner.cleanup()
@@ -194,8 +184,8 @@ class _Child:
 
 
 class Supervisor:
-    """Starts the workers, then (once they handle events) the edges; restarts a process that dies; on SIGTERM
-    or SIGINT stops the edges first (no new events), then the workers (they finish or hand back theirs)."""
+    """Starts the workers and the edges; restarts a process that dies; on SIGTERM or SIGINT stops the edges
+    first (no new events), then the workers (they finish or hand back theirs)."""
 
     def __init__(self, host: str, port: int, plan: list[Kind], *, workers_listen: bool) -> None:
         self._host, self._port = host, port
@@ -208,12 +198,10 @@ class Supervisor:
         port = self._port if kind == "edge" or self._workers_listen else 0
         return [sys.executable, "-m", "bot", "serve", "--host", self._host, "--port", str(port), "--reuse-port"]
 
-    def _spawn(self, kind: Kind, *, ready_fd: int | None = None) -> _Child:
+    def _spawn(self, kind: Kind) -> _Child:
         env = {**os.environ, SUPERVISOR_ENV: str(os.getpid()), PROCESS_ENV: kind}
-        if ready_fd is not None:
-            env[READY_FD_ENV] = str(ready_fd)
         proc = subprocess.Popen(  # noqa: S603 — our own interpreter and module; inherits the environment, stdout and stderr (logs)
-            self._argv(kind), env=env, pass_fds=(ready_fd,) if ready_fd is not None else (), preexec_fn=_die_with_parent
+            self._argv(kind), env=env, preexec_fn=_die_with_parent
         )
         return _Child(kind, proc)
 
@@ -234,32 +222,9 @@ class Supervisor:
             if own_dir:
                 shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)
 
-    def _start_workers(self) -> list[_Child]:
-        """Workers first, and the edges only once each worker handles events: as with one process, the port
-        answers when the whole server is ready (a worker loads the NLP model, which takes seconds)."""
-        children: list[_Child] = []
-        pipes: list[int] = []
-        for kind in self._plan:
-            if kind != "worker":
-                continue
-            r, w = os.pipe()
-            children.append(self._spawn("worker", ready_fd=w))
-            os.close(w)
-            pipes.append(r)
-        deadline = time.monotonic() + READY_WAIT_SECONDS
-        for r, child in zip(pipes, children, strict=True):
-            try:
-                while not self._stopping and child.proc.poll() is None and time.monotonic() < deadline:
-                    # Readable means ready (a byte) or gone (end of file); a dead one is restarted below.
-                    if select.select([r], [], [], 0.2)[0]:
-                        break
-            finally:
-                os.close(r)
-        return children
-
     def _supervise(self) -> int:
-        children = self._start_workers()
-        children += [self._spawn("edge") for kind in self._plan if kind == "edge" and not self._stopping]
+        # All at once: the edge is light and answers (and stores) while the workers still load the model.
+        children = [self._spawn(kind) for kind in self._plan]
         log.info("started %s", ", ".join(f"{c.kind} {c.proc.pid}" for c in children))
         status = 0
         while not self._stopping:
