@@ -247,7 +247,7 @@ def _die_with_parent() -> None:
 
 
 async def start_process(
-    argv: list[str], env: dict[str, str], port: int, name: str, workdir: Path | None = None
+    argv: list[str], env: dict[str, str], port: int, name: str, workdir: Path | None = None, timeout: float = 90.0
 ) -> Proc:
     """Start a server process (in an empty working directory, so no stray .env is read) and wait for /healthz."""
     cwd = workdir or Path(tempfile.mkdtemp(prefix=f"sasaeai-{name}-"))
@@ -257,7 +257,7 @@ async def start_process(
     fh.close()
     url = f"http://127.0.0.1:{port}"
     try:
-        await wait_healthy(url, popen, log)
+        await wait_healthy(url, popen, log, timeout)
     except BaseException:
         popen.kill()
         popen.wait()

@@ -135,7 +135,7 @@ async def drained(url: str, acknowledged: int, cap: float) -> dict[str, Any]:
 async def start_bot(env: dict[str, str], *args: str) -> Proc:
     port = free_port()
     argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    return await start_process(argv, env, port, "bot")
+    return await start_process(argv, env, port, "bot", timeout=600)  # a shared machine can be very slow
 
 
 async def run_db(kind: str, workloads: list[str], duration: float, steady: float, drain_cap: float) -> dict[str, Any]:

@@ -37,7 +37,7 @@ async def run(db: str, rate: float, duration: float, top: int) -> str:
         env = bot_env(line_api=emu.url, database_url=url)
         port = free_port()
         argv = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "bot", "serve", "--role", "worker"]
-        worker = await start_process([*argv, "--port", str(port)], env, port, "worker")
+        worker = await start_process([*argv, "--port", str(port)], env, port, "worker", timeout=600)
         edge = await start_bot(env, "--role", "edge")
         try:
             cpu0 = worker.cpu_seconds()
