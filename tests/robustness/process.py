@@ -55,7 +55,9 @@ class ServerProcess:
             )
         await self.wait_ready()
 
-    async def wait_ready(self, timeout: float = 60) -> None:
+    # The edge and the worker start side by side, each importing the bot (~4.5 s of CPU), on a machine that
+    # may be shared with other test runs.
+    async def wait_ready(self, timeout: float = 180) -> None:
         async with aiohttp.ClientSession() as s:
             for _ in range(int(timeout * 10)):
                 assert self.proc is not None
