@@ -40,7 +40,7 @@ from bot.store.migrate import upgrade
 log = logging.getLogger(__name__)
 
 RESTARTS_PER_MINUTE = 5  # a process that keeps dying is a bug or a broken setup: stop instead of looping
-STOP_GRACE_SECONDS = 20.0
+STOP_GRACE_SECONDS = 28.0
 SUPERVISOR_ENV = "SASAEAI_SUPERVISOR_PID"  # set for each child: it stops when this process is gone
 PROCESS_ENV = "SASAEAI_PROCESS"  # set for each child: "edge" or "worker", the one thing it runs
 
@@ -184,8 +184,8 @@ class _Child:
 
 
 class Supervisor:
-    """Starts the workers and the edges; restarts a process that dies; on SIGTERM or SIGINT stops the edges
-    first (no new events), then the workers (they finish or hand back theirs)."""
+    """Starts the workers and the edges; restarts a process that dies; on SIGTERM or SIGINT stops them all
+    gracefully (the edges answer what they took; the workers finish or hand back theirs)."""
 
     def __init__(self, host: str, port: int, plan: list[Kind], *, workers_listen: bool) -> None:
         self._host, self._port = host, port
@@ -240,17 +240,18 @@ class Supervisor:
                     break
                 log.warning("%s %d exited with %s; starting another", c.kind, c.proc.pid, c.proc.returncode)
                 children[i] = self._spawn(c.kind)
-        # Edges first: once they are gone nothing new is stored, and the workers drain what they took.
-        for kind in ("edge", "worker"):
-            group = [c.proc for c in children if c.kind == kind]
-            for p in group:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)  # each shuts down gracefully (answers, drains, hands back leases)
-            deadline = time.monotonic() + STOP_GRACE_SECONDS
-            for p in group:
-                try:
-                    p.wait(max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+        # All at once: an edge stops in about a second; a worker lets its events finish, sends what is due and
+        # hands back its leases, bounded by its own timeouts (bot/app.py, ~26 s at worst), so the wait here must
+        # be longer than that, and within what compose and systemd give the whole group (30 s).
+        for c in children:
+            if c.proc.poll() is None:
+                c.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for c in children:
+            try:
+                c.proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s %d did not stop within %.0f s; killed", c.kind, c.proc.pid, STOP_GRACE_SECONDS)
+                c.proc.kill()
+                c.proc.wait()
         return status
