@@ -75,6 +75,8 @@ async def populate(url: str, emu: EmulatorServer) -> None:
                     s, line_user_id=uid(1 + r), district_code=f"K{d:02d}", name=f"住民{r}", town=f"町{d}", now=now
                 )
                 emu.add_user(uid(1 + r), f"住民{r}")
+        for n in range(5000):  # residents not registered yet (bench/morningload.py): LINE knows them
+            emu.add_user(uid(900_000 + n), f"未登録{n}")
     finally:
         await db.dispose()
 
