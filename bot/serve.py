@@ -40,7 +40,7 @@ from bot.store.migrate import upgrade
 log = logging.getLogger(__name__)
 
 RESTARTS_PER_MINUTE = 5  # a process that keeps dying is a bug or a broken setup: stop instead of looping
-STOP_GRACE_SECONDS = 28.0
+STOP_GRACE_SECONDS = 25.0
 SUPERVISOR_ENV = "SASAEAI_SUPERVISOR_PID"  # set for each child: it stops when this process is gone
 PROCESS_ENV = "SASAEAI_PROCESS"  # set for each child: "edge" or "worker", the one thing it runs
 
@@ -241,8 +241,8 @@ class Supervisor:
                 log.warning("%s %d exited with %s; starting another", c.kind, c.proc.pid, c.proc.returncode)
                 children[i] = self._spawn(c.kind)
         # All at once: an edge stops in about a second; a worker lets its events finish, sends what is due and
-        # hands back its leases, bounded by its own timeouts (bot/app.py, ~26 s at worst), so the wait here must
-        # be longer than that, and within what compose and systemd give the whole group (30 s).
+        # hands back its leases, bounded by its own timeouts (bot/app.py: 8 s to finish events, 8 s for the sender's
+        # round, 2 s to send what is due), so the wait here is longer, and within compose's and systemd's 30 s.
         for c in children:
             if c.proc.poll() is None:
                 c.proc.send_signal(signal.SIGTERM)

@@ -38,6 +38,10 @@ class ServerProcess:
             "OUTBOX_BACKOFF_SECONDS": "0.2",
             "LEASE_SECONDS": "5",
             "PYTHONUNBUFFERED": "1",
+            # These tests are about what survives a crash or a stop, on a machine other test runs share: a niced
+            # worker would get the CPU after all of them, and its graceful stop would outlast the test's wait.
+            # The priority itself is tested in tests/test_edge_split.py.
+            "WORKER_NICE": "0",
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None
