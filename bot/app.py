@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, role: Role = "
         setup_dashboard(app, settings)  # coordinators' pages under /dashboard/, JSON under /api/
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, edge=role == "edge")  # on SQLite the edge writes first
         gateway = LineGateway(settings)
         analysis = AnalysisService()
         services = Services(
