@@ -19,6 +19,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import select
 import shutil
 import signal
 import socket
@@ -29,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass
 from types import FrameType
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -43,6 +44,10 @@ RESTARTS_PER_MINUTE = 5  # a process that keeps dying is a bug or a broken setup
 STOP_GRACE_SECONDS = 25.0
 SUPERVISOR_ENV = "SASAEAI_SUPERVISOR_PID"  # set for each child: it stops when this process is gone
 PROCESS_ENV = "SASAEAI_PROCESS"  # set for each child: "edge" or "worker", the one thing it runs
+# At the group's start: a worker writes a byte to this pipe once it handles events; an edge reads one from it
+# before it listens. So the port answers when the whole server is ready, as with one process, while both
+# start side by side (a worker loads the NLP model meanwhile).
+HANDSHAKE_ENV = "SASAEAI_HANDSHAKE_FD"
 
 ServeRole = Literal["all", "edge", "worker", "single"]
 Kind = Literal["edge", "worker"]
@@ -103,10 +108,14 @@ def _run_one(
 
     app = create_app(settings, role=kind)
     nice = settings.worker_nice if kind == "worker" else 0
-    asyncio.run(_run_app(app, host, port if port > 0 else None, reuse_port=reuse_port, nice=nice))
+    asyncio.run(
+        _run_app(app, host, port if port > 0 else None, reuse_port=reuse_port, nice=nice, worker=kind == "worker")
+    )
 
 
-async def _run_app(app: web.Application, host: str, port: int | None, *, reuse_port: bool, nice: int) -> None:
+async def _run_app(
+    app: web.Application, host: str, port: int | None, *, reuse_port: bool, nice: int, worker: bool
+) -> None:
     """Start the app (its resources and loops), listen if given a port, and on SIGTERM or SIGINT
     stop gracefully: stop listening, let requests finish, then the app's own shutdown (drain, hand back)."""
     stopping = asyncio.Event()
@@ -119,12 +128,39 @@ async def _run_app(app: web.Application, host: str, port: int | None, *, reuse_p
         # Handling gives way to the edge: the kernel gives the CPU to the edge first whenever both want it.
         # Only now, after start-up, so loading the model is not starved by everything else on the machine.
         lower_priority(nice)
+    handshake = os.environ.get(HANDSHAKE_ENV)
     try:
-        if port is not None:
+        if handshake is not None and worker:  # say it is ready
+            with contextlib.suppress(OSError):
+                os.write(int(handshake), b"1")
+            os.close(int(handshake))
+        elif handshake is not None:  # an edge: wait until the workers are ready
+            await _readable(int(handshake), stopping)
+        if port is not None and not stopping.is_set():
             await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
         await stopping.wait()
     finally:
         await runner.cleanup()
+
+
+async def _readable(fd: int, stopping: asyncio.Event) -> None:
+    """Until the supervisor writes (or closes) its end of the pipe, or we are asked to stop."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, readable)
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        waiters: set[asyncio.Future[Any]] = {ready, stop}
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        loop.remove_reader(fd)
+        stop.cancel()
+        os.close(fd)
 
 
 def lower_priority(increment: int) -> None:
@@ -146,6 +182,15 @@ def _check_port(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         probe.bind((host, port))
+
+
+def _release(edges: list[int]) -> list[int]:
+    """Tell waiting edges to listen: a byte down each pipe."""
+    for fd in edges:
+        with contextlib.suppress(OSError):
+            os.write(fd, b"1")
+        os.close(fd)
+    return []
 
 
 def _die_with_parent() -> None:
@@ -198,10 +243,15 @@ class Supervisor:
         port = self._port if kind == "edge" or self._workers_listen else 0
         return [sys.executable, "-m", "bot", "serve", "--host", self._host, "--port", str(port), "--reuse-port"]
 
-    def _spawn(self, kind: Kind) -> _Child:
+    def _spawn(self, kind: Kind, handshake: int | None = None) -> _Child:
         env = {**os.environ, SUPERVISOR_ENV: str(os.getpid()), PROCESS_ENV: kind}
+        if handshake is not None:
+            env[HANDSHAKE_ENV] = str(handshake)
         proc = subprocess.Popen(  # noqa: S603 — our own interpreter and module; inherits the environment, stdout and stderr (logs)
-            self._argv(kind), env=env, preexec_fn=_die_with_parent
+            self._argv(kind),
+            env=env,
+            pass_fds=() if handshake is None else (handshake,),
+            preexec_fn=_die_with_parent,
         )
         return _Child(kind, proc)
 
@@ -223,12 +273,30 @@ class Supervisor:
                 shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)
 
     def _supervise(self) -> int:
-        # All at once: the edge is light and answers (and stores) while the workers still load the model.
-        children = [self._spawn(kind) for kind in self._plan]
+        # All at once (importing the bot takes seconds of CPU, the model more), but the edges listen only once
+        # the workers are ready (HANDSHAKE_ENV); a process restarted later starts at once.
+        children: list[_Child] = []
+        ready: list[int] = []  # our ends of the workers' pipes
+        go: list[int] = []  # our ends of the edges' pipes
+        for kind in self._plan:
+            r, w = os.pipe()
+            children.append(self._spawn(kind, w if kind == "worker" else r))
+            os.close(w if kind == "worker" else r)
+            (ready if kind == "worker" else go).append(r if kind == "worker" else w)
+        if not ready:  # edges only (the workers run elsewhere)
+            go = _release(go)
         log.info("started %s", ", ".join(f"{c.kind} {c.proc.pid}" for c in children))
         status = 0
         while not self._stopping:
-            time.sleep(0.5)
+            if ready:  # a ready byte, or end of file from a worker that died (it is restarted below)
+                done = select.select(ready, [], [], 0.5)[0]
+                for fd in done:
+                    ready.remove(fd)
+                    os.close(fd)
+                if not ready:
+                    go = _release(go)
+            else:
+                time.sleep(0.5)
             for i, c in enumerate(children):
                 if c.proc.poll() is None or self._stopping:
                     continue
@@ -240,6 +308,8 @@ class Supervisor:
                     break
                 log.warning("%s %d exited with %s; starting another", c.kind, c.proc.pid, c.proc.returncode)
                 children[i] = self._spawn(c.kind)
+        for fd in ready + go:
+            os.close(fd)
         # All at once: an edge stops in about a second; a worker lets its events finish, sends what is due and
         # hands back its leases, bounded by its own timeouts (bot/app.py: 8 s to finish events, 8 s for the sender's
         # round, 2 s to send what is due), so the wait here is longer, and within compose's and systemd's 30 s.
