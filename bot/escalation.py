@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from bot import messages as M
 from bot import ui
 from bot.clock import JST
@@ -94,29 +91,6 @@ async def schedule_for_claim(tx: Tx, req: HelpRequest) -> None:
     tx.services.wake_scheduler()
 
 
-async def _step(tx: Tx, req: HelpRequest, *, status: str, action: str, note: str | None = None) -> bool:
-    """Raise the escalation level if the request is still as we read it; False when it changed meanwhile.
-
-    The conditional UPDATE also locks the row (PostgreSQL), so a claim racing this step waits for it.
-    """
-    assert req.id is not None
-    result = await tx.session.exec(
-        update(HelpRequest)
-        .where(
-            col(HelpRequest.id) == req.id,
-            col(HelpRequest.status) == status,
-            col(HelpRequest.escalation_level) == req.escalation_level,
-        )
-        .values(escalation_level=req.escalation_level + 1)
-    )
-    if not result.rowcount:
-        return False
-    help_requests.record(
-        tx.session, request_id=req.id, at=tx.now, actor_kind="system", actor_id=None, action=action, note=note
-    )
-    return True
-
-
 def _age_text(since: datetime | None, now: datetime) -> str:
     return M.plain_duration(now - since) if since else ""
 
@@ -144,7 +118,7 @@ async def remind(ctx: JobContext) -> None:
         if group is None:
             return
         resident = await tx.session.get(Resident, req.resident_id)
-        if not await _step(tx, req, status=OPEN, action="reminded"):
+        if not await help_requests.escalate(tx.session, req, now=tx.now, action="reminded"):
             return
         post = ui.request_post(
             req,
@@ -171,7 +145,7 @@ async def alert(ctx: JobContext) -> None:
             return
         assert req.id is not None
         district = await people.get_district(tx.session, req.district_code)
-        if not await _step(tx, req, status=OPEN, action="alerted"):
+        if not await help_requests.escalate(tx.session, req, now=tx.now, action="alerted"):
             return
         text = M.coordinator_unclaimed(
             district.name, req.id, req.category, _age_text(req.posted_at, tx.now), req.masked, dashboard_url(tx, req.id)
@@ -199,7 +173,9 @@ async def stale(ctx: JobContext) -> None:
             )
             return
         sup = await tx.session.get(Supporter, req.supporter_id)
-        if sup is None or not await _step(tx, req, status=CLAIMED, action="stale_asked", note=sup.name):
+        if sup is None or not await help_requests.escalate(
+            tx.session, req, now=tx.now, action="stale_asked", note=sup.name
+        ):
             return
         tx.push(
             sup.line_user_id,
@@ -227,7 +203,7 @@ async def stale_alert(ctx: JobContext) -> None:
         district = await people.get_district(tx.session, req.district_code)
         sup = await tx.session.get(Supporter, req.supporter_id)
         name = sup.name if sup else "?"
-        if not await _step(tx, req, status=CLAIMED, action="stale_alerted", note=name):
+        if not await help_requests.escalate(tx.session, req, now=tx.now, action="stale_alerted", note=name):
             return
         text = M.coordinator_stale(
             district.name, req.id, req.category, name, _age_text(req.claimed_at, tx.now), dashboard_url(tx, req.id)

@@ -1,53 +1,115 @@
-"""What a coordinator can do to a request or a person: each change is one transaction that records it
-on the timeline (actor_kind "coordinator") and queues the LINE messages telling the people it concerns."""
+"""What a coordinator can do to a request: each action is one transaction through the same flow a supporter's
+or resident's button uses (bot.flows.request_actions), recorded on the timeline as the coordinator's."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col
-
-from bot import escalation, ui
 from bot import messages as M
 from bot.context import Tx
-from bot.flows.resident import post_to_group, when_text
+from bot.flows import request_actions
 from bot.services import Services
 from bot.store import help_requests, people
 from bot.store.dashboard import SENSITIVE, Scope, in_scope
-from bot.store.errors import DomainError, InvalidInput, NotFound
+from bot.store.errors import AlreadyTaken, DomainError, InvalidInput, NotFound, NotYours, RequestClosed
+from bot.store.help_requests import Actor
 from bot.store.ids import parse_id
-from bot.store.models import CANCELLED, CLAIMED, DONE, OPEN, HelpRequest, Resident, Supporter
+from bot.store.models import HelpRequest, Supporter
 
 
 class Refused(DomainError):
     """The action does not fit the request as it is now (someone else changed it meanwhile)."""
 
 
-ACTIONS = ("assign", "release", "done", "cancel", "repost", "note")
+class NotAFriend(Refused):
+    """The supporter has not added the bot: LINE would refuse the details sent to them 1:1."""
+
+
 MAX_NOTE = 2000
 
 
-async def _transition(tx: Tx, req: HelpRequest, *, from_states: tuple[str, ...], values: dict[str, Any]) -> None:
-    """Conditional on the state and version we showed the coordinator: two people acting at once, or a
-    supporter pressing 完了 meanwhile, cannot both win."""
-    result = await tx.session.exec(
-        update(HelpRequest)
-        .where(
-            col(HelpRequest.id) == req.id,
-            col(HelpRequest.status).in_(from_states),
-            col(HelpRequest.version) == req.version,
-        )
-        .values(**values, version=req.version + 1)
+@dataclass(frozen=True)
+class Act:
+    """One action as the dashboard's form asks for it: the request as read, who acts, and the form."""
+
+    tx: Tx
+    req: HelpRequest
+    by: Actor
+    version: int
+    form: dict[str, str]
+
+    @property
+    def id(self) -> int:
+        assert self.req.id is not None
+        return self.req.id
+
+    def note(self) -> str | None:
+        return self.form.get("note") or None
+
+
+async def _note(a: Act) -> str:
+    note = a.form.get("note", "").strip()
+    if not note:
+        raise InvalidInput("empty note")
+    help_requests.record(
+        a.tx.session,
+        request_id=a.id,
+        at=a.tx.now,
+        actor_kind=a.by.kind,
+        actor_id=a.by.id,
+        action="note",
+        note=note[:MAX_NOTE],
     )
-    if not result.rowcount:
-        raise Refused("changed meanwhile")
-    await tx.session.refresh(req)
+    return M.DASH_NOTE_SAVED
 
 
-class NotAFriend(Refused):
-    """The supporter has not added the bot: LINE would refuse the details sent to them 1:1."""
+async def _assign(a: Act) -> str:
+    if a.req.category in SENSITIVE:
+        raise Refused("never to volunteers")
+    sup = await a.tx.session.get(Supporter, parse_id(a.form.get("supporter_id")))
+    if sup is None or sup.district_code != a.req.district_code or not sup.active:
+        raise InvalidInput("supporter")
+    if sup.followed is False:
+        raise Refused("supporter blocked the bot")
+    await request_actions.claim(a.tx, request_id=a.id, supporter=sup, by=a.by, version=a.version)
+    return M.dash_assigned(sup.name)
+
+
+async def _release(a: Act) -> str:
+    await request_actions.release(a.tx, request_id=a.id, by=a.by, version=a.version)
+    return M.DASH_RELEASED
+
+
+async def _repost(a: Act) -> str:
+    if a.req.category in SENSITIVE:
+        raise Refused("never to volunteers")
+    await request_actions.repost(a.tx, request_id=a.id, by=a.by, version=a.version)
+    return M.DASH_REPOSTED
+
+
+async def _done(a: Act) -> str:
+    await request_actions.complete(a.tx, request_id=a.id, by=a.by, version=a.version, note=a.note())
+    return M.DASH_HANDLED if a.req.category in SENSITIVE else M.DASH_DONE
+
+
+async def _cancel(a: Act) -> str:
+    await request_actions.cancel(a.tx, request_id=a.id, by=a.by, version=a.version, note=a.note())
+    return M.DASH_CANCELLED
+
+
+# The request page's forms post to /requests/{id}/{action}; each returns what to tell the coordinator.
+ACTIONS: dict[str, Callable[[Act], Awaitable[str]]] = {
+    "assign": _assign,
+    "release": _release,
+    "done": _done,
+    "cancel": _cancel,
+    "repost": _repost,
+    "note": _note,
+}
+# A note changes nothing about the request: a page read before someone else acted may still add one.
+VERSIONLESS = frozenset({"note"})
 
 
 async def _check_friend(services: Services, form: dict[str, str], scope: Scope, now: datetime) -> None:
@@ -74,8 +136,10 @@ async def act(
     form: dict[str, str],
     now: datetime,
 ) -> str:
-    """Do `action` on the request; returns what to tell the coordinator. Raises NotFound outside the scope."""
-    if action not in ACTIONS:
+    """Do `action` on the request; returns what to tell the coordinator. Raises NotFound outside the scope,
+    Refused when the request changed since the page showed it (or the action does not fit it)."""
+    handler = ACTIONS.get(action)
+    if handler is None:
         raise NotFound(action)
     if action == "assign":
         await _check_friend(services, form, scope, now)
@@ -84,139 +148,13 @@ async def act(
         req = await s.get(HelpRequest, request_id)
         if req is None or not in_scope(scope, req.district_code):
             raise NotFound(f"request {request_id}")
-        assert req.id is not None
-        if form.get("version") and form["version"] != str(req.version) and action != "note":
+        if form.get("version") and form["version"] != str(req.version) and action not in VERSIONLESS:
             raise Refused("stale page")
-        resident = await s.get(Resident, req.resident_id)
-        assert resident is not None
-        before = await s.get(Supporter, req.supporter_id) if req.supporter_id else None
-
-        def record(action: str, note: str | None = None) -> None:
-            assert req is not None and req.id is not None
-            help_requests.record(
-                s, request_id=req.id, at=now, actor_kind="coordinator", actor_id=login, action=action, note=note
-            )
-
-        match action:
-            case "note":
-                note = form.get("note", "").strip()
-                if not note:
-                    raise InvalidInput("empty note")
-                record(action="note", note=note[:MAX_NOTE])
-                result = M.DASH_NOTE_SAVED
-            case "assign":
-                if req.category in SENSITIVE:
-                    raise Refused("never to volunteers")
-                sup = await s.get(Supporter, parse_id(form.get("supporter_id")))
-                if sup is None or sup.district_code != req.district_code or not sup.active:
-                    raise InvalidInput("supporter")
-                if sup.followed is False:
-                    raise Refused("supporter blocked the bot")
-                await _transition(
-                    tx,
-                    req,
-                    from_states=(OPEN, CLAIMED),
-                    values={"status": CLAIMED, "supporter_id": sup.id, "claimed_at": now},
-                )
-                record(action="assigned", note=sup.name)
-                details = M.supporter_details(
-                    req.id, req.category, when_text(req), resident.name, resident.address, resident.phone, req.text
-                )
-                tx.push(
-                    sup.line_user_id,
-                    ui.text(M.supporter_assigned_by_coordinator(req.id)),
-                    ui.supporter_details(details, req.id, services.secret),
-                    purpose="details",
-                    request_id=req.id,
-                )
-                if before is not None and before.id != sup.id:
-                    tx.push(
-                        before.line_user_id,
-                        ui.text(M.supporter_unassigned(req.id)),
-                        purpose="unassigned",
-                        request_id=req.id,
-                    )
-                tx.push(
-                    resident.line_user_id,
-                    ui.text(M.supporter_coming(sup.name, req.category)),
-                    purpose="coming",
-                    request_id=req.id,
-                )
-                group = await people.district_group(s, req.district_code)
-                if group is not None and before is None:
-                    tx.push(group.group_id, ui.text(M.group_assigned(req.id)), purpose="assigned", request_id=req.id)
-                await escalation.schedule_for_claim(tx, req)
-                result = M.dash_assigned(sup.name)
-            case "release":
-                if req.status != CLAIMED:
-                    raise Refused("not claimed")
-                await _transition(
-                    tx,
-                    req,
-                    from_states=(CLAIMED,),
-                    values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
-                )
-                record(action="released", note=before.name if before else None)
-                if before is not None:
-                    tx.push(
-                        before.line_user_id,
-                        ui.text(M.supporter_released_by_coordinator(req.id)),
-                        purpose="released",
-                        request_id=req.id,
-                    )
-                tx.push(
-                    resident.line_user_id, ui.text(M.REQUEST_REOPENED_RESIDENT), purpose="reopened", request_id=req.id
-                )
-                await post_to_group(tx, req, resident, tell_resident=False)
-                result = M.DASH_RELEASED
-            case "repost":
-                if req.category in SENSITIVE:
-                    raise Refused("never to volunteers")
-                await _transition(tx, req, from_states=(OPEN,), values={"posted_at": now, "escalation_level": 0})
-                record(action="reposted")
-                await post_to_group(tx, req, resident, tell_resident=False)
-                result = M.DASH_REPOSTED
-            case "done" | "cancel":
-                done = action == "done"
-                await _transition(
-                    tx,
-                    req,
-                    from_states=(OPEN, CLAIMED),
-                    values={
-                        "status": DONE if done else CANCELLED,
-                        "closed_at": now,
-                        **({"done_at": now} if done else {}),
-                    },
-                )
-                sensitive = req.category in SENSITIVE
-                record(("handled" if sensitive else "done") if done else "cancelled", form.get("note") or None)
-                if not sensitive:
-                    # An emergency or consultation was handled by phone or in person: no LINE message is due.
-                    if before is not None:
-                        tx.push(
-                            before.line_user_id,
-                            ui.text(M.supporter_closed_by_coordinator(req.id, done)),
-                            purpose="closed",
-                            request_id=req.id,
-                        )
-                    tx.push(
-                        resident.line_user_id,
-                        ui.text(
-                            (M.request_done(before.name) if before else M.REQUEST_DONE_BY_COORDINATOR)
-                            if done
-                            else M.REQUEST_CANCELLED_BY_COORDINATOR
-                        ),
-                        purpose="done" if done else "cancelled",
-                        request_id=req.id,
-                    )
-                    group = await people.district_group(s, req.district_code)
-                    if group is not None:
-                        tx.push(
-                            group.group_id,
-                            ui.text(M.group_done(req.id) if done else M.group_cancelled(req.id)),
-                            purpose="done" if done else "cancelled",
-                            request_id=req.id,
-                        )
-                result = (M.DASH_HANDLED if sensitive else M.DASH_DONE) if done else M.DASH_CANCELLED
+        try:
+            # Conditional on the version we read: two people acting at once, or a supporter pressing 完了
+            # meanwhile, cannot both win.
+            result = await handler(Act(tx=tx, req=req, by=Actor.coordinator(login), version=req.version, form=form))
+        except (AlreadyTaken, NotYours, RequestClosed) as e:
+            raise Refused("changed meanwhile") from e
     services.wake_outbox()
     return result

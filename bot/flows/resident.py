@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from bot import escalation, ui
 from bot import messages as M
+from bot import ui
 from bot.commands import Command, match
 from bot.context import EventContext, FlowContext, Tx
-from bot.flows import answers, attach, checkin, fragments, recurring, relay, safety, thanks, when
+from bot.flows import answers, attach, checkin, fragments, recurring, relay, request_actions, safety, thanks, when
 from bot.nlp.types import HELP_LABELS, Analysis
-from bot.store import conversations, help_requests, people, proxies
-from bot.store.models import CLAIMED, DRAFT, OPEN, HelpRequest, Resident, Supporter
+from bot.store import conversations, help_requests, proxies
+from bot.store.help_requests import Actor
+from bot.store.models import DRAFT, Resident
 from bot.workers.scheduler import JobContext, job_handler
 
 MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a letter's every page
-
-
-def when_text(req: HelpRequest) -> str:
-    return when.when_text(req)
 
 
 async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
@@ -180,34 +177,7 @@ async def confirm(ctx: EventContext, resident: Resident, request_id: int, versio
             tx.reply(await when.confirmation(tx.session, current, resident, ctx.services.secret, again=True))
             return
         req = await help_requests.confirm(tx.session, request_id=request_id, resident=resident, now=ctx.now)
-        await post_to_group(tx, req, resident)
-
-
-async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_resident: bool = True) -> None:
-    """The group sees the category, the town, the time and the masked words — never who or where exactly."""
-    assert req.id is not None
-    group = await people.district_group(tx.session, req.district_code)
-    district = await people.get_district(tx.session, req.district_code)
-    if group is None:
-        for g in await people.coordinator_groups(tx.session):
-            tx.push(
-                g.group_id,
-                ui.text(M.coordinator_no_group(district.name, req.id)),
-                purpose="no_group",
-                request_id=req.id,
-            )
-        if tell_resident:
-            # Only promise a call when there is a number to call.
-            tx.reply(ui.text(M.REQUEST_NO_GROUP if resident.phone else M.REQUEST_NO_GROUP_NO_PHONE))
-        return
-    post = ui.request_post(
-        req, when=when_text(req), town=resident.town, district_name=district.name, secret=tx.services.secret
-    )
-    tx.push(group.group_id, post, purpose="group_post", request_id=req.id)
-    # Reminders, then an alert to coordinators, if nobody takes it (restarted by each re-post).
-    await escalation.schedule_for_post(tx, req)
-    if tell_resident:
-        tx.reply(ui.text(M.REQUEST_POSTED))
+        await request_actions.post_to_group(tx, req, resident)
 
 
 async def drop_draft(ctx: EventContext, resident: Resident, request_id: int, *, restate: bool) -> None:
@@ -241,22 +211,4 @@ async def cancel(ctx: EventContext, resident: Resident, request_id: int) -> None
         conv = await conversations.get(tx.session, ctx.user_id or "")
         if conv is not None and conv.state == answers.CONFIRM_CANCEL:
             await conversations.clear(tx.session, conv.line_user_id)
-        req, before = await help_requests.cancel_by_resident(
-            tx.session, request_id=request_id, resident=resident, now=ctx.now
-        )
-        tx.reply(ui.text(M.CANCELLED_BY_RESIDENT))
-        if before == CLAIMED and req.supporter_id is not None:
-            sup = await tx.session.get(Supporter, req.supporter_id)
-            if sup is not None:
-                tx.push(
-                    sup.line_user_id,
-                    ui.text(M.supporter_request_cancelled(request_id)),
-                    purpose="cancelled",
-                    request_id=request_id,
-                )
-        if before in (OPEN, CLAIMED):
-            group = await people.district_group(tx.session, req.district_code)
-            if group is not None:
-                tx.push(
-                    group.group_id, ui.text(M.group_cancelled(request_id)), purpose="cancelled", request_id=request_id
-                )
+        await request_actions.cancel(tx, request_id=request_id, by=Actor.resident(resident), resident=resident)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot import escalation, ui
 from bot import messages as M
+from bot import ui
 from bot.clock import JST
 from bot.commands import Command, match
 from bot.context import EventContext
-from bot.flows import attach, relay
-from bot.flows.resident import post_to_group
+from bot.flows import relay, request_actions
 from bot.store import help_requests, people
 from bot.store.errors import NotASupporter, WrongDistrict
-from bot.store.models import Resident, Supporter
+from bot.store.help_requests import Actor
+from bot.store.models import Supporter
 
 
 async def _supporter(ctx: EventContext) -> Supporter:
@@ -44,62 +44,19 @@ async def claim(ctx: EventContext, request_id: int) -> None:
     async with ctx.tx() as tx:
         if sup.followed is not True:
             await people.set_followed(tx.session, line_user_id=sup.line_user_id, followed=True, now=ctx.now)
-        req = await help_requests.claim(tx.session, request_id=request_id, supporter=sup, now=ctx.now)
-        resident = await tx.session.get(Resident, req.resident_id)
-        assert resident is not None and req.id is not None
-        await escalation.schedule_for_claim(tx, req)  # ask the supporter if it is not done in time
-        tx.reply(ui.text(M.group_claimed(sup.name, req.id)))
-        details = await attach.details_for_supporter(tx.session, req, resident)
-        tx.push(
-            sup.line_user_id,
-            ui.supporter_details(details, req.id, ctx.services.secret),
-            purpose="details",
-            request_id=req.id,
-        )
-        tx.push(
-            resident.line_user_id,
-            ui.text(M.supporter_coming(sup.name, req.category)),
-            purpose="coming",
-            request_id=req.id,
-        )
-        if (proxy := await attach.proxy_of(tx.session, req)) is not None:
-            tx.push(
-                proxy.line_user_id,
-                ui.text(M.proxy_supporter_coming(sup.name, resident.name, req.category)),
-                purpose="coming",
-                request_id=req.id,
-            )
+        await request_actions.claim(tx, request_id=request_id, supporter=sup, by=Actor.supporter(sup))
 
 
 async def done(ctx: EventContext, request_id: int) -> None:
     sup = await _supporter(ctx)
     async with ctx.tx() as tx:
-        req = await help_requests.complete(tx.session, request_id=request_id, supporter=sup, now=ctx.now)
-        resident = await tx.session.get(Resident, req.resident_id)
-        assert resident is not None
-        tx.reply(ui.text(M.SUPPORTER_THANKS_DONE))
-        tx.push(resident.line_user_id, ui.text(M.request_done(sup.name)), purpose="done", request_id=request_id)
-        if (proxy := await attach.proxy_of(tx.session, req)) is not None:
-            tx.push(
-                proxy.line_user_id,
-                ui.text(M.proxy_request_done(sup.name, resident.name)),
-                purpose="done",
-                request_id=request_id,
-            )
-        group = await people.district_group(tx.session, req.district_code)
-        if group is not None:
-            tx.push(group.group_id, ui.text(M.group_done(request_id)), purpose="done", request_id=request_id)
+        await request_actions.complete(tx, request_id=request_id, by=Actor.supporter(sup), supporter=sup)
 
 
 async def release(ctx: EventContext, request_id: int) -> None:
     sup = await _supporter(ctx)
     async with ctx.tx() as tx:
-        req = await help_requests.release(tx.session, request_id=request_id, supporter=sup, now=ctx.now)
-        resident = await tx.session.get(Resident, req.resident_id)
-        assert resident is not None
-        tx.reply(ui.text(M.SUPPORTER_RELEASED))
-        await post_to_group(tx, req, resident, tell_resident=False)
-        tx.push(resident.line_user_id, ui.text(M.REQUEST_REOPENED_RESIDENT), purpose="reopened", request_id=request_id)
+        await request_actions.release(tx, request_id=request_id, by=Actor.supporter(sup), supporter=sup)
 
 
 async def on_text(ctx: EventContext, sup: Supporter, text: str) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.nlp.types import SAFETY_LABELS, Analysis
-from bot.store.errors import AlreadyTaken, NotFound, NotYours, RequestClosed, StaleButton
+from bot.store.errors import AlreadyTaken, DomainError, NotFound, NotYours, RequestClosed, StaleButton
 from bot.store.models import CANCELLED, CLAIMED, DONE, DRAFT, OPEN, HelpRequest, RequestEvent, Resident, Supporter
 
 
@@ -74,14 +75,25 @@ async def get(session: AsyncSession, request_id: int) -> HelpRequest:
     return req
 
 
-async def _transition(
-    session: AsyncSession, request_id: int, *, from_states: tuple[str, ...], values: dict[str, Any], extra: Any = None
+async def transition(
+    session: AsyncSession,
+    request_id: int,
+    *,
+    from_states: tuple[str, ...],
+    values: dict[str, Any],
+    version: int | None = None,
+    supporter_id: int | None = None,
 ) -> bool:
-    """A conditional UPDATE: the state check and the change are one statement, so two racing
-    callers cannot both succeed (no read-then-write), on SQLite and PostgreSQL alike."""
+    """The one conditional UPDATE on a help request, and its one version rule: every change raises
+    `version` by one, and happens only while the request is in one of `from_states` and, when the caller
+    decided on a copy it read earlier (a dashboard page, a job re-reading the row), still at that `version`
+    (and, for a supporter's own change, still theirs). The check and the change are one statement, so two
+    racing callers cannot both win (no read-then-write), on SQLite and PostgreSQL alike."""
     cond = [col(HelpRequest.id) == request_id, col(HelpRequest.status).in_(from_states)]
-    if extra is not None:
-        cond.append(extra)
+    if version is not None:
+        cond.append(col(HelpRequest.version) == version)
+    if supporter_id is not None:
+        cond.append(col(HelpRequest.supporter_id) == supporter_id)
     result = await session.exec(update(HelpRequest).where(*cond).values(**values, version=col(HelpRequest.version) + 1))
     return bool(result.rowcount)
 
@@ -90,7 +102,7 @@ async def confirm(session: AsyncSession, *, request_id: int, resident: Resident,
     req = await get(session, request_id)
     if req.resident_id != resident.id:
         raise NotYours()
-    if not await _transition(session, request_id, from_states=(DRAFT,), values={"status": OPEN, "posted_at": now}):
+    if not await transition(session, request_id, from_states=(DRAFT,), values={"status": OPEN, "posted_at": now}):
         raise StaleButton()
     record(
         session,
@@ -108,7 +120,7 @@ async def set_category(session: AsyncSession, *, request_id: int, resident: Resi
     req = await get(session, request_id)
     if req.resident_id != resident.id:
         raise NotYours()
-    if not await _transition(session, request_id, from_states=(DRAFT,), values={"category": category}):
+    if not await transition(session, request_id, from_states=(DRAFT,), values={"category": category}):
         raise StaleButton()
     await session.refresh(req)
     return req
@@ -118,106 +130,208 @@ async def drop_draft(session: AsyncSession, *, request_id: int, resident: Reside
     req = await get(session, request_id)
     if req.resident_id != resident.id:
         raise NotYours()
-    if not await _transition(session, request_id, from_states=(DRAFT,), values={"status": CANCELLED, "closed_at": now}):
+    if not await transition(session, request_id, from_states=(DRAFT,), values={"status": CANCELLED, "closed_at": now}):
         raise StaleButton()
     record(session, request_id=request_id, at=now, actor_kind="resident", actor_id=resident.line_user_id, action=action)
 
 
-async def claim(session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime) -> HelpRequest:
+@dataclass(frozen=True)
+class Actor:
+    """Who changed a request, as its timeline names them."""
+
+    kind: Literal["resident", "supporter", "coordinator", "system"]
+    id: str | None
+
+    @staticmethod
+    def supporter(sup: Supporter) -> Actor:
+        return Actor("supporter", sup.line_user_id)
+
+    @staticmethod
+    def resident(res: Resident) -> Actor:
+        return Actor("resident", res.line_user_id)
+
+    @staticmethod
+    def coordinator(login: str) -> Actor:
+        return Actor("coordinator", login)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.kind == "coordinator"
+
+
+SYSTEM = Actor("system", None)
+
+
+def _record_by(
+    session: AsyncSession, req: HelpRequest, by: Actor, now: datetime, action: str, note: str | None
+) -> None:
+    assert req.id is not None
+    record(session, request_id=req.id, at=now, actor_kind=by.kind, actor_id=by.id, action=action, note=note)
+
+
+async def _refused(session: AsyncSession, req: HelpRequest) -> DomainError:
+    """Why a conditional change found the request changed: closed meanwhile, or taken/changed by someone else."""
+    await session.refresh(req)
+    return RequestClosed() if req.status in (DONE, CANCELLED) else AlreadyTaken()
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    request_id: int,
+    supporter: Supporter,
+    now: datetime,
+    by: Actor,
+    version: int | None = None,
+) -> HelpRequest:
+    """A supporter takes an open request from the group, or a coordinator assigns (or reassigns) it."""
     req = await get(session, request_id)
-    if not await _transition(
+    if not await transition(
         session,
         request_id,
-        from_states=(OPEN,),
+        from_states=(OPEN, CLAIMED) if by.is_coordinator else (OPEN,),
         values={"status": CLAIMED, "supporter_id": supporter.id, "claimed_at": now},
+        version=version,
     ):
-        await session.refresh(req)
-        if req.status in (DONE, CANCELLED):
-            raise RequestClosed()
-        raise AlreadyTaken()
-    record(
-        session,
-        request_id=request_id,
-        at=now,
-        actor_kind="supporter",
-        actor_id=supporter.line_user_id,
-        action="claimed",
-    )
+        raise await _refused(session, req)
+    if by.is_coordinator:
+        _record_by(session, req, by, now, "assigned", supporter.name)
+    else:
+        _record_by(session, req, by, now, "claimed", None)
     await session.refresh(req)
     return req
 
 
-async def _by_claimer(session: AsyncSession, request_id: int, supporter: Supporter) -> HelpRequest:
-    req = await get(session, request_id)
+async def _check_claimer(session: AsyncSession, req: HelpRequest, by: Actor, supporter: Supporter | None) -> None:
+    """A supporter may only change the request they took; a coordinator any request of their districts."""
+    if by.is_coordinator:
+        return
     if req.status in (DONE, CANCELLED):
         raise RequestClosed()
-    if req.status != CLAIMED or req.supporter_id != supporter.id:
+    if supporter is None or req.status != CLAIMED or req.supporter_id != supporter.id:
         raise NotYours()
-    return req
 
 
-async def _by_claimer_transition(
-    session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime, values: dict[str, Any], action: str
-) -> HelpRequest:
-    """A change only the supporter who took the request may make, recorded on its timeline."""
-    req = await _by_claimer(session, request_id, supporter)
-    if not await _transition(
-        session, request_id, from_states=(CLAIMED,), values=values, extra=col(HelpRequest.supporter_id) == supporter.id
+async def release(
+    session: AsyncSession,
+    *,
+    request_id: int,
+    now: datetime,
+    by: Actor,
+    supporter: Supporter | None = None,
+    version: int | None = None,
+) -> tuple[HelpRequest, int | None]:
+    """Give a claimed request back to the group; returns it and the id of the supporter who had it."""
+    req = await get(session, request_id)
+    await _check_claimer(session, req, by, supporter)
+    had = req.supporter_id
+    if not await transition(
+        session,
+        request_id,
+        from_states=(CLAIMED,),
+        values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
+        version=version,
+        supporter_id=None if by.is_coordinator or supporter is None else supporter.id,
     ):
-        raise RequestClosed()
-    record(
-        session, request_id=request_id, at=now, actor_kind="supporter", actor_id=supporter.line_user_id, action=action
-    )
+        raise await _refused(session, req) if by.is_coordinator else RequestClosed()
+    note = None
+    if by.is_coordinator and had is not None:
+        before = await session.get(Supporter, had)
+        note = before.name if before else None
+    _record_by(session, req, by, now, "released", note)
+    await session.refresh(req)
+    return req, had
+
+
+async def complete(
+    session: AsyncSession,
+    *,
+    request_id: int,
+    now: datetime,
+    by: Actor,
+    supporter: Supporter | None = None,
+    version: int | None = None,
+    note: str | None = None,
+) -> HelpRequest:
+    """Done: by the supporter who took it, or by a coordinator (an emergency or consultation is 'handled')."""
+    req = await get(session, request_id)
+    await _check_claimer(session, req, by, supporter)
+    if not await transition(
+        session,
+        request_id,
+        from_states=(OPEN, CLAIMED) if by.is_coordinator else (CLAIMED,),
+        values={"status": DONE, "done_at": now, "closed_at": now},
+        version=version,
+        supporter_id=None if by.is_coordinator or supporter is None else supporter.id,
+    ):
+        raise await _refused(session, req) if by.is_coordinator else RequestClosed()
+    action = "handled" if by.is_coordinator and req.category in SAFETY_LABELS else "done"
+    _record_by(session, req, by, now, action, note)
     await session.refresh(req)
     return req
 
 
-async def complete(session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime) -> HelpRequest:
-    return await _by_claimer_transition(
-        session,
-        request_id=request_id,
-        supporter=supporter,
-        now=now,
-        values={"status": DONE, "done_at": now, "closed_at": now},
-        action="done",
-    )
-
-
-async def release(session: AsyncSession, *, request_id: int, supporter: Supporter, now: datetime) -> HelpRequest:
-    return await _by_claimer_transition(
-        session,
-        request_id=request_id,
-        supporter=supporter,
-        now=now,
-        values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
-        action="released",
-    )
-
-
-async def cancel_by_resident(
-    session: AsyncSession, *, request_id: int, resident: Resident, now: datetime
+async def cancel(
+    session: AsyncSession,
+    *,
+    request_id: int,
+    now: datetime,
+    by: Actor,
+    resident: Resident | None = None,
+    version: int | None = None,
+    note: str | None = None,
 ) -> tuple[HelpRequest, str]:
-    """Cancel; returns the request as it was before, and its former status (whom to tell depends on it)."""
+    """Cancel, by the resident who asked or by a coordinator; returns the request and its former status
+    (whom to tell depends on it)."""
     req = await get(session, request_id)
-    if req.resident_id != resident.id:
+    if not by.is_coordinator and (resident is None or req.resident_id != resident.id):
         raise NotYours()
     before = req.status
-    if not await _transition(
+    allowed = (OPEN, CLAIMED) if by.is_coordinator else (DRAFT, OPEN, CLAIMED)
+    if not await transition(
         session,
         request_id,
-        from_states=(before,) if before in (DRAFT, OPEN, CLAIMED) else (),
+        from_states=(before,) if before in allowed else (),
         values={"status": CANCELLED, "closed_at": now},
+        version=version,
     ):
-        raise RequestClosed()
-    record(
-        session,
-        request_id=request_id,
-        at=now,
-        actor_kind="resident",
-        actor_id=resident.line_user_id,
-        action="cancelled",
-    )
+        raise await _refused(session, req) if by.is_coordinator else RequestClosed()
+    _record_by(session, req, by, now, "cancelled", note)
+    await session.refresh(req)
     return req, before
+
+
+async def repost(
+    session: AsyncSession, *, request_id: int, now: datetime, by: Actor, version: int | None = None
+) -> HelpRequest:
+    """Post an open request to its group again: the escalation chain starts over."""
+    req = await get(session, request_id)
+    if not await transition(
+        session, request_id, from_states=(OPEN,), values={"posted_at": now, "escalation_level": 0}, version=version
+    ):
+        raise await _refused(session, req)
+    _record_by(session, req, by, now, "reposted", None)
+    await session.refresh(req)
+    return req
+
+
+async def escalate(
+    session: AsyncSession, req: HelpRequest, *, now: datetime, action: str, note: str | None = None
+) -> bool:
+    """One escalation step (reminder, alert, stale question): only if the request is still as the job read it.
+    False when it changed meanwhile. The conditional UPDATE also locks the row (PostgreSQL), so a claim racing
+    this step waits for it."""
+    assert req.id is not None
+    if not await transition(
+        session,
+        req.id,
+        from_states=(req.status,),
+        values={"escalation_level": req.escalation_level + 1},
+        version=req.version,
+    ):
+        return False
+    _record_by(session, req, SYSTEM, now, action, note)
+    return True
 
 
 async def open_for_resident(session: AsyncSession, resident_id: int) -> list[tuple[HelpRequest, Supporter | None]]:
@@ -274,7 +388,7 @@ async def set_when(
     if req.resident_id != resident.id:
         raise NotYours()
     values = {"when_date": when_date, "when_time": when_time, "when_part": when_part, "when_text": when_text}
-    if not await _transition(session, request_id, from_states=(DRAFT,), values=values):
+    if not await transition(session, request_id, from_states=(DRAFT,), values=values):
         raise StaleButton()
     await session.refresh(req)
     return req
