@@ -136,3 +136,49 @@ async def test_serve_runs_the_edge_and_a_niced_worker_as_separate_processes(
         assert all(not c.is_running() or c.status() == psutil.STATUS_ZOMBIE for c in children)
     finally:
         stop(started)
+
+
+async def test_on_sqlite_the_edge_writes_before_a_worker_waiting_with_it(tmp_path: Path) -> None:
+    """Two processes' writers, as two Database objects on one file (flock locks are per open file, so this is
+    the same contention): while a worker holds the write lock, an edge and another worker transaction wait;
+    the edge goes first. Left to SQLite's busy handler, the sleeping edge would lose to the worker."""
+    import fcntl
+
+    from sqlalchemy import text
+
+    from tests.conftest import eventually
+
+    path = tmp_path / "turns.db"
+    worker, edge = Database(f"sqlite+aiosqlite:///{path}"), Database(f"sqlite+aiosqlite:///{path}", edge=True)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def write(db: Database, label: str, hold: bool = False) -> None:
+        async with db.session() as s:
+            conn = await s.connection()
+            await conn.execute(text("CREATE TABLE IF NOT EXISTS t (label TEXT)"))
+            await conn.execute(text("INSERT INTO t VALUES (:label)"), {"label": label})
+            order.append(label)
+            if hold:
+                await release.wait()
+
+    def edge_waiting() -> bool:
+        with open(f"{path}.edge", "rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return False
+
+    try:
+        first = asyncio.create_task(write(worker, "worker 1", hold=True))
+        await eventually(lambda: order == ["worker 1"], "the worker holds the write lock")
+        waiting = [asyncio.create_task(write(edge, "edge")), asyncio.create_task(write(worker, "worker 2"))]
+        await eventually(edge_waiting, "the edge waits for its turn")
+        release.set()
+        await asyncio.gather(first, *waiting)
+    finally:
+        await worker.dispose()
+        await edge.dispose()
+    assert order == ["worker 1", "edge", "worker 2"]
