@@ -175,6 +175,8 @@ def bot_env(*, line_api: str, database_url: str, **extra: str) -> dict[str, str]
             "DATABASE_URL": database_url,
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            # Servers run in an empty folder (no stray .env): import this checkout's bot, not an installed one.
+            "PYTHONPATH": str(ROOT),
         }
     )
     env.update(extra)
@@ -245,7 +247,7 @@ def _die_with_parent() -> None:
 
 
 async def start_process(
-    argv: list[str], env: dict[str, str], port: int, name: str, workdir: Path | None = None
+    argv: list[str], env: dict[str, str], port: int, name: str, workdir: Path | None = None, timeout: float = 90.0
 ) -> Proc:
     """Start a server process (in an empty working directory, so no stray .env is read) and wait for /healthz."""
     cwd = workdir or Path(tempfile.mkdtemp(prefix=f"sasaeai-{name}-"))
@@ -255,7 +257,7 @@ async def start_process(
     fh.close()
     url = f"http://127.0.0.1:{port}"
     try:
-        await wait_healthy(url, popen, log)
+        await wait_healthy(url, popen, log, timeout)
     except BaseException:
         popen.kill()
         popen.wait()

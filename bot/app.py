@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Literal
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -25,6 +27,7 @@ from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.webhook import callback, inbox_writer_ctx
 from bot.workers.dispatcher import Dispatcher
+from bot.workers.poller import QueuePoller, Wakes
 from bot.workers.scheduler import JobHandler, Scheduler
 from bot.workers.sender import OutboxSender
 
@@ -87,24 +90,37 @@ async def _say_unrouted(db: Database) -> None:
     )
 
 
+Role = Literal["single", "edge", "worker"]
+
+
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, jobs: Mapping[str, JobHandler] | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    role: Role = "single",
+    jobs: Mapping[str, JobHandler] | None = None,
 ) -> web.Application:
+    """The server of one process. "single": everything (tests, the demo, one small host). "edge": the webhook,
+    the dashboard, health and metrics; nothing that handles events, and the NLP is never imported. "worker":
+    the dispatcher, NLP, sender and scheduler, with health and metrics; it learns of new work through the
+    database (bot/workers/poller.py)."""
     settings.require_line_credentials()
     # client_max_size: aiohttp refuses larger bodies with 413 before reading them whole.
     app = web.Application(client_max_size=settings.webhook_max_body_bytes)
     install_headers(app, settings)  # every response, errors included
-    app.router.add_post("/callback", callback)
+    if role != "worker":
+        app.router.add_post("/callback", callback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    if settings.simulator:  # the browser simulator: only with the emulator, never by default
-        from bot.simulator import add_routes as add_simulator
+    if role != "worker":
+        if settings.simulator:  # the browser simulator: only with the emulator, never by default
+            from bot.simulator import add_routes as add_simulator
 
-        add_simulator(app, settings)
-    setup_dashboard(app, settings)  # coordinators' pages under /dashboard/, JSON under /api/
+            add_simulator(app, settings)
+        setup_dashboard(app, settings)  # coordinators' pages under /dashboard/, JSON under /api/
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, edge=role == "edge")  # on SQLite the edge writes first
         gateway = LineGateway(settings)
         analysis = AnalysisService()
         services = Services(
@@ -119,56 +135,82 @@ def create_app(
             if await upgrade(db.engine):
                 # Named, so a server started from the wrong folder (a relative SQLite path) is noticed at once.
                 log.info("database %s was empty: its tables were created now", safe_database_url(settings.database_url))
+            if role == "edge":
+                freeze_heap()
+                services.ready = True
+                log.info("ready (edge)")
+                yield
+                services.ready = False
+                return
             await _say_unrouted(db)
-            await analysis.load()
-            freeze_heap()
-            dispatcher = Dispatcher(services)
-            sender = OutboxSender(
-                db=db,
-                gateway=gateway,
-                clock=services.clock,
-                owner=services.owner,
-                concurrency=settings.outbox_concurrency,
-                max_attempts=settings.outbox_max_attempts,
-                lease_seconds=settings.lease_seconds,
-                backoff_base=settings.outbox_backoff_seconds,
-            )
-            scheduler = Scheduler(services, job_handlers(jobs))
-            services.wake_inbox = dispatcher.wake
-            services.wake_outbox = sender.wake
-            services.wake_scheduler = scheduler.wake
-            workers = [
-                asyncio.create_task(dispatcher.run(), name="dispatcher"),
-                asyncio.create_task(sender.run(), name="sender"),
-                asyncio.create_task(scheduler.run(), name="scheduler"),
-            ]
-            if settings.loop_probe_seconds > 0:
-                workers.append(asyncio.create_task(watch_loop(settings.loop_probe_seconds), name="loop-probe"))
-            services.ready = True
-            log.info("ready")
-            yield
-            services.ready = False
-            # Graceful shutdown: stop taking work, let in-flight events finish, send what is due.
-            dispatcher.stop()
-            scheduler.stop()
-            # The loops must have stopped claiming before we wait for what they started.
-            loops = [w for w in workers if w.get_name() in ("dispatcher", "scheduler")]
-            await asyncio.wait(loops, timeout=SHUTDOWN_GRACE_SECONDS)
-            await dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
-            sender.stop()
-            # Let the sender finish the round it is in: cancelling it mid-send would strand a
-            # database connection half-closed. Then send what is due, briefly.
-            await asyncio.wait([w for w in workers if w.get_name() == "sender"], timeout=SHUTDOWN_GRACE_SECONDS)
-            await sender.drain(services.clock.now() + timedelta(seconds=2))
-            for w in workers:
-                w.cancel()
-            await asyncio.gather(*workers, *services.tasks, return_exceptions=True)
-            await _hand_back(services)
+            async with handling(services, poll=role == "worker", jobs=jobs):
+                yield
         finally:
             analysis.close()
             await gateway.close()
             await db.dispose()
 
     app.cleanup_ctx.append(resources)
-    app.cleanup_ctx.append(inbox_writer_ctx)  # after resources: it writes through their database
+    if role != "worker":
+        app.cleanup_ctx.append(inbox_writer_ctx)  # after resources: it writes through their database
     return app
+
+
+@asynccontextmanager
+async def handling(
+    services: Services, *, poll: bool, jobs: Mapping[str, JobHandler] | None = None
+) -> AsyncIterator[None]:
+    """The dispatcher, sender and scheduler (and the NLP they use), from start to a graceful stop."""
+    settings, db = services.settings, services.db
+    await services.analysis.load()
+    freeze_heap()
+    dispatcher = Dispatcher(services)
+    sender = OutboxSender(
+        db=db,
+        gateway=services.gateway,
+        clock=services.clock,
+        owner=services.owner,
+        concurrency=settings.outbox_concurrency,
+        max_attempts=settings.outbox_max_attempts,
+        lease_seconds=settings.lease_seconds,
+        backoff_base=settings.outbox_backoff_seconds,
+    )
+    scheduler = Scheduler(services, job_handlers(jobs))
+    services.wake_inbox = dispatcher.wake
+    services.wake_outbox = sender.wake
+    services.wake_scheduler = scheduler.wake
+    workers = [
+        asyncio.create_task(dispatcher.run(), name="dispatcher"),
+        asyncio.create_task(sender.run(), name="sender"),
+        asyncio.create_task(scheduler.run(), name="scheduler"),
+    ]
+    poller = None
+    if poll:  # the edge is another process: new events show up only in the database
+        poller = QueuePoller(
+            db, Wakes(dispatcher.wake, sender.wake, scheduler.wake), interval=settings.worker_poll_seconds
+        )
+        workers.append(asyncio.create_task(poller.run(), name="poller"))
+    if settings.loop_probe_seconds > 0:
+        workers.append(asyncio.create_task(watch_loop(settings.loop_probe_seconds), name="loop-probe"))
+    services.ready = True
+    log.info("ready")
+    yield
+    services.ready = False
+    if poller is not None:
+        poller.stop()
+    # Graceful shutdown: stop taking work, let in-flight events finish, send what is due.
+    dispatcher.stop()
+    scheduler.stop()
+    # The loops must have stopped claiming before we wait for what they started.
+    loops = [w for w in workers if w.get_name() in ("dispatcher", "scheduler")]
+    await asyncio.wait(loops, timeout=SHUTDOWN_GRACE_SECONDS)
+    await dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
+    sender.stop()
+    # Let the sender finish the round it is in: cancelling it mid-send would strand a
+    # database connection half-closed. Then send what is due, briefly.
+    await asyncio.wait([w for w in workers if w.get_name() == "sender"], timeout=SHUTDOWN_GRACE_SECONDS)
+    await sender.drain(services.clock.now() + timedelta(seconds=2))
+    for w in workers:
+        w.cancel()
+    await asyncio.gather(*workers, *services.tasks, return_exceptions=True)
+    await _hand_back(services)

@@ -66,7 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes sharing the port (PostgreSQL only; see bot/serve.py)"
+        "--role",
+        choices=["all", "edge", "worker", "single"],
+        help="what this host runs (default SERVE_ROLE, all): the edge and the handling workers in separate "
+        "processes (all), only the edge or only workers (they share only the database), or one process (single)",
+    )
+    serve.add_argument("--edges", type=int, help="edge processes sharing the port (default EDGE_PROCESSES, 1)")
+    serve.add_argument(
+        "--workers", type=int, help="handling worker processes (default WORKER_PROCESSES, 1; more needs PostgreSQL)"
     )
     serve.add_argument("--reuse-port", action="store_true", help="bind with SO_REUSEPORT (set for each worker)")
 
@@ -520,7 +527,15 @@ def main(argv: list[str] | None = None) -> None:
         if args.cmd == "serve":
             from bot.serve import serve as serve_workers
 
-            serve_workers(settings, args.host, args.port, workers=args.workers, reuse_port=args.reuse_port)
+            serve_workers(
+                settings,
+                args.host,
+                args.port,
+                role=args.role,
+                edges=args.edges,
+                workers=args.workers,
+                reuse_port=args.reuse_port,
+            )
             return
         if args.cmd == "richmenu":
             _richmenu(args, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -99,6 +100,18 @@ class Settings(BaseSettings):
     # district's coordinators' group and escalated to the city-wide group (once each per period).
     alert_ack_seconds: int = Field(default=600, gt=0)
     job_concurrency: int = 8  # scheduled jobs run side by side (those of one person or request in turn)
+    # `sasaeai serve` (bot/serve.py): the edge (verify, store, answer 200; the dashboard) and the handling
+    # (dispatcher, NLP, sender, scheduler) run in separate processes sharing only the database, so a backlog
+    # of handling never delays an answer to LINE. SERVE_ROLE picks what this host runs: "all" (both),
+    # "edge" or "worker" (edges and workers on different hosts), or "single" (everything in one process).
+    serve_role: Literal["all", "edge", "worker", "single"] = "all"
+    edge_processes: int = Field(default=1, ge=1)
+    worker_processes: int = Field(default=1, ge=1)
+    # Handling yields the CPU to the edge: workers run at this nice value (0 to 19; higher is lower priority).
+    worker_nice: int = Field(default=10, ge=0, le=19)
+    # A worker notices events, messages and jobs written by other processes by polling the newest id of each
+    # queue this often (one small read; nothing is written when nothing changed).
+    worker_poll_seconds: float = Field(default=0.05, gt=0)
     # Event-loop lag probe (sasaeai_loop_lag_seconds): one timer every this many seconds; 0 turns it off.
     loop_probe_seconds: float = 0.05
 

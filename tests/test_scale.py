@@ -25,7 +25,7 @@ from bot.emulator.webhook import envelope
 from bot.store import people
 from bot.store.db import Database
 from bot.store.models import HelpRequest, InboxEvent, Job, OutboxMessage
-from tests.conftest import PG_ADMIN, SECRET, TOKEN, Bot, _pg_template, all_text, find_action, gid, pg_url, uid
+from tests.conftest import PG_ADMIN, ROOT, SECRET, TOKEN, Bot, _pg_template, all_text, find_action, gid, pg_url, uid
 
 DISTRICTS = 3
 SUPPORTERS = 3  # per district
@@ -81,6 +81,8 @@ def server_env(emu: EmulatorServer, db_url: str, **extra: str) -> dict[str, str]
         "MESSAGE_MERGE_SECONDS": "0.5",  # every resident's text becomes a merge job in the shared job table
         "SCHEDULER_INTERVAL_SECONDS": "0.2",
         "LOG_LEVEL": "WARNING",
+        # The servers run in an empty folder (no stray .env): import this checkout's bot, not an installed one.
+        "PYTHONPATH": str(ROOT),
     }
     return env | extra
 
@@ -295,7 +297,8 @@ async def test_workers_share_one_port(pg: str, emu: EmulatorServer, servers: lis
     import psutil
 
     workers = psutil.Process(servers[0].proc.pid).children()
-    assert len(workers) == 2
+    # Two handling workers and the edge that answers the port (bot/serve.py).
+    assert sorted(w.environ().get("SASAEAI_PROCESS", "?") for w in workers) == ["edge", "worker", "worker"]
     async with aiohttp.ClientSession() as http:
         for r in residents[:6]:
             # A fresh connection each time, so the kernel spreads them over both workers.

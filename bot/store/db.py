@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.writeturn import WriteTurn
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -63,7 +65,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """Owns the engine; hands out sessions. Created and disposed inside the running loop."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, edge: bool = False) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
         self.engine = create_engine(url)
@@ -73,11 +75,19 @@ class Database:
         # to 100 ms a try) and the lock sits unused while they sleep. Other processes (the CLI) still meet
         # the busy timeout.
         self._writer = asyncio.Lock() if self.sqlite else None
+        # Between our processes (the edge and a worker, bot/serve.py), turns at the write lock, the edge first.
+        path = make_url(url).database if self.sqlite else None
+        self._turn = WriteTurn(path, edge=edge) if path and path != ":memory:" else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any exception."""
-        async with self._writer or nullcontext(), self._sessions() as session, session.begin():
+        async with (
+            self._writer or nullcontext(),
+            self._turn.turn() if self._turn else nullcontext(),
+            self._sessions() as session,
+            session.begin(),
+        ):
             yield session
 
     @asynccontextmanager
@@ -90,3 +100,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._turn is not None:
+            self._turn.close()
+            self._turn = None

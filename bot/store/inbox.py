@@ -115,6 +115,23 @@ async def next_due(session: AsyncSession) -> datetime | None:
     ).one()
 
 
+async def claimable(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether some pending event is due and not leased: a read, so a worker with nothing to take does not
+    open a write transaction (on SQLite, the one write lock the edge's inbox writes wait for)."""
+    row = (
+        await session.exec(
+            select(col(InboxEvent.id))
+            .where(
+                col(InboxEvent.status) == "pending",
+                or_(col(InboxEvent.next_attempt_at).is_(None), col(InboxEvent.next_attempt_at) <= now),
+                or_(col(InboxEvent.lease_until).is_(None), col(InboxEvent.lease_until) < now),
+            )
+            .limit(1)
+        )
+    ).first()
+    return row is not None
+
+
 async def pending_count(session: AsyncSession) -> int:
     return int((await session.exec(select(func.count()).where(col(InboxEvent.status) == "pending"))).one())
 

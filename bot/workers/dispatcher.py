@@ -77,10 +77,11 @@ class Dispatcher:
             rows: list[InboxEvent] = []
             if free >= batch or (free > 0 and not self._inflight):
                 try:
-                    async with self._s.db.session() as s:
-                        rows = await inbox.claim_heads(
-                            s, owner=self._s.owner, now=self._s.clock.now(), lease=lease, limit=free
-                        )
+                    if await self._claimable():
+                        async with self._s.db.session() as s:
+                            rows = await inbox.claim_heads(
+                                s, owner=self._s.owner, now=self._s.clock.now(), lease=lease, limit=free
+                            )
                 except Exception:
                     log.exception("inbox claim failed; retrying")
                     await asyncio.sleep(1.0)
@@ -96,6 +97,15 @@ class Dispatcher:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def _claimable(self) -> bool:
+        """On SQLite, look before claiming: a claim is a write transaction, and an idle worker's claims (one
+        a second, and one per wake) took the write lock the edge's inbox writes wait for. On PostgreSQL the
+        claim itself is as cheap as the look."""
+        if not self._s.db.sqlite:
+            return True
+        async with self._s.db.read() as s:
+            return await inbox.claimable(s, now=self._s.clock.now())
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -120,7 +120,7 @@ class Scheduler:
 
     async def _idle(self, interval: float) -> float:
         try:
-            async with self._s.db.session() as s:
+            async with self._s.db.read() as s:  # a look: on SQLite it must not queue for the write lock
                 due = await jobs.next_due(s)
         except Exception:
             return interval
@@ -131,6 +131,13 @@ class Scheduler:
     async def run_once(self) -> int:
         now = self._s.clock.now()
         lease = timedelta(seconds=self._s.settings.lease_seconds)
+        if self._s.db.sqlite:
+            # Look before claiming: a claim is a write transaction, and on SQLite the edge's inbox writes wait
+            # for the one write lock; most rounds (each wake, each interval) find nothing due.
+            async with self._s.db.read() as s:
+                first = await jobs.next_due(s)
+            if first is None or (first if first.tzinfo else first.replace(tzinfo=UTC)) > now:
+                return 0
         async with self._s.db.session() as s:
             due = await jobs.claim_due(s, owner=self._s.owner, now=now, lease=lease, limit=20)
         # Side by side, not one after another: a snowstorm morning makes ~20 merge windows close a second,

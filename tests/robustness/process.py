@@ -38,6 +38,10 @@ class ServerProcess:
             "OUTBOX_BACKOFF_SECONDS": "0.2",
             "LEASE_SECONDS": "5",
             "PYTHONUNBUFFERED": "1",
+            # These tests are about what survives a crash or a stop, on a machine other test runs share: a niced
+            # worker would get the CPU after all of them, and its graceful stop would outlast the test's wait.
+            # The priority itself is tested in tests/test_edge_split.py.
+            "WORKER_NICE": "0",
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -55,7 +59,9 @@ class ServerProcess:
             )
         await self.wait_ready()
 
-    async def wait_ready(self, timeout: float = 60) -> None:
+    # The edge and the worker start side by side, each importing the bot (~4.5 s of CPU), on a machine that
+    # may be shared with other test runs.
+    async def wait_ready(self, timeout: float = 180) -> None:
         async with aiohttp.ClientSession() as s:
             for _ in range(int(timeout * 10)):
                 assert self.proc is not None

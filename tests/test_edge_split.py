@@ -1,0 +1,184 @@
+"""The edge and the handling in separate processes that share only the database (issue 16): an edge-only
+`sasaeai serve --role edge` and a worker-only `sasaeai serve --role worker`, real processes, the LINE emulator,
+real sockets. Each event is handled once and each message sent once; the NLP never enters the edge."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+from sqlmodel import select
+
+from bot.clock import SystemClock
+from bot.emulator import EmulatorServer
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.models import HelpRequest, InboxEvent, OutboxMessage
+from tests.conftest import all_text, find_action, settled_db
+from tests.test_scale import RESIDENTS, WORDS, Server, post, server_env, setup_world, start_server, stop
+
+
+def mapped_libraries(pid: int) -> set[str]:
+    """Files mapped into a process: an imported compiled module (spaCy's, SudachiPy's) shows up here."""
+    return {m.path for m in psutil.Process(pid).memory_maps() if m.path}
+
+
+def nlp_libraries(pid: int) -> set[str]:
+    return {p for p in mapped_libraries(pid) if "/spacy/" in p or "/sudachipy/" in p or "/thinc/" in p}
+
+
+async def test_an_edge_and_a_worker_sharing_only_the_database_handle_each_event_once(
+    db_url: str, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    db = Database(db_url)
+    await upgrade(db.engine)  # the SQLite file starts empty; PostgreSQL's copy is migrated already
+    await db.dispose()
+    residents, supporters, group_of = await setup_world(db_url, emu)
+    env = server_env(emu, db_url)
+    started: list[Server] = []
+    try:
+        started.append(await start_server(env, tmp_path, "worker", "--role", "worker"))
+        started.append(await start_server(env, tmp_path, "edge", "--role", "edge"))
+        worker, edge = started
+        # Only the worker loaded the NLP; the edge never imported it (its interpreter has none of its libraries).
+        assert nlp_libraries(worker.proc.pid), "the check must see the NLP where it is loaded"
+        assert nlp_libraries(edge.proc.pid) == set()
+        assert psutil.Process(worker.proc.pid).nice() > psutil.Process(edge.proc.pid).nice()
+
+        sent: list[dict[str, Any]] = []
+        async with aiohttp.ClientSession() as http:
+
+            async def deliver(events: list[dict[str, Any]]) -> None:
+                # Each body twice, the second as LINE's redelivery: stored (and handled) once.
+                sent.extend(events)
+                assert await post(http, emu, edge.url, events) == 200
+                again = [{**e, "deliveryContext": {"isRedelivery": True}} for e in events]
+                assert await post(http, emu, edge.url, again) == 200
+
+            # The worker has no webhook: events reach it only through the database.
+            assert await post(http, emu, worker.url, [emu.events.text(residents[0], WORDS[0])]) == 404
+
+            await asyncio.gather(
+                *(deliver([emu.events.text(r, WORDS[i % len(WORDS)])]) for i, r in enumerate(residents))
+            )
+            confirms = {r: (await emu.wait_for_messages(r, 1, timeout=60))[0] for r in residents}
+            await asyncio.gather(
+                *(deliver([emu.events.postback(r, find_action([confirms[r]], "はい")["data"])]) for r in residents)
+            )
+            per_group = Counter(group_of.values())
+            posts = {g: await emu.wait_for_messages(g, n, timeout=60) for g, n in per_group.items()}
+            presses = [
+                [emu.events.postback(s, find_action([m], "引き受け")["data"], group_id=g)]
+                for g, msgs in posts.items()
+                for m in msgs
+                for s in supporters[g]
+            ]
+            await asyncio.gather(*(deliver(p) for p in presses))
+
+        db = Database(db_url)
+        try:
+            await settled_db(db, SystemClock(), handled=len(sent), timeout=120)
+            async with db.session() as s:
+                events = (await s.exec(select(InboxEvent))).all()
+                requests = (await s.exec(select(HelpRequest))).all()
+                outbox = (await s.exec(select(OutboxMessage))).all()
+        finally:
+            await db.dispose()
+    finally:
+        stop(started)
+
+    assert len(events) == len({e["webhookEventId"] for e in sent})
+    assert {e.status for e in events} == {"done"}
+    assert {m.status for m in outbox} == {"sent"}
+    keys = [d.retry_key for d in emu.deliveries if d.retry_key]
+    assert len(keys) == len(set(keys))
+    for r in residents:
+        assert len([m for m in emu.messages_to(r) if "お手伝いですね" in all_text(m)]) == 1, r
+    assert len(requests) == RESIDENTS
+    assert all(req.status == "claimed" and req.supporter_id is not None for req in requests)
+    for g, members in supporters.items():
+        wins = sum(1 for s in members for m in emu.messages_to(s) if "引き受けてくださり" in all_text(m))
+        assert wins == per_group[g]
+    emu.assert_no_violations()
+
+
+async def test_serve_runs_the_edge_and_a_niced_worker_as_separate_processes(
+    emu: EmulatorServer, tmp_path: Path
+) -> None:
+    """The default `sasaeai serve` on SQLite (the embedded default): a supervisor with one edge and one worker."""
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    residents: list[str] = []
+    started: list[Server] = []
+    try:
+        db = Database(db_url)
+        await upgrade(db.engine)
+        await db.dispose()
+        residents, _, _ = await setup_world(db_url, emu)
+        started.append(await start_server(server_env(emu, db_url), tmp_path, "serve"))
+        children = psutil.Process(started[0].proc.pid).children()
+        kinds = sorted(c.environ().get("SASAEAI_PROCESS", "?") for c in children)
+        assert kinds == ["edge", "worker"]
+        by_kind = {c.environ()["SASAEAI_PROCESS"]: c for c in children}
+        assert nlp_libraries(by_kind["edge"].pid) == set()
+        async with aiohttp.ClientSession() as http:
+            for r in residents[:4]:
+                assert await post(http, emu, started[0].url, [emu.events.text(r, WORDS[0])]) == 200
+        for r in residents[:4]:
+            await emu.wait_for_messages(r, 1, timeout=60)
+        # Handling answered, so the worker is ready, and once ready it gives way to the edge.
+        assert by_kind["worker"].nice() >= by_kind["edge"].nice() + 10
+        started[0].proc.terminate()
+        assert started[0].proc.wait(60) == 0
+        assert all(not c.is_running() or c.status() == psutil.STATUS_ZOMBIE for c in children)
+    finally:
+        stop(started)
+
+
+async def test_on_sqlite_the_edge_writes_before_a_worker_waiting_with_it(tmp_path: Path) -> None:
+    """Two processes' writers, as two Database objects on one file (flock locks are per open file, so this is
+    the same contention): while a worker holds the write lock, an edge and another worker transaction wait;
+    the edge goes first. Left to SQLite's busy handler, the sleeping edge would lose to the worker."""
+    import fcntl
+
+    from sqlalchemy import text
+
+    from tests.conftest import eventually
+
+    path = tmp_path / "turns.db"
+    worker, edge = Database(f"sqlite+aiosqlite:///{path}"), Database(f"sqlite+aiosqlite:///{path}", edge=True)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def write(db: Database, label: str, hold: bool = False) -> None:
+        async with db.session() as s:
+            conn = await s.connection()
+            await conn.execute(text("CREATE TABLE IF NOT EXISTS t (label TEXT)"))
+            await conn.execute(text("INSERT INTO t VALUES (:label)"), {"label": label})
+            order.append(label)
+            if hold:
+                await release.wait()
+
+    def edge_waiting() -> bool:
+        with open(f"{path}.edge", "rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return False
+
+    try:
+        first = asyncio.create_task(write(worker, "worker 1", hold=True))
+        await eventually(lambda: order == ["worker 1"], "the worker holds the write lock")
+        waiting = [asyncio.create_task(write(edge, "edge")), asyncio.create_task(write(worker, "worker 2"))]
+        await eventually(edge_waiting, "the edge waits for its turn")
+        release.set()
+        await asyncio.gather(first, *waiting)
+    finally:
+        await worker.dispose()
+        await edge.dispose()
+    assert order == ["worker 1", "edge", "worker 2"]
