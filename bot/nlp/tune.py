@@ -138,7 +138,7 @@ def score_oof(word_weight: float, path: Path | None = None) -> list[Scored]:
         std = standard(r["text"])
         rules = safety_check(std, kana_reading(nlp.make_doc(std)))
         w = word_weight
-        cats = {lab: w * r["words"][lab] + (1 - w) * r["kana"][lab] for lab in LABELS}
+        cats: dict[str, float] = {lab: w * r["words"][lab] + (1 - w) * r["kana"][lab] for lab in LABELS}
         out.append(Scored(r["gold"], cats, rules, danger(cats)))
     return out
 
