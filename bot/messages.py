@@ -417,6 +417,13 @@ def coordinator_claim_released(district: str, request_id: int, supporter: str, r
     )
 
 
+def coordinator_recurring_released(district: str, supporter: str, reason: str, url: str) -> str:
+    return (
+        f"【担当の解除】{district}地区 毎週のお手伝い\n"
+        f"{supporter}さんが{CLAIM_RELEASED_REASONS[reason]}ため、担当を外してグループに出し直しました。\n確認：{url}"
+    )
+
+
 def supporter_resident_blocked(request_id: int) -> str:
     return (
         f"{request_no(request_id)}のご本人と、LINEで連絡がとれなくなりました（ブロック）。\n"
