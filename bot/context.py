@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
 from bot.store import inbox, outbox, people, proxies
-from bot.store.models import Proxy, Resident, Supporter
+from bot.store.models import NO_LINE_PREFIX, Proxy, Resident, Supporter
 from bot.store.priority import Priority
 
 
@@ -30,6 +30,9 @@ class Tx:
     reply_deadline: datetime | None = None
     _reply: list[dict[str, Any]] = field(default_factory=list)
     _reply_urgent: bool = False
+    # Messages for a resident with no LINE account of their own, for the family or 民生委員 who speak for them.
+    _for_proxies: list[tuple[str, list[dict[str, Any]], str, int | None]] = field(default_factory=list)
+    _pushed: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
     def reply(self, *messages: dict[str, Any], urgent: bool = False) -> None:
         """Answer in the chat being talked to (free, with the reply token while it is fresh).
@@ -40,7 +43,23 @@ class Tx:
         self._reply_urgent = self._reply_urgent or urgent
 
     def push(self, to: str, *messages: dict[str, Any], purpose: str = "", request_id: int | None = None) -> None:
+        if to.startswith(NO_LINE_PREFIX):
+            self._for_proxies.append((to, list(messages), purpose, request_id))
+            return
+        self._pushed.append((to, list(messages)))
         outbox.add(self.session, to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
+
+    async def forward_to_proxies(self) -> None:
+        """What was meant for a resident with no LINE account goes to each active proxy, unless the flow
+        already sent that proxy the same words (confirmations and "who is coming" name the proxy themselves)."""
+        for to, messages, purpose, request_id in self._for_proxies:
+            resident = await people.resident_by_line(self.session, to)
+            if resident is None or resident.id is None:
+                continue
+            for p in await proxies.of_resident(self.session, resident.id):
+                if p.active and (p.line_user_id, messages) not in self._pushed:
+                    self.push(p.line_user_id, *messages, purpose=purpose, request_id=request_id)
+        self._for_proxies = []
 
     def flush_reply(self) -> bool:
         """Queue the collected reply; True when it used the reply token."""
@@ -149,6 +168,7 @@ class EventContext:
                 reply_deadline=self.reply_deadline,
             )
             yield t
+            await t.forward_to_proxies()
             t.flush_reply()
             await inbox.finish(s, event_id=self.inbox_id, owner=self.services.owner, now=self.now)
         self.reply_used = True

@@ -417,6 +417,13 @@ def coordinator_claim_released(district: str, request_id: int, supporter: str, r
     )
 
 
+def coordinator_recurring_released(district: str, supporter: str, reason: str, url: str) -> str:
+    return (
+        f"【担当の解除】{district}地区 毎週のお手伝い\n"
+        f"{supporter}さんが{CLAIM_RELEASED_REASONS[reason]}ため、担当を外してグループに出し直しました。\n確認：{url}"
+    )
+
+
 def supporter_resident_blocked(request_id: int) -> str:
     return (
         f"{request_no(request_id)}のご本人と、LINEで連絡がとれなくなりました（ブロック）。\n"
@@ -847,6 +854,8 @@ DASH_CHECK_INPUT = "入力を確かめてください。"
 DASH_SAVED = "保存しました。"
 DASH_ACTIVATED = "有効にしました。"
 DASH_DEACTIVATED = "無効にしました（依頼やお知らせの対象から外れます）。"
+DASH_SUSPENDED = "活動を停止しました。引き受けていた依頼はグループに戻します。"
+DASH_UNSUSPENDED = "活動の停止を解きました。また依頼を引き受けられます。"
 DASH_NOT_VERIFIED = "このLINE IDの方は、ボットを友だち追加していないか、ブロックしています。"
 DASH_TAKEN, DASH_LEFT, DASH_SENSITIVE = "引き受けあり", "引き受け手なし", "緊急・相談"
 DASH_BY_MONTH, DASH_BY_CATEGORY, DASH_BY_DISTRICT = "月ごとの依頼数", "種類ごとの依頼数", "地区ごとの依頼数"

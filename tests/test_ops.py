@@ -168,3 +168,25 @@ async def test_the_audit_log_is_filtered_and_listed_by_the_cli(bot: Bot, world: 
     assert await cli(bot, "audit", "list", "--action", "login") == ""
     async with bot.db.read() as s:
         assert len((await s.exec(select(AuditEntry))).all()) == 1
+
+
+async def test_what_is_meant_for_a_resident_with_no_line_account_reaches_their_proxy(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    """Messages flows address to the resident alone (a supporter gave the request back) go to the proxy."""
+    w = world
+    await cli(bot, "resident", "add", "--no-line", "--district", w.district, "--name", "石川トメ", "--town", "長町")
+    async with bot.db.read() as s:
+        tome = (await s.exec(select(Resident).where(Resident.name == "石川トメ"))).one()
+    await cli(bot, "proxy", "add", FAMILY, "--resident", f"#{tome.id}", "--relation", "家族", "--name", "石川一男")
+    emu.add_user(FAMILY, "かずお")
+    confirm = (await say(emu, FAMILY, "明日、母の家の電球を替えてもらえますか"))[0]
+    await press(emu, FAMILY, find_action([confirm], "はい"))
+    post = (await emu.wait_for_messages(w.group, 1))[0]
+    await emu.send_postback(w.supporters[0], find_action([post], "引き受け")["data"], group_id=w.group)
+    await wait_text(emu, FAMILY, "来てくれます")
+    details = (await emu.wait_for_messages(w.supporters[0], 1))[0]
+    await emu.send_postback(w.supporters[0], find_action([details], "手放す")["data"])
+    await wait_text(emu, FAMILY, "ほかのサポーターさんを探しています")
+    async with bot.db.read() as s:
+        assert (await s.exec(select(OutboxMessage).where(OutboxMessage.to == tome.line_user_id))).all() == []

@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from bot.clock import ManualClock
 from bot.emulator import EmulatorServer
 from bot.flows.recurring import weekdays
-from bot.store.models import HelpRequest, Job, RecurringHelp
-from tests.conftest import Bot, World, all_text, build_world, find_action, make_settings, settled, start_bot
+from bot.store.models import HelpRequest, Job, RecurringHelp, Supporter
+from tests.conftest import Bot, World, actions, all_text, build_world, find_action, make_settings, settled, start_bot
 from tests.test_checkin import go, texts_to, wait_for
 from tests.test_conversation import cli
 
@@ -123,3 +123,31 @@ async def test_resident_can_say_no(rbot: Bot, emu: EmulatorServer, rworld: World
     assert emu.messages_to(rworld.coordinators) == []
     async with rbot.db.session() as s:
         assert (await s.exec(select(RecurringHelp))).one().status == "stopped"
+
+
+async def test_a_standing_supporter_who_blocks_the_bot_gives_the_arrangement_back(
+    rbot: Bot, emu: EmulatorServer, rworld: World
+) -> None:
+    """Issue 13, no stuck states: a standing arrangement is not left with someone who can no longer come."""
+    w = rworld
+    await emu.send_text(w.resident, "毎週月曜と木曜の燃えるごみを出してほしい")
+    ask = await wait_for(emu, w.resident, "毎週のお願い")
+    await emu.send_postback(w.resident, find_action([ask], "はい")["data"])
+    await wait_for(emu, w.coordinators, "承認待ち")
+    await cli(rbot, "recurring", "approve", "1")
+    rbot.services.wake_scheduler()
+    post = await wait_for(emu, w.group, "毎週のお手伝い")
+    await emu.send_postback(w.supporters[0], find_action([post], "引き受け")["data"], group_id=w.group)
+    await wait_for(emu, w.supporters[0], "毎週のお手伝い#R1を")
+    await settled(rbot)
+    await emu.send_unfollow(w.supporters[0])
+    told = all_text(await wait_for(emu, w.coordinators, "毎週のお手伝い\n"))
+    assert "【担当の解除】" in told and w.supporter_names[0] in told and "/dashboard/recurring/1" in told
+    await settled(rbot)
+    again = [m for m in emu.messages_to(w.group) if any("引き受け" in a.get("label", "") for a in actions(m))]
+    assert len(again) == 2  # posted again for someone else to take
+    await emu.send_postback(w.supporters[1], find_action([again[-1]], "引き受け")["data"], group_id=w.group)
+    await wait_for(emu, w.supporters[1], "毎週のお手伝い#R1を")
+    async with rbot.db.session() as s:
+        sup = (await s.exec(select(Supporter).where(Supporter.line_user_id == w.supporters[1]))).one()
+        assert (await s.exec(select(RecurringHelp))).one().supporter_id == sup.id

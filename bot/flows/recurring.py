@@ -89,12 +89,12 @@ async def decline(ctx: EventContext, resident: Resident, recurring_id: int) -> N
         tx.reply(ui.text(M.REQUEST_DECLINED))
 
 
-async def approved(session: AsyncSession, rec: RecurringHelp, now: datetime) -> None:
-    """Called by the CLI after approval: the running server posts it to the group."""
+async def approved(session: AsyncSession, rec: RecurringHelp, now: datetime, *, again: bool = False) -> None:
+    """Called after approval (CLI or dashboard): the running server posts it to the group. `again`: posted
+    once more because the supporter who held it can no longer (its own job key, once per such time)."""
     assert rec.id is not None
-    await jobs.schedule(
-        session, key=f"{POST_JOB}:{rec.id}", kind=POST_JOB, due_at=now, payload={"recurring_id": rec.id}
-    )
+    key = f"{POST_JOB}:{rec.id}" + (f":again:{int(now.timestamp() * 1000)}" if again else "")
+    await jobs.schedule(session, key=key, kind=POST_JOB, due_at=now, payload={"recurring_id": rec.id})
 
 
 async def post(ctx: JobContext) -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from bot import messages as M
 from bot import ui
 from bot.context import Tx
-from bot.flows import request_actions
+from bot.flows import recurring, request_actions
 from bot.store import help_requests, people, stuck
+from bot.store import recurring as recurring_store
 from bot.store.errors import NotYours, RequestClosed
 from bot.store.help_requests import SYSTEM
 from bot.store.models import CLAIMED, OPEN, LineGroup, Resident, Supporter
@@ -56,6 +57,22 @@ async def release_claims(ctx: JobContext) -> None:
             text = M.coordinator_claim_released(district.name, req.id, sup.name, reason, _dashboard(tx, req.id))
             for g in await people.coordinator_groups(tx.session, req.district_code):
                 tx.push(g.group_id, ui.text(text), purpose="claim_released", request_id=req.id)
+        await _release_standing(tx, sup, reason)
+
+
+async def _release_standing(tx: Tx, sup: Supporter, reason: str) -> None:
+    """Standing arrangements (毎週) they held go back to the group too, to be taken by someone else."""
+    assert sup.id is not None
+    for rec in await recurring_store.held_by(tx.session, sup.id):
+        assert rec.id is not None
+        if not await recurring_store.give_back(tx.session, recurring_id=rec.id, supporter_id=sup.id):
+            continue
+        await recurring.approved(tx.session, rec, tx.now, again=True)  # the posting job of an approval
+        district = await people.get_district(tx.session, rec.district_code)
+        url = f"{tx.services.settings.public_base_url.rstrip('/')}/dashboard/recurring/{rec.id}"
+        text = M.coordinator_recurring_released(district.name, sup.name, reason, url)
+        for g in await people.coordinator_groups(tx.session, rec.district_code):
+            tx.push(g.group_id, ui.text(text), purpose="claim_released")
 
 
 async def supporter_gone(tx: Tx, supporter: Supporter, reason: str) -> None:

@@ -151,3 +151,23 @@ async def create_occurrence(session: AsyncSession, *, rec: RecurringHelp, day: s
 
 async def list_all(session: AsyncSession) -> list[RecurringHelp]:
     return list((await session.exec(select(RecurringHelp).order_by(col(RecurringHelp.id)))).all())
+
+
+async def held_by(session: AsyncSession, supporter_id: int) -> list[RecurringHelp]:
+    """Standing arrangements this supporter took and that still run."""
+    rows = await session.exec(
+        select(RecurringHelp).where(
+            col(RecurringHelp.supporter_id) == supporter_id, col(RecurringHelp.status) == RECUR_ACTIVE
+        )
+    )
+    return list(rows.all())
+
+
+async def give_back(session: AsyncSession, *, recurring_id: int, supporter_id: int) -> bool:
+    """The supporter no longer holds the arrangement (one conditional update: only if they still do)."""
+    result = await session.exec(
+        update(RecurringHelp)
+        .where(col(RecurringHelp.id) == recurring_id, col(RecurringHelp.supporter_id) == supporter_id)
+        .values(supporter_id=None, taken_at=None)
+    )
+    return bool(result.rowcount)

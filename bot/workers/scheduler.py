@@ -68,6 +68,7 @@ class JobContext:
                 reply_deadline=deadline,
             )
             yield t
+            await t.forward_to_proxies()
             t.flush_reply()
             await jobs.finish(s, job_id=self.job.id, owner=self.services.owner, now=self.now, due_at=self.job.due_at)
         self.finished = True

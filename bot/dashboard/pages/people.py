@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import messages as M
 from bot.dashboard.pages import matching
 from bot.dashboard.pages.base import PREFIX, flash_redirect, form_str, now, render
 from bot.dashboard.security import services, who
-from bot.store import dashboard, erasure, people
+from bot.store import dashboard, erasure, people, stuck
 from bot.store.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from bot.store.ids import parse_id
 from bot.store.models import District, Resident, Supporter
@@ -106,6 +109,23 @@ async def person_add(request: web.Request) -> web.Response:
     return await flash_redirect(request, PREFIX + "/people", M.dash_added(form_str(form, "name")))
 
 
+async def _set_active(s: AsyncSession, p: Resident | Supporter, active: bool, at: datetime) -> str:
+    p.active = active
+    p.deactivated_at = None if active else at
+    if isinstance(p, Supporter) and not active:
+        await stuck.release_later(s, supporter=p, reason="removed", now=at)  # as `sasaeai supporter remove`
+    return M.DASH_ACTIVATED if active else M.DASH_DEACTIVATED
+
+
+async def _suspend(s: AsyncSession, p: Supporter, suspended: bool, at: datetime) -> str:
+    """The same as `sasaeai supporter suspend`: no new claims; what they hold goes back to the group."""
+    await people.set_suspended(s, line_user_id=p.line_user_id, suspended=suspended, now=at)
+    if not suspended:
+        return M.DASH_UNSUSPENDED
+    await stuck.release_later(s, supporter=p, reason="suspended", now=at)
+    return M.DASH_SUSPENDED
+
+
 async def person_update(request: web.Request) -> web.Response:
     w = who(request)
     kind = request.match_info["kind"]
@@ -138,9 +158,9 @@ async def person_update(request: web.Request) -> web.Response:
                 return await flash_redirect(request, here, M.DASH_PERSON_INVALID, error=True)
             message = M.DASH_SAVED
         elif op in ("deactivate", "activate"):
-            p.active = op == "activate"
-            p.deactivated_at = None if p.active else now(request)
-            message = M.DASH_ACTIVATED if p.active else M.DASH_DEACTIVATED
+            message = await _set_active(s, p, op == "activate", now(request))
+        elif op in ("suspend", "unsuspend") and isinstance(p, Supporter):
+            message = await _suspend(s, p, op == "suspend", now(request))
         elif op == "erase":
             if form_str(form, "confirm") != "yes":
                 return await flash_redirect(request, here, M.DASH_CHECK_INPUT, error=True)
@@ -158,6 +178,8 @@ async def person_update(request: web.Request) -> web.Response:
         else:
             raise NotFound(op)
         s.add(p)
+    if op in ("suspend", "deactivate"):
+        svc.wake_scheduler()  # claims they held go back to the group now, not at the next poll
     if op == "verify":
         # Ask LINE whether this person has added the bot (a profile answers only for friends).
         profile = await svc.gateway.profile(line_id)
