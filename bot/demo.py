@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.emulator import EmulatorServer
 from bot.services import SERVICES
 from bot.simulator.clock import SimulatorClock
-from bot.store import people
+from bot.store import approval, people
 
 SECRET = "demo-channel-secret-0123456789abcdef"  # noqa: S105 (the emulator's, not LINE's)
 TOKEN = "demo-channel-access-token-0123456789"  # noqa: S105
@@ -161,6 +161,15 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
         await st.show_new()
         st.say(RESIDENT, "【はい、お願いします】")
         await emu.send_postback(RESIDENT, st.button(RESIDENT, "はい"))
+        await st.show_new()
+
+        print("\n=== 2b. はじめての方なので、地区の担当者がダッシュボードで確認して承認します ===")
+        print("\n  長町の担当者（ダッシュボード） ▶ 【承認する】")
+        async with services.db.session() as s:
+            await approval.decide_by_line_id(
+                s, line_user_id=RESIDENT, approve=True, by="長町の担当者", now=services.clock.now()
+            )
+        services.wake_scheduler()
         await st.show_new()
 
         print("\n=== 3. サポーターの二人が同時に「引き受けます」を押します（引き受けるのは一人だけ） ===")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot import escalation
-from bot.flows import checkin, fragments, recurring, safety
+from bot.flows import alerting, checkin, fragments, recurring, safety
 from bot.jobs_table import job_handlers
+from bot.store import approval, stuck
 from bot.workers.scheduler import JobContext
 
 
@@ -22,6 +23,9 @@ def test_every_kind_the_bot_schedules_has_a_handler() -> None:
         recurring.POST_JOB,
         recurring.OCCURRENCE_JOB,
         safety.FOLLOWUP_JOB,
+        alerting.ACK_JOB,
+        stuck.RELEASE_JOB,
+        approval.DECIDED_JOB,
     }
     assert set(job_handlers()) == kinds
 
