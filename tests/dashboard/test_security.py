@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 
 import aiohttp
+import pytest
 from sqlmodel import col, select
 from yarl import URL
 
@@ -337,6 +338,7 @@ async def test_password_checks_run_off_the_loop_bounded_and_clean_accounts_first
         pw.close()
 
 
+@pytest.mark.alone  # a time bound: measured with the CPU to itself (Makefile), not beside browser tests
 async def test_the_webhook_answers_at_once_during_a_sign_in_flood(dash: Dash) -> None:
     """Before: argon2 ran on the event loop, and 100 sign-ins held /callback for up to 4.4 s (LINE waits ~2 s)."""
     from bot.emulator.webhook import envelope
