@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("classify", help="one message per stdin line → one JSON object per stdout line")
     c.add_argument("--now", help="ISO 8601 reference time (default: now, Asia/Tokyo)")
     e = sub.add_parser("evaluate", help="scores on a split (test: writers never trained on; see docs/nlp.md)")
-    e.add_argument("--split", default="test", choices=["train", "dev", "test", "holdout", "fresh"])
+    e.add_argument("--split", default="test", choices=["train", "dev", "test", "holdout"])
     e.add_argument("--errors", action="store_true", help="list misclassified messages")
     u = sub.add_parser("tune", help="replay the decision thresholds on the dev writers (docs/nlp.md)")
     u.add_argument("--split", default="dev", choices=["dev", "oof", "train"])

@@ -45,12 +45,12 @@ def test_splits_are_whole_writers_and_test_writers_are_never_trained_on() -> Non
         expected = set(assignment[split]) | ({"generated"} if split == "train" else set())
         assert sources == expected, split
     # our own generator's rows (phrase banks) share phrases across rows: they are only ever trained on
-    for split in ("dev", "test", "holdout", "fresh"):
+    for split in ("dev", "test", "holdout"):
         assert all(r["source"] != "generated" for r in read_jsonl(DATA_DIR / f"{split}.jsonl"))
 
 
 def test_the_shipped_splits_are_what_the_builder_makes() -> None:
     built = build(generated=False)
-    for split in ("dev", "test", "holdout", "fresh"):
+    for split in ("dev", "test", "holdout"):
         shipped = read_jsonl(DATA_DIR / f"{split}.jsonl")
         assert [{k: r.get(k) for k in KEYS} for r in built[split]] == shipped, split

@@ -9,8 +9,6 @@ who each was and the reference time they wrote against). A writer's messages all
 
 - `test`: whole writers never trained on, never used for a choice: the headline figure;
 - `holdout`: frozen; never used for any choice, scored only to check the headline holds;
-- `fresh`: 8 writers gathered after the shipped model was trained (2026-12-03): never trained on, scored
-  once, so there is a clean look once test and hold-out have been looked at several times;
 - `dev`: whole writers used to pick thresholds and epochs;
 - `train`: the remaining writers plus every message of our own generator (phrase banks, hand-written cases),
   which shares phrases across its rows and so may never be scored as a result.
@@ -30,7 +28,7 @@ from bot.nlp.types import HELP_LABELS, LABELS
 
 HERE = Path(__file__).resolve().parent
 WRITERS = HERE / "writers"
-SPLITS = ("train", "dev", "test", "holdout", "fresh")
+SPLITS = ("train", "dev", "test", "holdout")
 
 
 def writer_rows() -> dict[str, list[dict[str, Any]]]:
