@@ -24,6 +24,8 @@ from bot.store.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
+SETTLE_GRACE = 10.0  # seconds a stopping sender keeps trying to record the outcome of a call it made
+
 
 def backoff_seconds(attempts: int, base: float = 1.0) -> float:
     """base × 1, 2, 4 … capped at 5 minutes, with jitter so many senders do not retry in step."""
@@ -207,7 +209,32 @@ class OutboxSender:
             METRICS.outbox_failed.inc()
             log.warning("message %s to a %s could not be delivered: %s", row.id, _kind(row.to), result.status)
         assert row.id is not None
-        await self._updates.submit((row.id, values, bool(d.merged)))
+        await self._settle((row.id, values, bool(d.merged)))
+
+    async def _settle(self, item: outbox.Update) -> None:
+        """Write a call's outcome, retrying while the database is away.
+
+        The call has happened; only its record is missing. Giving up here would leave the row to be offered
+        again when its lease ends, and by then a reply token has expired, so a reply that did reach the
+        resident would be pushed a second time (seen across a PostgreSQL restart). The chat stays busy in
+        this process meanwhile, and the update only applies while the lease is still ours, so a record that
+        comes late can never overwrite another worker's. At shutdown it stops trying after `SETTLE_GRACE`.
+        """
+        delay = 0.1
+        give_up: float | None = None
+        while True:
+            try:
+                await self._updates.submit(item)
+                return
+            except Exception:
+                now = asyncio.get_running_loop().time()
+                if self._stopping:
+                    give_up = give_up or now + SETTLE_GRACE
+                    if now >= give_up:
+                        raise
+                log.warning("recording the outcome of outbox message %s failed; trying again", item[0])
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)
 
     async def drain(self, deadline: datetime) -> None:
         """At shutdown: send what is due until the deadline; the rest stays queued for the next start."""
