@@ -31,6 +31,8 @@ _PHONE = re.compile(
     r"|0\d{1,4}" + _SEP + r"\d{1,4}" + _SEP + r"\d{3,4}"  # 090-1234-5678, 076 231 4567
     r"|0[5789]0\d{8}|0\d{9}"  # 09012345678, 0762314567
     r"|\+81[- ]?\d{1,4}[- ]?\d{1,4}[- ]?\d{3,4}"
+    # read aloud by voice input: 076の2 4 1の3 8 5 9 (digits with の or spaces between, 10–11 in all)
+    r"|0(?:[ のー-]{0,2}\d){9,10}"
     r")(?![\d])"
 )
 _NUM = r"\d+"
@@ -47,6 +49,12 @@ _ADDRESS = re.compile(
     rf"|{_NUM}-{_NUM}(?:-{_NUM})?(?![\d日人個回時月年分本枚歳])"
     r")"
     r"(?:\s?[\u30a0-\u30ffA-Za-z\u4e00-\u9fff]{0,10}?\s?\d{1,4}号室?)?"
+)
+# Spoken and kana forms: 材木町五の十二, のまち 3の7 (a town, then numbers joined by の), and
+# ながまち2ちょうめ5ばん14ごう. The の form needs the town (町/まち) before it, or 3の7 in other text would go.
+_ADDRESS_SPOKEN = re.compile(
+    rf"(?:[\u4e00-\u9fff]{{1,6}}町|[ぁ-ん]{{1,6}}まち)\s?{_KNUM}の{_KNUM}(?:の{_KNUM})?"
+    r"|(?:[ぁ-ん]{1,8}?)?\d+ちょうめ(?:\s?\d+ばん(?:ち)?)?(?:\s?\d+(?:ごう|の\d+))?"
 )
 # Words before さん/様 that name a role, not a person: keep them (大家さん, お医者さん, 民生委員さん).
 _ROLE = re.compile(
@@ -72,8 +80,30 @@ _INTRO_RE = re.compile(
 )
 
 
+# Names in hiragana, where SudachiPy cuts them into ordinary words (やまもと → やま|も|と): a kana run of 3–6
+# after a space, の or the start, right before さん/ばあちゃん/じいちゃん, unless it is a role or a courtesy
+# (おかあさん, ごくろうさん, やおやさん).
+_KANA_NAME = re.compile(
+    r"(?:^|(?<=[\s の]))([ぁ-ゖ]{3,6})(?=\s?(?:さん|さま|ばあちゃん|じいちゃん|ばあさん|じいさん|ばっちゃん|じっちゃん))"
+)
+_KANA_NOT_NAME = re.compile(
+    r"(?:や|くろう|つかれ|そう|せわ|まわり|だいく|かんごし|ごし|しゃ|とも|ひと|みな|たく|うち|むこう|てら|がっこう|おばさ|おじさ"
+    r"|でし|ぼう|よめ|むすこ|むすめ|まご|いもうと|おとうと|あね|あに|ねえ|にい|かあ|とう|ばあ|じい|おく)$"
+)
+
+
 def _is_name_tag(tag: str) -> bool:
     return "人名" in tag
+
+
+# Women's given names SudachiPy reads as common nouns (和子|が as 名詞-普通名詞): a first character that is a
+# common name's and 子. 様子, 調子, 菓子, 息子 and the like never start with one of these.
+_GIVEN_NAME_FIRST = set("和幸美恵直洋久節京良貞光清敏正秀春秋冬夏文芳花静澄昌英悦順智典千富安康弘裕寿睦登紀雅照稔")
+
+
+def _is_given_name(tok: Token) -> bool:
+    t = tok.text
+    return len(t) == 2 and t[1] == "子" and t[0] in _GIVEN_NAME_FIRST and tok.tag_.startswith("名詞")
 
 
 class Masker:
@@ -92,6 +122,7 @@ class Masker:
         text = _EMAIL.sub(EMAIL, text)
         text = _PHONE.sub(PHONE, text)
         text = _ADDRESS.sub(self._address_repl, text)
+        text = _ADDRESS_SPOKEN.sub(ADDRESS, text)
         return self._mask_names(text)
 
     @staticmethod
@@ -107,7 +138,7 @@ class Masker:
         toks = list(doc)
         for i, tok in enumerate(toks):
             tag = tok.tag_
-            if _is_name_tag(tag):
+            if _is_name_tag(tag) or _is_given_name(tok):
                 end = tok.idx + len(tok.text)
                 # ヨシ|子, 花|江: a one-character name ending SudachiPy splits off
                 if i + 1 < len(toks) and toks[i + 1].text in _NAME_ENDINGS:
@@ -127,6 +158,16 @@ class Masker:
                         unsure.append(toks[k].idx)
         for end in unsure[:3]:
             spans.extend(self._ner_window(text, end))
+        # 松本の〈花子〉ばあちゃん: SudachiPy reads many family names as places; a place word right before の and
+        # a name is the family's, unless it says it is a place (長町の佐々木ヨシ子 keeps 長町).
+        starts = {a for a, _ in spans}
+        for i, tok in enumerate(toks[:-2]):
+            if "地名" in tok.tag_ and toks[i + 1].text == "の" and toks[i + 2].idx in starts:
+                if not re.search(r"(?:町|村|丁目|区|市|県|台|通り|地区|団地|住宅)$", tok.text):
+                    spans.append((tok.idx, tok.idx + len(tok.text)))
+        for m in _KANA_NAME.finditer(text):
+            if not _KANA_NOT_NAME.search(m.group(1)) and not _ROLE.search(m.group(1)):
+                spans.append(m.span(1))
         # voice input splits 寺井です into 寺井|で|す足: a regex fallback for self-introductions
         for m in _INTRO_RE.finditer(text):
             if not _NOT_NAME.match(m.group(1)) and not _ROLE.search(m.group(1)):

@@ -47,6 +47,12 @@ def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
         ("連絡はtanaka.h@example.jpまで", ["tanaka", "example"]),
         ("長町の佐々木ヨシ子と申します", ["佐々木", "ヨシ", "子"]),
         ("〈住所〉の寺井です足が弱くなって", ["寺井"]),
+        # spoken and kana forms of addresses and phones; given names SudachiPy reads as common nouns
+        ("ながまち2ちょうめ5ばん14ごうの いえ", ["2ちょうめ", "5ばん", "14ごう"]),
+        ("材木町五の十二、青いトタンの家", ["五の十二"]),
+        ("たすけ て こし のまち 3の7", ["3の7"]),
+        ("電話は076の2 4 1の3 8 5 9", ["076", "8 5 9"]),
+        ("いつもは和子が頼んどった", ["和子"]),
     ],
 )
 def test_personal_data_is_masked(analyzer: Analyzer, text: str, gone: list[str]) -> None:
@@ -63,18 +69,26 @@ def test_personal_data_is_masked(analyzer: Analyzer, text: str, gone: list[str])
         "テストです",
         "10日に来てください",
         "2-3日のうちに",
+        "様子がおかしいし調子も悪い",
+        "3の7ページを読んで",
+        "5の日に来てください",
     ],
 )
 def test_ordinary_words_are_kept(analyzer: Analyzer, text: str) -> None:
     assert analyzer.mask(text) == width(text)
 
 
-def test_no_name_or_phone_survives_on_the_test_split(analyzer: Analyzer) -> None:
+def test_no_personal_data_survives_on_the_development_writers(analyzer: Analyzer) -> None:
+    """The masking rules are developed on the train and dev writers' messages (the test and hold-out writers
+    are only scored, by `python -m bot.nlp evaluate`): nothing the writers marked as personal survives there."""
     survived = []
-    for row in read_jsonl(DATA_DIR / "test.jsonl"):
-        masked = analyzer.mask(row["text"])
-        for p in row["pii"]:
-            alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
-            if re.search(alone, masked):
-                survived.append((p, masked))
+    for split in ("train", "dev"):
+        for row in read_jsonl(DATA_DIR / f"{split}.jsonl"):
+            if row["source"] == "generated":
+                continue
+            masked = analyzer.mask(row["text"])
+            for p in row["pii"]:
+                alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
+                if re.search(alone, masked):
+                    survived.append((p, masked))
     assert survived == []
