@@ -20,6 +20,7 @@ from bot.metrics import METRICS
 from bot.services import SERVICES, Services
 from bot.store import inbox
 from bot.store.batch import GroupCommit
+from bot.store.models import InboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ async def _callback(request: web.Request, services: Services) -> web.Response:
                 "body": json.dumps(e, ensure_ascii=False),
                 "redelivery": bool(isinstance(delivery, dict) and delivery.get("isRedelivery") is True),
                 "received_at": now,
-                "status": "pending",
+                "status": InboxStatus.PENDING,
                 "attempts": 0,
             }
         )

@@ -21,7 +21,6 @@ from bot.store.models import (
     CLAIMED,
     DONE,
     OPEN,
-    RECUR_STOPPED,
     Alert,
     Checkin,
     CheckinPlan,
@@ -33,6 +32,7 @@ from bot.store.models import (
     PendingLocation,
     Proxy,
     RecurringHelp,
+    RecurringStatus,
     RelayMessage,
     RequestEvent,
     Resident,
@@ -125,7 +125,7 @@ async def test_purge_leaves_no_personal_data_it_should_not(bot: Bot, emu: Emulat
         s.add(
             RecurringHelp(
                 resident_id=r.id, district_code=w.district, category="garbage", weekdays="0", text="ZqmarkRECUR 燃えるごみ",
-                masked="ZqmarkRECUR", status=RECUR_STOPPED, created_at=now, stopped_at=now,
+                masked="ZqmarkRECUR", status=RecurringStatus.STOPPED, created_at=now, stopped_at=now,
             )
         )  # fmt: skip
         s.add(
@@ -270,7 +270,7 @@ async def test_deleting_a_resident_and_a_supporter_leaves_nothing_of_them(
             )
         )
         s.add(RecurringHelp(resident_id=r.id, district_code=w.district, category="garbage", weekdays="0", text="ZdmarkRECUR",
-                            masked="ZdmarkRECUR", status=RECUR_STOPPED, supporter_id=sup.id, created_at=now, stopped_at=now))  # fmt: skip
+                            masked="ZdmarkRECUR", status=RecurringStatus.STOPPED, supporter_id=sup.id, created_at=now, stopped_at=now))  # fmt: skip
         s.add(CheckinPlan(resident_id=r.id, frequency="daily", hour=8, created_at=now, updated_at=now))
         s.add(
             Checkin(

@@ -13,7 +13,7 @@ from bot.clock import JST
 from bot.context import EventContext, Tx
 from bot.store import checkins, jobs, outbox, people
 from bot.store.errors import StaleButton
-from bot.store.models import CHECKIN_MISSED, Checkin, CheckinPlan, Resident
+from bot.store.models import Checkin, CheckinPlan, CheckinStatus, Resident
 from bot.workers.scheduler import JobContext, JobHandler
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ async def missed(ctx: JobContext) -> None:
     checkin_id = int(ctx.job.payload.get("checkin_id", 0))
     async with ctx.tx() as tx:
         c = await tx.session.get(Checkin, checkin_id)
-        if c is None or c.status != "sent":
+        if c is None or c.status != CheckinStatus.SENT:
             return  # answered in time
         resident = await tx.session.get(Resident, c.resident_id)
         assert resident is not None
@@ -153,7 +153,7 @@ async def missed(ctx: JobContext) -> None:
         for to in targets:
             tx.push(to, ui.text(text), purpose="checkin_missed")
     if not targets:
-        # Nobody to tell: the dashboard still lists it (status "missed"); make it loud in the logs too.
+        # Nobody to tell: the dashboard still lists it (status missed); make it loud in the logs too.
         log.error(
             "check-in %s missed but district %s has no lead and no coordinators group", checkin_id, c.district_code
         )
@@ -163,7 +163,7 @@ async def _closed(tx: Tx, resident: Resident, c: Checkin, by: str) -> None:
     """Close one check-in; if someone was already told, tell them the resident answered."""
     assert c.id is not None
     before = await checkins.answer(tx.session, checkin_id=c.id, by=by, now=tx.now)
-    if before == CHECKIN_MISSED and c.alerted_to:
+    if before == CheckinStatus.MISSED and c.alerted_to:
         tx.push(c.alerted_to, ui.text(M.checkin_answered_late(resident.name)), purpose="checkin_answered")
 
 
@@ -196,7 +196,7 @@ async def close_on_message(ctx: EventContext, by: str = "message") -> None:
         for c in open_:
             assert c.id is not None
             before = await checkins.answer(s, checkin_id=c.id, by=by, now=ctx.now)
-            if before == CHECKIN_MISSED and c.alerted_to:
+            if before == CheckinStatus.MISSED and c.alerted_to:
                 outbox.add(
                     s,
                     to=c.alerted_to,

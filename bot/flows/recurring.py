@@ -19,7 +19,7 @@ from bot.nlp.types import Analysis
 from bot.store import help_requests, jobs, people, proxies
 from bot.store import recurring as store
 from bot.store.errors import NotASupporter, WrongDistrict
-from bot.store.models import RECUR_ACTIVE, Proxy, RecurringHelp, Resident, Supporter
+from bot.store.models import Proxy, RecurringHelp, RecurringStatus, Resident, Supporter
 from bot.workers.scheduler import JobContext, JobHandler
 
 POST_JOB = "recur_post"  # posts an approved arrangement to the district group
@@ -100,7 +100,7 @@ async def approved(session: AsyncSession, rec: RecurringHelp, now: datetime, *, 
 async def post(ctx: JobContext) -> None:
     async with ctx.tx() as tx:
         rec = await store.get(tx.session, int(ctx.job.payload.get("recurring_id", 0)))
-        if rec.status != RECUR_ACTIVE or rec.supporter_id is not None:
+        if rec.status != RecurringStatus.ACTIVE or rec.supporter_id is not None:
             return
         assert rec.id is not None
         resident = await tx.session.get(Resident, rec.resident_id)
@@ -191,7 +191,7 @@ async def occurrence(ctx: JobContext) -> None:
     day = date.fromisoformat(str(ctx.job.payload.get("day")))
     async with ctx.tx() as tx:
         rec = await store.get(tx.session, int(ctx.job.payload.get("recurring_id", 0)))
-        if rec.status != RECUR_ACTIVE or rec.supporter_id is None:
+        if rec.status != RecurringStatus.ACTIVE or rec.supporter_id is None:
             return
         sup = await tx.session.get(Supporter, rec.supporter_id)
         resident = await tx.session.get(Resident, rec.resident_id)

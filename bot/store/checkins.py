@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.models import CHECKIN_ANSWERED, CHECKIN_MISSED, CHECKIN_SENT, Checkin, CheckinPlan, Resident
+from bot.store.models import Checkin, CheckinPlan, CheckinStatus, Resident
 
 
 async def plan_for(session: AsyncSession, resident_id: int) -> CheckinPlan | None:
@@ -56,7 +56,8 @@ async def open_for_resident(session: AsyncSession, resident_id: int) -> list[Che
         (
             await session.exec(
                 select(Checkin).where(
-                    Checkin.resident_id == resident_id, col(Checkin.status).in_((CHECKIN_SENT, CHECKIN_MISSED))
+                    Checkin.resident_id == resident_id,
+                    col(Checkin.status).in_((CheckinStatus.SENT, CheckinStatus.MISSED)),
                 )
             )
         ).all()
@@ -67,13 +68,13 @@ async def answer(session: AsyncSession, *, checkin_id: int, by: str, now: dateti
     """Close a check-in; returns the status it had (None if it was already answered). Conditional, so a
     button and a message arriving together close it once."""
     c = await session.get(Checkin, checkin_id)
-    if c is None or c.status not in (CHECKIN_SENT, CHECKIN_MISSED):
+    if c is None or c.status not in (CheckinStatus.SENT, CheckinStatus.MISSED):
         return None
     before = c.status
     result = await session.exec(
         update(Checkin)
         .where(col(Checkin.id) == checkin_id, col(Checkin.status) == before)
-        .values(status=CHECKIN_ANSWERED, answered_at=now, answered_by=by)
+        .values(status=CheckinStatus.ANSWERED, answered_at=now, answered_by=by)
     )
     return before if result.rowcount else None
 
@@ -81,8 +82,8 @@ async def answer(session: AsyncSession, *, checkin_id: int, by: str, now: dateti
 async def mark_missed(session: AsyncSession, *, checkin_id: int, now: datetime, alerted_to: str | None) -> bool:
     result = await session.exec(
         update(Checkin)
-        .where(col(Checkin.id) == checkin_id, col(Checkin.status) == CHECKIN_SENT)
-        .values(status=CHECKIN_MISSED, missed_at=now, alerted_to=alerted_to)
+        .where(col(Checkin.id) == checkin_id, col(Checkin.status) == CheckinStatus.SENT)
+        .values(status=CheckinStatus.MISSED, missed_at=now, alerted_to=alerted_to)
     )
     return bool(result.rowcount)
 
@@ -96,12 +97,12 @@ async def missed_checkins(
 ) -> list[tuple[Checkin, Resident]]:
     """Check-ins nobody answered within the district's hours, newest first, with the resident.
 
-    By default only those still unanswered (status "missed"); with `include_answered_late`, also those
-    answered after someone was told (status "answered" with `missed_at` set). `district_codes` None: all.
+    By default only those still unanswered (status missed); with `include_answered_late`, also those
+    answered after someone was told (status answered with `missed_at` set). `district_codes` None: all.
     """
     cond: list[ColumnElement[bool]] = [col(Checkin.missed_at).is_not(None)]
     if not include_answered_late:
-        cond.append(col(Checkin.status) == CHECKIN_MISSED)
+        cond.append(col(Checkin.status) == CheckinStatus.MISSED)
     if district_codes is not None:
         cond.append(col(Checkin.district_code).in_(district_codes))
     if since is not None:

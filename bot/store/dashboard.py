@@ -27,6 +27,7 @@ from bot.store.models import (
     JobStatus,
     LineGroup,
     OutboxMessage,
+    OutboxStatus,
     RecurringHelp,
     RequestEvent,
     Resident,
@@ -214,7 +215,7 @@ async def failed_deliveries(session: AsyncSession, *, scope: Scope, limit: int =
     rows = (
         await session.exec(
             select(OutboxMessage)
-            .where(OutboxMessage.status == "failed")
+            .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
             .order_by(col(OutboxMessage.id).desc())
             .limit(500)
         )

@@ -27,9 +27,6 @@ from bot.store.models import (
     DRAFT,
     HELD,
     OPEN,
-    RECUR_ACTIVE,
-    RECUR_PENDING,
-    RECUR_STOPPED,
     Alert,
     Checkin,
     CheckinPlan,
@@ -44,6 +41,7 @@ from bot.store.models import (
     PendingLocation,
     Proxy,
     RecurringHelp,
+    RecurringStatus,
     RequestEvent,
     Resident,
     Supporter,
@@ -109,7 +107,7 @@ async def _delete_mentioning(session: AsyncSession, *, ids: list[str], words: li
                 break
             for r in rows:
                 text = _text(content(r))
-                settled = getattr(r, "status", "done") not in outbox.WAITING
+                settled = getattr(r, "status", None) not in outbox.WAITING
                 if _mentions(text, ids) or (settled and (_mentions(text, words) or concerns(r))):
                     doomed.append(getattr(r, pk.name))
             last = getattr(rows[-1], pk.name)
@@ -137,7 +135,7 @@ async def erase_resident(session: AsyncSession, resident: Resident, *, now: date
     standing = (
         await session.exec(
             select(RecurringHelp.id).where(
-                col(RecurringHelp.resident_id) == resident.id, col(RecurringHelp.status) == RECUR_ACTIVE
+                col(RecurringHelp.resident_id) == resident.id, col(RecurringHelp.status) == RecurringStatus.ACTIVE
             )
         )
     ).first()
@@ -170,7 +168,10 @@ async def erase_resident(session: AsyncSession, resident: Resident, *, now: date
             text="",
             masked="",
             proxy_id=None,
-            status=sa.case((col(RecurringHelp.status) == RECUR_PENDING, RECUR_STOPPED), else_=RecurringHelp.status),
+            status=sa.case(
+                (col(RecurringHelp.status) == RecurringStatus.PENDING_APPROVAL, RecurringStatus.STOPPED),
+                else_=RecurringHelp.status,
+            ),
             stopped_at=sa.func.coalesce(RecurringHelp.stopped_at, now),
         )
     )
@@ -205,7 +206,7 @@ async def erase_supporter(session: AsyncSession, supporter: Supporter, *, now: d
     standing = (
         await session.exec(
             select(RecurringHelp.id).where(
-                col(RecurringHelp.supporter_id) == supporter.id, col(RecurringHelp.status) == RECUR_ACTIVE
+                col(RecurringHelp.supporter_id) == supporter.id, col(RecurringHelp.status) == RecurringStatus.ACTIVE
             )
         )
     ).first()

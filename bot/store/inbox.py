@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.leases import lease_heads
-from bot.store.models import InboxEvent
+from bot.store.models import InboxEvent, InboxStatus
 
 
 def _insert_new(session: AsyncSession) -> Any:
@@ -56,7 +56,15 @@ async def claim_heads(
     """Lease the oldest waiting event of each source; later events of that source wait their turn."""
     due = or_(col(InboxEvent.next_attempt_at).is_(None), col(InboxEvent.next_attempt_at) <= now)
     return await lease_heads(
-        session, InboxEvent, queue=col(InboxEvent.source_key), due=due, owner=owner, now=now, lease=lease, limit=limit
+        session,
+        InboxEvent,
+        queue=col(InboxEvent.source_key),
+        pending=InboxStatus.PENDING,
+        due=due,
+        owner=owner,
+        now=now,
+        lease=lease,
+        limit=limit,
     )
 
 
@@ -65,7 +73,13 @@ class LeaseLost(Exception):
 
 
 async def finish(
-    session: AsyncSession, *, event_id: int, owner: str, now: datetime, status: str = "done", error: str | None = None
+    session: AsyncSession,
+    *,
+    event_id: int,
+    owner: str,
+    now: datetime,
+    status: InboxStatus = InboxStatus.DONE,
+    error: str | None = None,
 ) -> None:
     """Mark one event handled inside its handler's transaction; LeaseLost if another worker has it now."""
     if not (await finish_many(session, [(event_id, status, error)], owner=owner, now=now))[0]:
@@ -73,20 +87,20 @@ async def finish(
 
 
 async def finish_many(
-    session: AsyncSession, items: Sequence[tuple[int, str, str | None]], *, owner: str, now: datetime
+    session: AsyncSession, items: Sequence[tuple[int, InboxStatus, str | None]], *, owner: str, now: datetime
 ) -> list[bool]:
     """Mark several events handled at once (`(id, status, error)` each); True for each whose lease we still
     held. For events whose handler wrote nothing: their 'done' is all there is to commit."""
     table = InboxEvent.__table__  # type: ignore[attr-defined]
     conn = await session.connection()
     done: set[int] = set()
-    by_outcome: dict[tuple[str, str | None], list[int]] = {}
+    by_outcome: dict[tuple[InboxStatus, str | None], list[int]] = {}
     for event_id, status, error in items:
         by_outcome.setdefault((status, error), []).append(event_id)
     for (status, error), ids in by_outcome.items():
         result = await conn.execute(
             update(table)
-            .where(table.c.id.in_(ids), table.c.lease_owner == owner, table.c.status == "pending")
+            .where(table.c.id.in_(ids), table.c.lease_owner == owner, table.c.status == InboxStatus.PENDING)
             .values(status=status, handled_at=now, lease_owner=None, lease_until=None, error=error)
             .returning(table.c.id)
         )
@@ -108,7 +122,7 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return (
         await session.exec(
             select(func.min(col(InboxEvent.next_attempt_at))).where(
-                col(InboxEvent.status) == "pending",
+                col(InboxEvent.status) == InboxStatus.PENDING,
                 col(InboxEvent.next_attempt_at).is_not(None),
             )
         )
@@ -122,7 +136,7 @@ async def claimable(session: AsyncSession, *, now: datetime) -> bool:
         await session.exec(
             select(col(InboxEvent.id))
             .where(
-                col(InboxEvent.status) == "pending",
+                col(InboxEvent.status) == InboxStatus.PENDING,
                 or_(col(InboxEvent.next_attempt_at).is_(None), col(InboxEvent.next_attempt_at) <= now),
                 or_(col(InboxEvent.lease_until).is_(None), col(InboxEvent.lease_until) < now),
             )
@@ -133,14 +147,14 @@ async def claimable(session: AsyncSession, *, now: datetime) -> bool:
 
 
 async def pending_count(session: AsyncSession) -> int:
-    return int((await session.exec(select(func.count()).where(col(InboxEvent.status) == "pending"))).one())
+    return int((await session.exec(select(func.count()).where(col(InboxEvent.status) == InboxStatus.PENDING))).one())
 
 
 async def release_owned(session: AsyncSession, *, owner: str) -> None:
     """Hand back what this process leased but did not finish (graceful shutdown): others take it at once."""
     await session.exec(
         update(InboxEvent)
-        .where(col(InboxEvent.lease_owner) == owner, col(InboxEvent.status) == "pending")
+        .where(col(InboxEvent.lease_owner) == owner, col(InboxEvent.status) == InboxStatus.PENDING)
         .values(lease_owner=None, lease_until=None)
     )
 

@@ -29,6 +29,7 @@ async def lease_heads(
     model: type[Row],
     *,
     queue: Any,
+    pending: str,
     due: ColumnElement[bool],
     owner: str,
     now: datetime,
@@ -36,6 +37,7 @@ async def lease_heads(
     limit: int,
 ) -> list[Row]:
     """Lease up to `limit` rows, each the oldest pending row of its queue, that are due and not leased.
+    `pending` is the status a waiting row has in `model`.
 
     The heads are found by reading the oldest pending rows in id order, a window at a time: within such a
     prefix, a queue's first row is its head. A queue whose head is leased or not yet due is skipped whole.
@@ -54,7 +56,7 @@ async def lease_heads(
         window = (
             await session.exec(
                 select(rid, queue, free.label("free"), due.label("due"))
-                .where(status == "pending", rid > after)
+                .where(status == pending, rid > after)
                 .order_by(rid)
                 .limit(size)
             )
@@ -77,7 +79,7 @@ async def lease_heads(
     # finished it) since our read makes the row fail them, and it is simply not ours.
     leased = await session.exec(
         update(model)
-        .where(and_(rid.in_(ids), status == "pending", free))
+        .where(and_(rid.in_(ids), status == pending, free))
         .values(lease_owner=owner, lease_until=now + lease)
         .returning(model)
         .execution_options(synchronize_session=False)

@@ -44,9 +44,55 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
+class InboxStatus(StrEnum):
+    """A webhook event waits (pending), was handled (done), could not be parsed (rejected) or failed for good."""
+
+    PENDING = "pending"
+    DONE = "done"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class OutboxStatus(StrEnum):
+    """A message waits (pending), went out (sent), failed for good (failed), or travels in another row's call
+    (merged: its messages go in row `merged_into`, whose outcome it takes)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    MERGED = "merged"
+
+
+class ReplyState(StrEnum):
+    """Decides whether 'invalid reply token' later means 'already delivered'."""
+
+    UNTRIED = ""  # no reply tried yet
+    INFLIGHT = "inflight"  # a reply is (or was, if we crashed) on its way
+    UNSURE = "unsure"  # an earlier reply may have been delivered
+
+
+class RecurringStatus(StrEnum):
+    """A standing arrangement: the resident says はい, a coordinator approves, one supporter takes it,
+    occurrences follow until it is stopped."""
+
+    PROPOSED = "proposed"  # waiting for the resident's はい
+    PENDING_APPROVAL = "pending_approval"  # waiting for a coordinator
+    ACTIVE = "active"
+    STOPPED = "stopped"
+
+
+class CheckinStatus(StrEnum):
+    """A check-in: sent → answered, or sent → missed (someone was told) → answered later."""
+
+    SENT = "sent"
+    ANSWERED = "answered"
+    MISSED = "missed"
+
+
 # Partial indexes hold only the rows still waiting in a queue (inbox, outbox).
-_PENDING = sa.text("status = 'pending'")
-_MERGED = sa.text("status = 'merged'")
+_INBOX_PENDING = sa.text(f"status = '{InboxStatus.PENDING}'")
+_OUTBOX_PENDING = sa.text(f"status = '{OutboxStatus.PENDING}'")
+_OUTBOX_MERGED = sa.text(f"status = '{OutboxStatus.MERGED}'")
 
 
 def _json_col() -> Any:
@@ -213,7 +259,9 @@ class InboxEvent(SQLModel, table=True):
         sa.Index("ix_inbox_status_id", "status", "id"),
         sa.Index("ix_inbox_source", "source_key", "received_at"),
         # each source's head among the pending rows, without walking its history (migration 0004)
-        sa.Index("ix_inbox_pending_queue", "source_key", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
+        sa.Index(
+            "ix_inbox_pending_queue", "source_key", "id", sqlite_where=_INBOX_PENDING, postgresql_where=_INBOX_PENDING
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     event_key: str = Field(unique=True, max_length=80)  # webhookEventId, or a content hash
@@ -221,7 +269,7 @@ class InboxEvent(SQLModel, table=True):
     body: str  # the event's JSON as LINE sent it (group texts are redacted at the edge)
     redelivery: bool = False
     received_at: datetime
-    status: str = Field(default="pending", max_length=16)  # pending | done | rejected | failed
+    status: str = Field(default=InboxStatus.PENDING, max_length=16)  # an InboxStatus
     attempts: int = 0
     next_attempt_at: datetime | None = None
     lease_owner: str | None = Field(default=None, max_length=64)
@@ -237,8 +285,15 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),
         # Covers the heads query (each chat's oldest pending row and its most urgent one) without the table.
-        sa.Index("ix_outbox_pending_heads", "to", "id", "priority", sqlite_where=_PENDING, postgresql_where=_PENDING),
-        sa.Index("ix_outbox_merged", "merged_into", sqlite_where=_MERGED, postgresql_where=_MERGED),
+        sa.Index(
+            "ix_outbox_pending_heads",
+            "to",
+            "id",
+            "priority",
+            sqlite_where=_OUTBOX_PENDING,
+            postgresql_where=_OUTBOX_PENDING,
+        ),
+        sa.Index("ix_outbox_merged", "merged_into", sqlite_where=_OUTBOX_MERGED, postgresql_where=_OUTBOX_MERGED),
     )
     id: int | None = Field(default=None, primary_key=True)
     retry_key: str = Field(unique=True, max_length=36)  # X-Line-Retry-Key, kept across retries
@@ -246,15 +301,12 @@ class OutboxMessage(SQLModel, table=True):
     messages: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json_col())
     reply_token: str | None = Field(default=None, max_length=255)
     reply_deadline: datetime | None = None
-    # "" never tried; "inflight" a reply is (or was, if we crashed) on its way; "unsure" an earlier reply
-    # may have been delivered. Decides whether 'invalid reply token' later means 'already delivered'.
-    reply_state: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    reply_state: str = Field(default=ReplyState.UNTRIED, max_length=8, sa_column_kwargs={"server_default": ""})
     purpose: str = Field(default="", max_length=32)
     # bot/store/priority.py: lower leaves first, but never ahead of an older message to the same chat.
     priority: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     request_id: int | None = Field(default=None, index=True)
-    # pending | sent | failed | merged (its messages travel in row `merged_into`, whose outcome it takes)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)  # an OutboxStatus
     merged_into: int | None = None
     via: str | None = Field(default=None, max_length=8)  # reply | push
     attempts: int = 0
@@ -370,11 +422,9 @@ class Proxy(SQLModel, table=True):
     created_at: datetime
 
 
-# Standing arrangements: a coordinator approves, one supporter takes it, occurrences follow.
-RECUR_PENDING, RECUR_ACTIVE, RECUR_STOPPED = "pending_approval", "active", "stopped"
-
-
 class RecurringHelp(SQLModel, table=True):
+    """A standing arrangement (毎週のお手伝い): one supporter, occurrences on set weekdays."""
+
     __tablename__ = "recurring_help"
     id: int | None = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="resident.id", index=True)
@@ -385,7 +435,7 @@ class RecurringHelp(SQLModel, table=True):
     when_time: str | None = Field(default=None, max_length=5)
     text: str
     masked: str
-    status: str = Field(default=RECUR_PENDING, max_length=20)
+    status: str = Field(default=RecurringStatus.PENDING_APPROVAL, max_length=20)  # a RecurringStatus
     supporter_id: int | None = Field(default=None, foreign_key="supporter.id")
     proxy_id: int | None = None
     created_at: datetime
@@ -408,10 +458,6 @@ class CheckinPlan(SQLModel, table=True):
     updated_at: datetime
 
 
-# A check-in: sent → answered, or sent → missed (someone was told) → answered later.
-CHECKIN_SENT, CHECKIN_ANSWERED, CHECKIN_MISSED = "sent", "answered", "missed"
-
-
 class Checkin(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_checkin_status_district", "status", "district_code"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -419,7 +465,7 @@ class Checkin(SQLModel, table=True):
     district_code: str = Field(foreign_key="district.code", max_length=32)
     sent_at: datetime
     deadline_at: datetime
-    status: str = Field(default=CHECKIN_SENT, max_length=16)
+    status: str = Field(default=CheckinStatus.SENT, max_length=16)  # a CheckinStatus
     answered_at: datetime | None = None
     answered_by: str | None = Field(default=None, max_length=16)  # button | message
     missed_at: datetime | None = None

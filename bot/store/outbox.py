@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.store.models import NO_LINE_PREFIX, OutboxMessage
+from bot.store.models import NO_LINE_PREFIX, OutboxMessage, OutboxStatus
 from bot.store.priority import Priority, is_group_chat, priority_of
 
 MAX_MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
@@ -103,7 +103,7 @@ async def claim_heads(
             func.min(col(m.id)).label("head"),
             func.min(col(m.priority)).label("prio"),
         )
-        .where(col(m.status) == "pending")
+        .where(col(m.status) == OutboxStatus.PENDING)
         .group_by(col(m.to))
         .subquery()
     )
@@ -119,7 +119,7 @@ async def claim_heads(
     # finished it) since our read makes the row fail them, and it is simply not ours.
     leased = await session.exec(
         update(m)
-        .where(and_(col(m.id).in_(ids), col(m.status) == "pending", free))
+        .where(and_(col(m.id).in_(ids), col(m.status) == OutboxStatus.PENDING, free))
         .values(lease_owner=owner, lease_until=now + lease)
         .returning(m)
         .execution_options(synchronize_session=False)
@@ -148,7 +148,7 @@ async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage]) -> 
     if carriers:
         ranked = (
             select(m, func.row_number().over(partition_by=col(m.to), order_by=col(m.id)).label("n"))
-            .where(col(m.status) == "pending", col(m.to).in_(list(carriers)))
+            .where(col(m.status) == OutboxStatus.PENDING, col(m.to).in_(list(carriers)))
             .subquery()
         )
         followers = (
@@ -173,8 +173,8 @@ async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage]) -> 
         for carrier_id, merged_ids in taken.items():
             await session.exec(
                 update(m)
-                .where(col(m.id).in_(merged_ids), col(m.status) == "pending")
-                .values(status="merged", merged_into=carrier_id)
+                .where(col(m.id).in_(merged_ids), col(m.status) == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.MERGED, merged_into=carrier_id)
                 .execution_options(synchronize_session=False)
             )
         await session.exec(
@@ -189,7 +189,9 @@ async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage]) -> 
         d.merged = list(
             (
                 await session.exec(
-                    select(m).where(col(m.merged_into) == d.row.id, col(m.status) == "merged").order_by(col(m.id))
+                    select(m)
+                    .where(col(m.merged_into) == d.row.id, col(m.status) == OutboxStatus.MERGED)
+                    .order_by(col(m.id))
                 )
             ).all()
         )
@@ -214,11 +216,11 @@ async def update_leased(session: AsyncSession, items: Sequence[Update], *, owner
             .execution_options(synchronize_session=False)
         )
         done = result.rowcount == 1
-        if done and carries and values.get("status") in ("sent", "failed"):
+        if done and carries and values.get("status") in (OutboxStatus.SENT, OutboxStatus.FAILED):
             fields = ("status", "sent_at", "via", "last_error", "attempts")
             await session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.merged_into) == row_id, col(OutboxMessage.status) == "merged")
+                .where(col(OutboxMessage.merged_into) == row_id, col(OutboxMessage.status) == OutboxStatus.MERGED)
                 .values(**{k: v for k, v in values.items() if k in fields})
                 .execution_options(synchronize_session=False)
             )
@@ -229,12 +231,14 @@ async def update_leased(session: AsyncSession, items: Sequence[Update], *, owner
 async def next_due(session: AsyncSession) -> datetime | None:
     return (
         await session.exec(
-            select(func.min(col(OutboxMessage.next_attempt_at))).where(col(OutboxMessage.status) == "pending")
+            select(func.min(col(OutboxMessage.next_attempt_at))).where(
+                col(OutboxMessage.status) == OutboxStatus.PENDING
+            )
         )
     ).one()
 
 
-WAITING = ("pending", "merged")
+WAITING = (OutboxStatus.PENDING, OutboxStatus.MERGED)
 
 
 async def depth(session: AsyncSession) -> int:
@@ -245,6 +249,6 @@ async def depth(session: AsyncSession) -> int:
 async def release_owned(session: AsyncSession, *, owner: str) -> None:
     await session.exec(
         update(OutboxMessage)
-        .where(col(OutboxMessage.lease_owner) == owner, col(OutboxMessage.status) == "pending")
+        .where(col(OutboxMessage.lease_owner) == owner, col(OutboxMessage.status) == OutboxStatus.PENDING)
         .values(lease_owner=None, lease_until=None)
     )

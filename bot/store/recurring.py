@@ -11,16 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.store.errors import AlreadyTaken, InvalidInput, NotFound, RequestClosed, StaleButton
 from bot.store.models import (
     CLAIMED,
-    RECUR_ACTIVE,
-    RECUR_PENDING,
-    RECUR_STOPPED,
     HelpRequest,
     RecurringHelp,
+    RecurringStatus,
     Resident,
     Supporter,
 )
-
-RECUR_PROPOSED = "proposed"  # waiting for the resident's はい
 
 
 def days_of(rec: RecurringHelp) -> list[int]:
@@ -66,7 +62,7 @@ async def propose(
         when_time=time,
         text=text,
         masked=masked,
-        status=RECUR_PROPOSED,
+        status=RecurringStatus.PROPOSED,
         proxy_id=proxy_id,
         created_at=now,
     )
@@ -79,7 +75,12 @@ async def resident_answer(session: AsyncSession, *, recurring_id: int, resident:
     rec = await get(session, recurring_id)
     if rec.resident_id != resident.id:
         raise StaleButton()
-    if not await _move(session, recurring_id, RECUR_PROPOSED, status=RECUR_PENDING if yes else RECUR_STOPPED):
+    if not await _move(
+        session,
+        recurring_id,
+        RecurringStatus.PROPOSED,
+        status=RecurringStatus.PENDING_APPROVAL if yes else RecurringStatus.STOPPED,
+    ):
         raise StaleButton()
     await session.refresh(rec)
     return rec
@@ -87,7 +88,9 @@ async def resident_answer(session: AsyncSession, *, recurring_id: int, resident:
 
 async def approve(session: AsyncSession, *, recurring_id: int, now: datetime) -> RecurringHelp:
     rec = await get(session, recurring_id)
-    if not await _move(session, recurring_id, RECUR_PENDING, status=RECUR_ACTIVE, approved_at=now):
+    if not await _move(
+        session, recurring_id, RecurringStatus.PENDING_APPROVAL, status=RecurringStatus.ACTIVE, approved_at=now
+    ):
         raise InvalidInput(f"recurring help #{recurring_id} is {rec.status}, not waiting for approval")
     await session.refresh(rec)
     return rec
@@ -95,9 +98,9 @@ async def approve(session: AsyncSession, *, recurring_id: int, now: datetime) ->
 
 async def stop(session: AsyncSession, *, recurring_id: int, now: datetime) -> RecurringHelp:
     rec = await get(session, recurring_id)
-    if rec.status == RECUR_STOPPED:
+    if rec.status == RecurringStatus.STOPPED:
         raise InvalidInput(f"recurring help #{recurring_id} is already stopped")
-    await _move(session, recurring_id, rec.status, status=RECUR_STOPPED, stopped_at=now)
+    await _move(session, recurring_id, rec.status, status=RecurringStatus.STOPPED, stopped_at=now)
     await session.refresh(rec)
     return rec
 
@@ -109,14 +112,14 @@ async def take(session: AsyncSession, *, recurring_id: int, supporter: Supporter
         update(RecurringHelp)
         .where(
             col(RecurringHelp.id) == recurring_id,
-            col(RecurringHelp.status) == RECUR_ACTIVE,
+            col(RecurringHelp.status) == RecurringStatus.ACTIVE,
             col(RecurringHelp.supporter_id).is_(None),
         )
         .values(supporter_id=supporter.id, taken_at=now)
     )
     if not result.rowcount:
         await session.refresh(rec)
-        if rec.status != RECUR_ACTIVE:
+        if rec.status != RecurringStatus.ACTIVE:
             raise RequestClosed()
         raise AlreadyTaken()
     await session.refresh(rec)
@@ -157,7 +160,7 @@ async def held_by(session: AsyncSession, supporter_id: int) -> list[RecurringHel
     """Standing arrangements this supporter took and that still run."""
     rows = await session.exec(
         select(RecurringHelp).where(
-            col(RecurringHelp.supporter_id) == supporter_id, col(RecurringHelp.status) == RECUR_ACTIVE
+            col(RecurringHelp.supporter_id) == supporter_id, col(RecurringHelp.status) == RecurringStatus.ACTIVE
         )
     )
     return list(rows.all())

@@ -38,17 +38,20 @@ from bot.store.models import (
     DONE,
     DRAFT,
     HELD,
-    RECUR_STOPPED,
     Alert,
     Checkin,
+    CheckinStatus,
     Conversation,
     HelpRequest,
     InboxEvent,
+    InboxStatus,
     Job,
     JobStatus,
     OutboxMessage,
+    OutboxStatus,
     PendingLocation,
     RecurringHelp,
+    RecurringStatus,
     RelayMessage,
     RequestEvent,
     Resident,
@@ -148,10 +151,12 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
 
     # Old raw webhooks, messages and conversations first: erasing people below then has less to read.
     out = await session.exec(
-        delete(OutboxMessage).where(col(OutboxMessage.status) != "pending", col(OutboxMessage.created_at) < before)
+        delete(OutboxMessage).where(
+            col(OutboxMessage.status) != OutboxStatus.PENDING, col(OutboxMessage.created_at) < before
+        )
     )
     inb = await session.exec(
-        delete(InboxEvent).where(col(InboxEvent.status) != "pending", col(InboxEvent.received_at) < before)
+        delete(InboxEvent).where(col(InboxEvent.status) != InboxStatus.PENDING, col(InboxEvent.received_at) < before)
     )
     conv = await session.exec(delete(Conversation).where(col(Conversation.updated_at) < before))
     # People who left: erased as on request, once nothing of theirs is still open.
@@ -194,10 +199,10 @@ async def purge(session: AsyncSession, *, before: datetime, now: datetime | None
         delete(Job).where(col(Job.status) != JobStatus.PENDING, col(Job.due_at) < before),
         delete(PendingLocation).where(col(PendingLocation.at) < before),
         delete(Alert).where(col(Alert.request_id).is_(None), col(Alert.created_at) < before),
-        delete(Checkin).where(col(Checkin.status) != "sent", col(Checkin.sent_at) < before),
+        delete(Checkin).where(col(Checkin.status) != CheckinStatus.SENT, col(Checkin.sent_at) < before),
         update(RecurringHelp)
         .where(
-            col(RecurringHelp.status) == RECUR_STOPPED,
+            col(RecurringHelp.status) == RecurringStatus.STOPPED,
             col(RecurringHelp.stopped_at) < before,
             sa.or_(col(RecurringHelp.text) != PURGED_TEXT, col(RecurringHelp.masked) != PURGED_TEXT),
         )

@@ -20,7 +20,7 @@ from bot.router import route
 from bot.services import Services
 from bot.store import inbox
 from bot.store.batch import GroupCommit
-from bot.store.models import InboxEvent
+from bot.store.models import InboxEvent, InboxStatus
 from bot.workers.sender import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Dispatcher:
         self._inflight: set[asyncio.Task[None]] = set()
         # Events whose handler wrote nothing (a supporter's remark in the group, a sticker in a group…) are
         # marked handled together: one UPDATE for many instead of a transaction each.
-        self._finisher: GroupCommit[tuple[int, str, str | None], bool] = GroupCommit(
+        self._finisher: GroupCommit[tuple[int, InboxStatus, str | None], bool] = GroupCommit(
             services.db,
             lambda s, items: inbox.finish_many(s, items, owner=services.owner, now=services.clock.now()),
             name="inbox-finisher",
@@ -132,7 +132,7 @@ class Dispatcher:
             event = Event.from_dict(raw)
         except (ValueError, ValidationError, TypeError, KeyError) as e:
             # An event type or shape we do not know: keep the row for inspection, do not retry it.
-            await self._finish(row, "rejected", f"unparsable: {type(e).__name__}")
+            await self._finish(row, InboxStatus.REJECTED, f"unparsable: {type(e).__name__}")
             METRICS.events_handled.labels(kind="unknown", result="rejected").inc()
             return
         kind = str(raw.get("type", "unknown"))[:32]
@@ -154,7 +154,7 @@ class Dispatcher:
         try:
             result = await route(ctx)
             if not ctx.finished:
-                await self._finish(row, "done", None)
+                await self._finish(row, InboxStatus.DONE, None)
             METRICS.events_handled.labels(kind=kind, result=result).inc()
         except inbox.LeaseLost:
             log.warning("event %s was taken over by another worker; our changes were rolled back", row.id)
@@ -162,7 +162,7 @@ class Dispatcher:
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 log.exception("event %s failed %d times; giving up", row.id, attempts)
-                await self._finish(row, "failed", f"{type(e).__name__}")
+                await self._finish(row, InboxStatus.FAILED, f"{type(e).__name__}")
                 METRICS.events_handled.labels(kind=kind, result="failed").inc()
                 return
             log.exception("event %s failed (attempt %d); will retry", row.id, attempts)
@@ -181,7 +181,7 @@ class Dispatcher:
         finally:
             METRICS.handle_latency.observe(time.perf_counter() - started)
 
-    async def _finish(self, row: InboxEvent, status: str, error: str | None) -> None:
+    async def _finish(self, row: InboxEvent, status: InboxStatus, error: str | None) -> None:
         """Mark an event handled when its handler committed nothing itself. False (the lease was lost to
         another worker, which handles it again) changes nothing here: there were no effects to undo."""
         assert row.id is not None

@@ -20,6 +20,7 @@ from bot.metrics import METRICS
 from bot.store import outbox
 from bot.store.batch import GroupCommit
 from bot.store.db import Database
+from bot.store.models import OutboxStatus, ReplyState
 from bot.store.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -163,30 +164,30 @@ class OutboxSender:
         use_reply = row.reply_token is not None and row.reply_deadline is not None and now < row.reply_deadline
         if not use_reply:
             result = await self._gateway.push(row.to, messages, row.retry_key)
-            await self._record(d, result, via="push", reply_state="")
+            await self._record(d, result, via="push", reply_state=ReplyState.UNTRIED)
             return
         assert row.reply_token is not None
         # A reply has no retry key. If an earlier reply got no answer (or we crashed while sending it),
         # a later "invalid reply token" means that reply used the token: it was delivered.
-        prior_unsure = row.reply_state in ("inflight", "unsure")
-        await self._mark(d, reply_state="unsure" if prior_unsure else "inflight")
+        prior_unsure = row.reply_state in (ReplyState.INFLIGHT, ReplyState.UNSURE)
+        await self._mark(d, reply_state=ReplyState.UNSURE if prior_unsure else ReplyState.INFLIGHT)
         result = await self._gateway.reply(row.reply_token, messages)
         if result.outcome is Outcome.INVALID_TOKEN and prior_unsure:
-            await self._record(d, SendResult(Outcome.SENT, result.status), via="reply", reply_state="unsure")
+            await self._record(d, SendResult(Outcome.SENT, result.status), via="reply", reply_state=ReplyState.UNSURE)
             return
         if result.outcome in (Outcome.INVALID_TOKEN, Outcome.REJECTED) and result.status == 400:
             # Token expired or refused, and no earlier reply of ours used it: push, so nothing is lost.
             result = await self._gateway.push(row.to, messages, row.retry_key)
-            await self._record(d, result, via="push", reply_state="")
+            await self._record(d, result, via="push", reply_state=ReplyState.UNTRIED)
             return
-        state = "unsure" if prior_unsure or result.ambiguous else ""
+        state = ReplyState.UNSURE if prior_unsure or result.ambiguous else ReplyState.UNTRIED
         await self._record(d, result, via="reply", reply_state=state)
 
-    async def _mark(self, d: Delivery, *, reply_state: str) -> None:
+    async def _mark(self, d: Delivery, *, reply_state: ReplyState) -> None:
         assert d.row.id is not None
         await self._updates.submit((d.row.id, {"reply_state": reply_state}, False))  # committed before the call
 
-    async def _record(self, d: Delivery, result: SendResult, *, via: str, reply_state: str) -> None:
+    async def _record(self, d: Delivery, result: SendResult, *, via: str, reply_state: ReplyState) -> None:
         row = d.row
         now = self._clock.now()
         attempts = row.attempts + 1
@@ -197,7 +198,7 @@ class OutboxSender:
             "reply_state": reply_state,
         }
         if result.outcome is Outcome.SENT:
-            values |= {"status": "sent", "sent_at": now, "via": via, "last_error": None}
+            values |= {"status": OutboxStatus.SENT, "sent_at": now, "via": via, "last_error": None}
             METRICS.outbox_sent.labels(via=via).inc()
         elif result.outcome is Outcome.RETRY and attempts < self._max_attempts:
             delay = result.retry_after if result.retry_after is not None else backoff_seconds(attempts, self._backoff)
@@ -205,7 +206,7 @@ class OutboxSender:
             values |= {"next_attempt_at": now + timedelta(seconds=delay), "last_error": err[:500]}
             METRICS.outbox_retries.inc()
         else:
-            values |= {"status": "failed", "last_error": f"{result.status} {result.error}"[:500]}
+            values |= {"status": OutboxStatus.FAILED, "last_error": f"{result.status} {result.error}"[:500]}
             METRICS.outbox_failed.inc()
             log.warning("message %s to a %s could not be delivered: %s", row.id, _kind(row.to), result.status)
         assert row.id is not None

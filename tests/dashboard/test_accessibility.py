@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.messages import DASH_PURPOSE_LABELS as PURPOSE_LABELS
 from bot.store import coordinators
-from bot.store.models import RECUR_PENDING, ROLE_MINSEI, Job, RecurringHelp, Resident, Supporter
+from bot.store.models import ROLE_MINSEI, Job, RecurringHelp, RecurringStatus, Resident, Supporter
 from tests.axe import assert_accessible
 from tests.conftest import ROOT
 from tests.dashboard.conftest import Dash, login
@@ -28,7 +28,7 @@ async def pages(dash: Dash) -> list[str]:
     async with dash.bot.db.session() as s:
         # A standing arrangement waiting for approval, and a 民生委員 with a linked resident (issue 13's pages).
         rec = RecurringHelp(resident_id=res.id or 0, district_code=res.district_code, category="garbage", weekdays="0,3",
-                            text="毎週月曜と木曜の燃えるごみ", masked="毎週のゴミ出し", status=RECUR_PENDING,
+                            text="毎週月曜と木曜の燃えるごみ", masked="毎週のゴミ出し", status=RecurringStatus.PENDING_APPROVAL,
                             created_at=dash.bot.services.clock.now())  # fmt: skip
         s.add(rec)
         k = await coordinators.add(s, login="kitamura", name="北村", password="kitamura-pass-1", districts=[],

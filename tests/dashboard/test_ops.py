@@ -11,7 +11,7 @@ import aiohttp
 from sqlmodel import col, select
 
 from bot.store import audit, coordinators
-from bot.store.models import RECUR_PENDING, AuditEntry, Coordinator, HelpRequest, Proxy, RecurringHelp, Resident
+from bot.store.models import AuditEntry, Coordinator, HelpRequest, Proxy, RecurringHelp, RecurringStatus, Resident
 from tests.conftest import all_text, find_action, settled, uid
 from tests.dashboard.conftest import Client, Dash
 from tests.dashboard.test_browser import ask
@@ -35,7 +35,7 @@ async def test_a_coordinator_approves_and_stops_recurring_help_on_the_dashboard(
     rid = await resident_id(dash, w.resident)
     async with dash.bot.db.session() as s:
         rec = RecurringHelp(resident_id=rid, district_code=w.district, category="garbage", weekdays="0,3",
-                            text="毎週月曜と木曜の燃えるごみ", masked="毎週のゴミ出し", status=RECUR_PENDING,
+                            text="毎週月曜と木曜の燃えるごみ", masked="毎週のゴミ出し", status=RecurringStatus.PENDING_APPROVAL,
                             created_at=dash.bot.services.clock.now())  # fmt: skip
         s.add(rec)
         await s.flush()

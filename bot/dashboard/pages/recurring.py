@@ -15,7 +15,7 @@ from bot.store import audit
 from bot.store import recurring as store
 from bot.store.errors import InvalidInput, NotFound
 from bot.store.ids import parse_id
-from bot.store.models import RECUR_ACTIVE, RECUR_PENDING, RecurringHelp, Resident
+from bot.store.models import RecurringHelp, RecurringStatus, Resident
 
 
 async def _visible(request: web.Request, rec_id: int) -> tuple[RecurringHelp, Resident]:
@@ -32,7 +32,7 @@ async def recurring_list(request: web.Request) -> web.Response:
     w = who(request)
     async with services(request).db.read() as s:
         rows = [r for r in await store.list_all(s) if w.may_see(r.district_code)]
-    order = {RECUR_PENDING: 0, RECUR_ACTIVE: 1}
+    order: dict[str, int] = {RecurringStatus.PENDING_APPROVAL: 0, RecurringStatus.ACTIVE: 1}
     rows.sort(key=lambda r: (order.get(r.status, 2), r.id or 0))
     return await render(
         request,
