@@ -106,6 +106,26 @@ def _is_given_name(tok: Token) -> bool:
     return len(t) == 2 and t[1] == "子" and t[0] in _GIVEN_NAME_FIRST and tok.tag_.startswith("名詞")
 
 
+def _family_and_kana_names(text: str, toks: Sequence[Token], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Names the token patterns miss: a family name SudachiPy reads as a place, and names in hiragana."""
+    out = []
+    # 松本の〈花子〉ばあちゃん: SudachiPy reads many family names as places; a place word right before の and
+    # a name is the family's, unless it says it is a place (長町の佐々木ヨシ子 keeps 長町).
+    starts = {a for a, _ in spans}
+    for i, tok in enumerate(toks[:-2]):
+        if (
+            "地名" in tok.tag_
+            and toks[i + 1].text == "の"
+            and toks[i + 2].idx in starts
+            and not re.search(r"(?:町|村|丁目|区|市|県|台|通り|地区|団地|住宅)$", tok.text)
+        ):
+            out.append((tok.idx, tok.idx + len(tok.text)))
+    for m in _KANA_NAME.finditer(text):
+        if not _KANA_NOT_NAME.search(m.group(1)) and not _ROLE.search(m.group(1)):
+            out.append(m.span(1))
+    return out
+
+
 class Masker:
     """Masks personal data; `ner` is the GiNZA NER runner, used only when a name trigger is present."""
 
@@ -158,16 +178,7 @@ class Masker:
                         unsure.append(toks[k].idx)
         for end in unsure[:3]:
             spans.extend(self._ner_window(text, end))
-        # 松本の〈花子〉ばあちゃん: SudachiPy reads many family names as places; a place word right before の and
-        # a name is the family's, unless it says it is a place (長町の佐々木ヨシ子 keeps 長町).
-        starts = {a for a, _ in spans}
-        for i, tok in enumerate(toks[:-2]):
-            if "地名" in tok.tag_ and toks[i + 1].text == "の" and toks[i + 2].idx in starts:
-                if not re.search(r"(?:町|村|丁目|区|市|県|台|通り|地区|団地|住宅)$", tok.text):
-                    spans.append((tok.idx, tok.idx + len(tok.text)))
-        for m in _KANA_NAME.finditer(text):
-            if not _KANA_NOT_NAME.search(m.group(1)) and not _ROLE.search(m.group(1)):
-                spans.append(m.span(1))
+        spans += _family_and_kana_names(text, toks, spans)
         # voice input splits 寺井です into 寺井|で|す足: a regex fallback for self-introductions
         for m in _INTRO_RE.finditer(text):
             if not _NOT_NAME.match(m.group(1)) and not _ROLE.search(m.group(1)):
