@@ -18,10 +18,13 @@ import random
 import sys
 import time
 from collections.abc import Awaitable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench._common import (
     SECRET,
@@ -86,41 +89,56 @@ def actions(node: Any) -> list[dict[str, Any]]:
     return found
 
 
+async def add_districts(
+    s: AsyncSession, emu: EmulatorServer, *, districts: int, supporters: int, now: datetime
+) -> dict[str, list[str]]:
+    """Districts K01… with their supporters' groups (`supporters` each) and the coordinators' group, in the
+    database and the emulator alike; returns each district group's supporters."""
+    members: dict[str, list[str]] = {}
+    for d in range(1, districts + 1):
+        code, group = f"K{d:02d}", gid(d)
+        await people.add_district(s, code=code, name=f"地区{d}", towns=[f"町{d}"], now=now)
+        await people.bind_group(s, group_id=group, district_code=code, now=now)
+        members[group] = []
+        for i in range(supporters):
+            sid = uid(100_000 + d * 100 + i)
+            await people.add_supporter(s, line_user_id=sid, district_code=code, name=f"支援{d}-{i}", now=now)
+            emu.add_user(sid, f"支援{d}-{i}")
+            members[group].append(sid)
+        emu.add_group(group, f"地区{d}サポーター", members=members[group])
+    await people.bind_group(s, group_id=gid(999), district_code=None, now=now)
+    emu.add_group(gid(999), "コーディネーター", members=[])
+    return members
+
+
+async def add_resident(
+    s: AsyncSession, emu: EmulatorServer, *, user: str, district: int, name: str, house: int, now: datetime
+) -> None:
+    """A resident of district K`district` (at house number `house` of its town), in the database and the emulator."""
+    await people.add_resident(
+        s,
+        line_user_id=user,
+        district_code=f"K{district:02d}",
+        name=name,
+        town=f"町{district}",
+        address=f"金沢市町{district} {house}",
+        phone="076-000-0000",
+        now=now,
+    )
+    emu.add_user(user, name)
+
+
 async def populate(url: str, emu: EmulatorServer, residents: int) -> tuple[list[str], list[str]]:
     """54 districts, each with its supporters' group; residents spread over them; a coordinators' group."""
     now = SystemClock().now()
     db = Database(url)
-    groups, people_ids = [], []
+    people_ids = []
     try:
         async with db.session() as s:
-            for d in range(1, DISTRICTS + 1):
-                code, group = f"K{d:02d}", gid(d)
-                await people.add_district(s, code=code, name=f"地区{d}", towns=[f"町{d}"], now=now)
-                await people.bind_group(s, group_id=group, district_code=code, now=now)
-                members = []
-                for i in range(SUPPORTERS_PER_DISTRICT):
-                    sid = uid(100_000 + d * 100 + i)
-                    await people.add_supporter(s, line_user_id=sid, district_code=code, name=f"支援{d}-{i}", now=now)
-                    emu.add_user(sid, f"支援{d}-{i}")
-                    members.append(sid)
-                emu.add_group(group, f"地区{d}サポーター", members=members)
-                groups.append(group)
-            await people.bind_group(s, group_id=gid(999), district_code=None, now=now)
-            emu.add_group(gid(999), "コーディネーター", members=[])
+            groups = list(await add_districts(s, emu, districts=DISTRICTS, supporters=SUPPORTERS_PER_DISTRICT, now=now))
             for r in range(residents):
-                d = r % DISTRICTS + 1
                 rid = uid(1 + r)
-                await people.add_resident(
-                    s,
-                    line_user_id=rid,
-                    district_code=f"K{d:02d}",
-                    name=f"住民{r}",
-                    town=f"町{d}",
-                    address=f"金沢市町{d} {r}",
-                    phone="076-000-0000",
-                    now=now,
-                )
-                emu.add_user(rid, f"住民{r}")
+                await add_resident(s, emu, user=rid, district=r % DISTRICTS + 1, name=f"住民{r}", house=r, now=now)
                 people_ids.append(rid)
     finally:
         await db.dispose()

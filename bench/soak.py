@@ -47,10 +47,9 @@ from bench._common import (
     summary_ms,
     table,
 )
-from bench.e2e import WORDS, actions, gid, ref, uid, watched
+from bench.e2e import WORDS, actions, add_districts, add_resident, ref, uid, watched
 from bot.clock import SystemClock
 from bot.emulator import EmulatorServer
-from bot.store import people
 from bot.store.db import Database
 from bot.store.priority import Priority
 
@@ -66,38 +65,14 @@ async def populate(url: str, emu: EmulatorServer, per_district: int) -> tuple[li
     now = SystemClock().now()
     db = Database(url)
     residents: list[str] = []
-    members: dict[str, list[str]] = {}
     try:
         async with db.session() as s:
-            for d in range(1, DISTRICTS + 1):
-                code, group = f"K{d:02d}", gid(d)
-                await people.add_district(s, code=code, name=f"地区{d}", towns=[f"町{d}"], now=now)
-                await people.bind_group(s, group_id=group, district_code=code, now=now)
-                members[group] = []
-                for i in range(SUPPORTERS_PER_DISTRICT):
-                    sid = uid(100_000 + d * 100 + i)
-                    await people.add_supporter(s, line_user_id=sid, district_code=code, name=f"支援{d}-{i}", now=now)
-                    emu.add_user(sid, f"支援{d}-{i}")
-                    members[group].append(sid)
-                emu.add_group(group, f"地区{d}サポーター", members=members[group])
-            await people.bind_group(s, group_id=gid(999), district_code=None, now=now)
-            emu.add_group(gid(999), "コーディネーター", members=[])
+            members = await add_districts(s, emu, districts=DISTRICTS, supporters=SUPPORTERS_PER_DISTRICT, now=now)
         for d in range(1, DISTRICTS + 1):
             async with db.session() as s:  # a transaction per district keeps each one short
                 for r in range(per_district):
-                    n = d * 100_000_000 + r
-                    rid = uid(n)
-                    await people.add_resident(
-                        s,
-                        line_user_id=rid,
-                        district_code=f"K{d:02d}",
-                        name=f"住民{d}-{r}",
-                        town=f"町{d}",
-                        address=f"金沢市町{d} {r}",
-                        phone="076-000-0000",
-                        now=now,
-                    )
-                    emu.add_user(rid, f"住民{d}-{r}")
+                    rid = uid(d * 100_000_000 + r)
+                    await add_resident(s, emu, user=rid, district=d, name=f"住民{d}-{r}", house=r, now=now)
                     residents.append(rid)
     finally:
         await db.dispose()

@@ -96,23 +96,42 @@ def _age_text(since: datetime | None, now: datetime) -> str:
     return M.plain_duration(now - since) if since else ""
 
 
+async def _still_unclaimed(tx: Tx, p: PostedPayload) -> HelpRequest | None:
+    """The request an unclaimed-chain job is about, or None once it was claimed, closed or posted again."""
+    req = await tx.session.get(HelpRequest, p["request_id"])
+    if req is None or req.status != OPEN or epoch(req.posted_at) != p["posted"]:
+        return None
+    return req
+
+
+async def _still_claimed(tx: Tx, p: ClaimedPayload) -> HelpRequest | None:
+    """The request a stale-claim job is about, or None once it was done, released or claimed again."""
+    req = await tx.session.get(HelpRequest, p["request_id"])
+    if req is None or req.status != CLAIMED or epoch(req.claimed_at) != p["claimed"] or req.supporter_id is None:
+        return None
+    return req
+
+
+async def _deferred_for_quiet_hours(
+    tx: Tx, district: District, *, key: str, kind: str, payload: PostedPayload | ClaimedPayload
+) -> bool:
+    """In quiet hours (settings may have changed since scheduling), the job waits for the morning under a key
+    of its own, as the one running now still holds `key`: True when it did."""
+    if not in_quiet_hours(tx.now, district):
+        return False
+    await jobs.schedule(tx.session, key=f"{key}:late", kind=kind, due_at=quiet_end(tx.now, district), payload=payload)
+    return True
+
+
 async def remind(ctx: JobContext) -> None:
     p = job_payloads.posted(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, p["request_id"])
-        if req is None or req.status != OPEN or epoch(req.posted_at) != p["posted"] or req.category in NEVER_TO_GROUP:
+        req = await _still_unclaimed(tx, p)
+        if req is None or req.category in NEVER_TO_GROUP:
             return
         assert req.id is not None
         district = await people.get_district(tx.session, req.district_code)
-        if in_quiet_hours(tx.now, district):
-            # Settings may have changed since scheduling: wait for the morning, under a key of its own.
-            await jobs.schedule(
-                tx.session,
-                key=f"remind:{req.id}:{p['posted']}:late",
-                kind=REMIND,
-                due_at=quiet_end(tx.now, district),
-                payload=p,
-            )
+        if await _deferred_for_quiet_hours(tx, district, key=f"remind:{req.id}:{p['posted']}", kind=REMIND, payload=p):
             return
         group = await people.district_group(tx.session, req.district_code)
         if group is None:
@@ -165,8 +184,8 @@ async def _nudge(tx: Tx, req: HelpRequest, *, town: str | None, district_name: s
 async def alert(ctx: JobContext) -> None:
     p = job_payloads.posted(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, p["request_id"])
-        if req is None or req.status != OPEN or epoch(req.posted_at) != p["posted"]:
+        req = await _still_unclaimed(tx, p)
+        if req is None:
             return
         assert req.id is not None
         district = await people.get_district(tx.session, req.district_code)
@@ -182,19 +201,12 @@ async def alert(ctx: JobContext) -> None:
 async def stale(ctx: JobContext) -> None:
     p = job_payloads.claimed(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, p["request_id"])
-        if req is None or req.status != CLAIMED or epoch(req.claimed_at) != p["claimed"] or req.supporter_id is None:
+        req = await _still_claimed(tx, p)
+        if req is None:
             return
         assert req.id is not None
         district = await people.get_district(tx.session, req.district_code)
-        if in_quiet_hours(tx.now, district):
-            await jobs.schedule(
-                tx.session,
-                key=f"stale:{req.id}:{p['claimed']}:late",
-                kind=STALE,
-                due_at=quiet_end(tx.now, district),
-                payload=p,
-            )
+        if await _deferred_for_quiet_hours(tx, district, key=f"stale:{req.id}:{p['claimed']}", kind=STALE, payload=p):
             return
         sup = await tx.session.get(Supporter, req.supporter_id)
         if sup is None or not await help_requests.escalate(
@@ -219,8 +231,8 @@ async def stale(ctx: JobContext) -> None:
 async def stale_alert(ctx: JobContext) -> None:
     p = job_payloads.claimed(ctx.job.payload)
     async with ctx.tx() as tx:
-        req = await tx.session.get(HelpRequest, p["request_id"])
-        if req is None or req.status != CLAIMED or epoch(req.claimed_at) != p["claimed"] or req.supporter_id is None:
+        req = await _still_claimed(tx, p)
+        if req is None:
             return
         assert req.id is not None
         district = await people.get_district(tx.session, req.district_code)

@@ -4,6 +4,7 @@ and the real bot server on a real socket, wired together."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -40,6 +41,15 @@ def pg_url(dbname: str) -> str:
     return f"{base}/{dbname}"
 
 
+async def _pg_admin(statement: str) -> None:
+    """One statement on the PostgreSQL server's admin database (creating or dropping a database)."""
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
 _TEMPLATE: list[str] = []
 
 
@@ -48,11 +58,7 @@ async def _pg_template() -> str:
     if _TEMPLATE:
         return _TEMPLATE[0]
     name = f"sasaeai_tpl_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await _pg_admin(f'CREATE DATABASE "{name}"')
     db = Database(pg_url(name))
     await upgrade(db.engine)
     await db.dispose()
@@ -64,15 +70,19 @@ async def _pg_template() -> str:
 def _drop_pg_template() -> Iterator[None]:
     yield
     if _TEMPLATE:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE[0]}" WITH (FORCE)'))
 
-        async def drop() -> None:
-            conn = await asyncpg.connect(PG_ADMIN)
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE[0]}" WITH (FORCE)')
-            finally:
-                await conn.close()
 
-        asyncio.run(drop())
+@contextlib.asynccontextmanager
+async def pg_database(prefix: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, a copy of the migrated template, dropped afterwards; its URL."""
+    template = await _pg_template()
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield pg_url(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -80,19 +90,8 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         return
-    template = await _pg_template()
-    name = f"sasaeai_t_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await conn.close()
-    yield pg_url(name)
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with pg_database("sasaeai_t") as url:
+        yield url
 
 
 @pytest.fixture

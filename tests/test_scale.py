@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 from sqlmodel import select
 
@@ -25,7 +23,7 @@ from bot.emulator.webhook import envelope
 from bot.store import people
 from bot.store.db import Database
 from bot.store.models import HelpRequest, InboxEvent, Job, OutboxMessage
-from tests.conftest import PG_ADMIN, ROOT, SECRET, TOKEN, Bot, _pg_template, all_text, find_action, gid, pg_url, uid
+from tests.conftest import ROOT, SECRET, TOKEN, Bot, all_text, find_action, gid, pg_database, uid
 
 DISTRICTS = 3
 SUPPORTERS = 3  # per district
@@ -39,19 +37,8 @@ WORDS = [
 
 @pytest.fixture
 async def pg() -> AsyncIterator[str]:
-    template = await _pg_template()
-    name = f"sasaeai_scale_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await conn.close()
-    yield pg_url(name)
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with pg_database("sasaeai_scale") as url:
+        yield url
 
 
 def die_with_parent() -> None:

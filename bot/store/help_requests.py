@@ -219,6 +219,30 @@ async def _refused(session: AsyncSession, req: HelpRequest) -> DomainError:
     return RequestClosed() if req.status in (DONE, CANCELLED) else AlreadyTaken()
 
 
+async def _change_or_raise(
+    session: AsyncSession,
+    req: HelpRequest,
+    by: Actor,
+    *,
+    from_states: tuple[str, ...],
+    values: dict[str, Any],
+    version: int | None,
+    supporter: Supporter | None = None,
+) -> None:
+    """A release, completion or cancellation as one `transition`: a supporter's only while the request is still
+    theirs. Refused, a coordinator hears why; anyone else, who was checked just before, that it is closed."""
+    assert req.id is not None
+    if not await transition(
+        session,
+        req.id,
+        from_states=from_states,
+        values=values,
+        version=version,
+        supporter_id=None if by.is_coordinator or supporter is None else supporter.id,
+    ):
+        raise await _refused(session, req) if by.is_coordinator else RequestClosed()
+
+
 async def claim(
     session: AsyncSession,
     *,
@@ -269,15 +293,15 @@ async def release(
     req = await get(session, request_id)
     await _check_claimer(session, req, by, supporter)
     had = req.supporter_id
-    if not await transition(
+    await _change_or_raise(
         session,
-        request_id,
+        req,
+        by,
         from_states=(CLAIMED,),
         values={"status": OPEN, "supporter_id": None, "claimed_at": None, "posted_at": now},
         version=version,
-        supporter_id=None if by.is_coordinator or supporter is None else supporter.id,
-    ):
-        raise await _refused(session, req) if by.is_coordinator else RequestClosed()
+        supporter=supporter,
+    )
     note = None
     if by.is_coordinator and had is not None:
         before = await session.get(Supporter, had)
@@ -300,15 +324,15 @@ async def complete(
     """Done: by the supporter who took it, or by a coordinator (an emergency or consultation is 'handled')."""
     req = await get(session, request_id)
     await _check_claimer(session, req, by, supporter)
-    if not await transition(
+    await _change_or_raise(
         session,
-        request_id,
+        req,
+        by,
         from_states=(OPEN, CLAIMED) if by.is_coordinator else (CLAIMED,),
         values={"status": DONE, "done_at": now, "closed_at": now},
         version=version,
-        supporter_id=None if by.is_coordinator or supporter is None else supporter.id,
-    ):
-        raise await _refused(session, req) if by.is_coordinator else RequestClosed()
+        supporter=supporter,
+    )
     action = "handled" if by.is_coordinator and req.category in SAFETY_LABELS else "done"
     _record_by(session, req, by, now, action, note)
     await session.refresh(req)
@@ -332,14 +356,14 @@ async def cancel(
         raise NotYours()
     before = req.status
     allowed = (OPEN, CLAIMED) if by.is_coordinator else (DRAFT, HELD, OPEN, CLAIMED)
-    if not await transition(
+    await _change_or_raise(
         session,
-        request_id,
+        req,
+        by,
         from_states=(before,) if before in allowed else (),
         values={"status": CANCELLED, "closed_at": now},
         version=version,
-    ):
-        raise await _refused(session, req) if by.is_coordinator else RequestClosed()
+    )
     _record_by(session, req, by, now, "cancelled", note)
     await session.refresh(req)
     return req, before
