@@ -30,13 +30,15 @@ class Thresholds:
     keep_from_volunteers: float  # p(emergency) + p(consult) at or above: a consultation at least
 
 
-# Chosen on the dev writers with `python -m bot.nlp tune` (docs/nlp.md, "Deciding"): the first missed dev
-# emergency appears at 0.60, false alarms on help stay at 1.1% from 0.10 to 0.35; 0.15 keeps a 4x margin
-# below the misses. A set-aside cue needs 0.60 (at 0.45, loneliness and fire-safety chores became alarms).
+# Chosen on out-of-fold scores of the 45 train writers plus dev (`python -m bot.nlp crossval`, then
+# `python -m bot.nlp tune --split oof`; docs/nlp.md, "Deciding"), never on test or hold-out. At 0.15 three of
+# 520 emergencies are missed; 0.05 misses two and calls 7.3% of help an emergency instead of 4.5%. A set-aside
+# cue needs 0.80 (0.60 caught nothing more and added false alarms). 0.30 to keep a message from volunteers
+# leaks one consultation of 1,716 messages where 0.35 leaked two.
 THRESHOLDS = Thresholds(
     possible_emergency=0.15,
-    set_aside_emergency=0.60,
-    keep_from_volunteers=0.35,
+    set_aside_emergency=0.80,
+    keep_from_volunteers=0.30,
 )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Named sub-patterns and windows the rules file uses as {NAME}. A window is how far apart two parts of a cue
-# may be: within a particle or two, a short phrase, a clause, a sentence (never across 。!?).
+# may be: within a particle or two, a short phrase, a clause, a sentence (never across 。!?), or the message.
 _PERSON = (
     r"(?:夫|妻|主人|旦那|家内|母|父|祖母|祖父|ばあちゃん|じいちゃん|おばあちゃん|おじいちゃん|おばあさん|おじいさん"
     r"|息子|娘|嫁|兄|姉|弟|妹|家族|わたし|私|あたし|隣の[^。]{0,8}?さん|近所の人|隣の人|誰か)"
@@ -29,7 +29,7 @@ _K_CANNOT = (
     r"たちあがれ(?:ない|ん)"
     r"|うごけ(?:ない|ん|ません)|うごかん|うごかない|あるけ(?:ない|ん))"
 )
-ADJACENT, PHRASE, CLAUSE, SENTENCE = 4, 8, 14, 24
+ADJACENT, PHRASE, CLAUSE, SENTENCE, MESSAGE = 4, 8, 14, 24, 160
 WINDOWS: dict[str, str] = {
     "ADJ": f"[^。!?]{{0,{ADJACENT}}}?",
     "ADJ_NO_COMMA": f"[^。!?、]{{0,{ADJACENT}}}?",
@@ -37,6 +37,9 @@ WINDOWS: dict[str, str] = {
     "NEAR_NO_COMMA": f"[^。!?、]{{0,{PHRASE}}}?",
     "CLAUSE": f"[^。!?]{{0,{CLAUSE}}}?",
     "SENTENCE": f"[^。!?]{{0,{SENTENCE}}}?",
+    # only where a message is read as one sentence (the joined pass below): a scene told over several
+    # sentences (家におらん。…探したけど見つからん)
+    "MESSAGE": f"[^。!?]{{0,{MESSAGE}}}?",
 }
 MACROS: dict[str, str] = {"PERSON": _PERSON, "FALL_EVENT": _FALL_EVENT, "CANNOT": _CANNOT, "K_CANNOT": _K_CANNOT}
 RULES_FILE = Path(__file__).resolve().parent / "data" / "safety_rules.tsv"
@@ -117,7 +120,7 @@ _BEFORE_NEG = re.compile(
     r"(?:(?<!もし)もし(?!もし|も)|(?<!もし)もしも(?!し)|万一|万が一|ないように|予防|防止|訓練|心配なので)[^。!?]{0,12}$"
 )
 # a danger word in a chore about the alarm or the gas bill (火災報知器の電池, ガスの点検), not a danger now
-_ALARM = re.compile(r"電池|点検|検針|料金|の用心|防犯|対策|訓練|設置|取り付け|付けて")
+_ALARM = re.compile(r"電池|点検|検針|料金|ガス代|請求|明細|警報器|の用心|防犯|対策|訓練|設置|取り付け|付けて")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +216,7 @@ KANA = _Rules(
         r"(?:(?<!もし)もし(?!もし|も)|(?<!もし)もしも(?!し)|まんいち|まんがいち|ないように|よぼう|ぼうし|"
         r"くんれん)[^。!?]{0,12}$"
     ),
-    re.compile(r"ほうちき|けいほうき|てんけん|けんしん|りょうきん|ひのようじん|ぼうはん|たいさく|でんち"),
+    re.compile(r"ほうちき|けいほうき|てんけん|けんしん|りょうきん|がすだい|せいきゅう|めいさい|ひのようじん|ぼうはん|たいさく|でんち"),
     re.compile(
         r"(?:せんしゅう|せんげつ|きょねん|いぜん|まえに|このまえ|せんじつ|きのう)[^。!?]{0,10}?(?:ころ|おち|"
         r"すべ|たおれ|むね|かじ)"

@@ -23,13 +23,10 @@ from bot.nlp.normalize import standard
         ("てがみがよめん", "paperwork"),
         ("てれびがうつらん", "device"),
         ("えーと あしたの朝 ゴミ出してもらえんけ 膝が痛うて", "garbage"),
-        pytest.param(
+        (
             "拝啓　寒さが厳しくなってまいりました。さて、お恥ずかしい話ですが物置の戸が外れてしまい、"
             "一人では直せずに困っております。お手すきの折にお力をお貸しいただけましたら幸いです。敬具",
             "repair",
-            # A known false alarm of the shipped model (a possible emergency: one question, never a miss);
-            # strict, so this fails the day a model reads the letter right and the mark must go.
-            marks=pytest.mark.xfail(strict=True, reason="false alarm: the kana view reads polite letters as danger"),
         ),
         ("雪がひどくてゴミを出しに行けん。代わりに出してもらえんけ", "garbage"),
         ("はなしあいてになってほしいげん😊", "companionship"),
