@@ -7,8 +7,10 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Mapping
 
 from bot.flows import thanks
+from bot.nlp.types import HELP_LABELS, HelpLabel
 
 
 class Reply(enum.StrEnum):
@@ -86,3 +88,21 @@ def read(text: str) -> Reply | None:
     if thanks.is_short_thanks(text):
         return Reply.THANKS
     return None
+
+
+# Words that ask for something. With one of them, a kind of help the classifier scored this high is asked for,
+# even when it scored chat higher: a short ask (雪すかしもお願いしたい) looks like a reply to it.
+_ASKS = re.compile(r"お願い|おねがい|ほしい|欲しい|頼み|頼め|たのみ|たのめ|もらえ|いただけ|頂け")
+ASKED_KIND = 0.35
+
+
+def asked_help(
+    category: str, scores: Mapping[str, float], text: str, besides: tuple[str, ...] = ()
+) -> HelpLabel | None:
+    """The kind of help the words ask for, or None. Never overrides a safety label."""
+    if category not in (*HELP_LABELS, "not_request") or not _ASKS.search(text):
+        return None
+    kind: HelpLabel = max(HELP_LABELS, key=lambda k: scores.get(k, 0.0))
+    if kind == "other_help" or kind in besides or scores.get(kind, 0.0) < ASKED_KIND:
+        return None
+    return kind

@@ -4,14 +4,11 @@ LINE ID or phone; nothing goes to the group; the words are kept with the request
 
 from __future__ import annotations
 
-import re
-
 from bot import messages as M
 from bot import ui
 from bot.context import EventContext
-from bot.flows import attach
+from bot.flows import attach, reading
 from bot.nlp.decision import IN_CONVERSATION_EMERGENCY
-from bot.nlp.types import HELP_LABELS
 from bot.store import relays
 from bot.store.models import Resident, Supporter
 
@@ -40,11 +37,9 @@ async def from_supporter(ctx: EventContext, sup: Supporter, text: str) -> bool:
 
 
 # A request of its own asks for something (雪すかしもお願いしたい); 「玄関は裏にまわってください」 is for the
-# supporter who is coming, however the classifier reads its words.
-# With an ask in the words, a kind of help other than the one under way this likely is a request of its own
-# (the confirmation that follows lets the resident say otherwise).
-_NEW_KIND = 0.45
-_ASKS = re.compile(r"お願い|おねがい|ほしい|欲しい|頼み|頼め|たのみ|たのめ|もらえ|いただけ|頂け")
+# supporter who is coming, however the classifier reads its words. With an ask in the words, a kind of help
+# other than the one under way likely is a request of its own (the confirmation that follows lets the
+# resident say otherwise).
 
 
 async def from_resident(ctx: EventContext, resident: Resident, text: str) -> bool:
@@ -62,12 +57,7 @@ async def from_resident(ctx: EventContext, resident: Resident, text: str) -> boo
         and (analysis.cues != ("model",) or analysis.scores["emergency"] >= IN_CONVERSATION_EMERGENCY)
     ):
         return False  # the usual way answers it: 119 or the place to consult, and the coordinators told
-    if (
-        analysis.category in HELP_LABELS
-        and analysis.category not in ("other_help", req.category)
-        and analysis.confidence >= _NEW_KIND
-        and _ASKS.search(text)
-    ):
+    if reading.asked_help(analysis.category, analysis.scores, text, besides=(req.category,)):
         return False  # 「雪すかしもお願いしたい」 is a request of its own
     async with ctx.tx() as tx:
         words = text[:MAX_WORDS]

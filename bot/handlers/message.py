@@ -101,8 +101,10 @@ async def _text(ctx: EventContext, text: str) -> None:
             return
     # Not registered: an emergency still gets help at once, before any registration step.
     danger = await ctx.services.analysis.safety(text)
-    if danger is not None and danger.cues == ("model",) and reading.read(text) in ASKING:
-        danger = None  # 「だれがくるん？」 is a question, never an alarm (the model alone misreads it)
+    if danger is not None and danger.cues == ("model",) and (reading.read(text) in ASKING or match(text) is not None):
+        # 「だれがくるん？」 is a question and 「活動」 a command word, never an alarm: the model alone misreads
+        # short words it was not taught; a sure cue still goes ahead.
+        danger = None
     sure = danger is not None and danger.category == "emergency" and danger.certain
     # Only a sure sign goes ahead of the answer registration asked for: 「ながまち」 is a town, not a possible
     # emergency the model half-sees in words it never met.
