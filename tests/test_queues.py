@@ -15,7 +15,7 @@ from bot.store import inbox, leases
 from bot.store.batch import GroupCommit
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.store.models import InboxEvent
+from bot.store.models import InboxEvent, InboxStatus
 
 NOW = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -48,7 +48,7 @@ async def claim(db: Database, owner: str, limit: int = 50) -> list[InboxEvent]:
 
 async def finish(db: Database, owner: str, rows: list[InboxEvent]) -> None:
     async with db.session() as s:
-        done = await inbox.finish_many(s, [(r.id or 0, "done", None) for r in rows], owner=owner, now=NOW)
+        done = await inbox.finish_many(s, [(r.id or 0, InboxStatus.DONE, None) for r in rows], owner=owner, now=NOW)
     assert all(done)
 
 
@@ -105,7 +105,7 @@ async def test_finishing_after_losing_the_lease_changes_nothing(db: Database) ->
         await inbox.insert(s, [event("e0", "U0")])
     rows = await claim(db, "w1")
     async with db.session() as s:
-        assert await inbox.finish_many(s, [(rows[0].id or 0, "done", None)], owner="someone else", now=NOW) == [False]
+        assert await inbox.finish_many(s, [(rows[0].id or 0, InboxStatus.DONE, None)], owner="someone else", now=NOW) == [False]
         status = (await s.exec(select(InboxEvent.status).where(col(InboxEvent.id) == rows[0].id))).one()
     assert status == "pending"
 
