@@ -105,7 +105,9 @@ async def test_finishing_after_losing_the_lease_changes_nothing(db: Database) ->
         await inbox.insert(s, [event("e0", "U0")])
     rows = await claim(db, "w1")
     async with db.session() as s:
-        assert await inbox.finish_many(s, [(rows[0].id or 0, InboxStatus.DONE, None)], owner="someone else", now=NOW) == [False]
+        assert await inbox.finish_many(
+            s, [(rows[0].id or 0, InboxStatus.DONE, None)], owner="someone else", now=NOW
+        ) == [False]
         status = (await s.exec(select(InboxEvent.status).where(col(InboxEvent.id) == rows[0].id))).one()
     assert status == "pending"
 
