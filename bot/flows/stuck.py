@@ -55,7 +55,8 @@ async def release_claims(ctx: JobContext) -> None:
                 )
             district = await people.get_district(tx.session, req.district_code)
             text = M.coordinator_claim_released(district.name, req.id, sup.name, reason, _dashboard(tx, req.id))
-            await tx.tell_coordinators(req.district_code, ui.text(text), purpose="claim_released", request_id=req.id)
+            for g in await people.coordinator_groups(tx.session, req.district_code):
+                tx.push(g.group_id, ui.text(text), purpose="claim_released", request_id=req.id)
         await _release_standing(tx, sup, reason)
 
 
@@ -70,7 +71,8 @@ async def _release_standing(tx: Tx, sup: Supporter, reason: str) -> None:
         district = await people.get_district(tx.session, rec.district_code)
         url = f"{tx.services.settings.public_base_url.rstrip('/')}/dashboard/recurring/{rec.id}"
         text = M.coordinator_recurring_released(district.name, sup.name, reason, url)
-        await tx.tell_coordinators(rec.district_code, ui.text(text), purpose="claim_released")
+        for g in await people.coordinator_groups(tx.session, rec.district_code):
+            tx.push(g.group_id, ui.text(text), purpose="claim_released")
 
 
 async def supporter_gone(tx: Tx, supporter: Supporter, reason: str) -> None:
@@ -107,7 +109,8 @@ async def resident_blocked(tx: Tx, resident: Resident) -> None:
     district = await people.get_district(tx.session, resident.district_code)
     listed = "、".join(M.request_no(req.id or 0) for req, _ in rows) or M.NO_REQUESTS
     text = M.coordinator_resident_blocked(district.name, resident.name, resident.phone, listed, _dashboard(tx))
-    await tx.tell_coordinators(resident.district_code, ui.text(text), purpose="resident_blocked")
+    for g in await people.coordinator_groups(tx.session, resident.district_code):
+        tx.push(g.group_id, ui.text(text), purpose="resident_blocked")
 
 
 async def resident_back(tx: Tx, resident: Resident) -> None:
