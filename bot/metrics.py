@@ -33,6 +33,11 @@ class Metrics:
         self.outbox_sent = Counter("sasaeai_outbox_sent", "Messages delivered to LINE", ["via"], registry=r)
         self.outbox_retries = Counter("sasaeai_outbox_retries", "Send attempts to retry later", registry=r)
         self.outbox_failed = Counter("sasaeai_outbox_failed", "Messages LINE will never accept", registry=r)
+        self.outbox_unsure = Counter(
+            "sasaeai_outbox_unsure",
+            "Replies to supporters or groups that may have arrived, not pushed again",
+            registry=r,
+        )
         # Read from the database at each scrape: with several worker processes the latest reading is the truth.
         self.outbox_depth = Gauge(
             "sasaeai_outbox_depth", "Messages waiting to be sent", registry=r, multiprocess_mode="mostrecent"

@@ -13,7 +13,7 @@ from bot.emulator import EmulatorServer
 from bot.store import outbox
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.store.models import OutboxMessage
+from bot.store.models import OutboxMessage, OutboxStatus, ReplyState
 from bot.store.outbox import Delivery
 from bot.store.priority import Priority, priority_of
 from tests.conftest import Bot, World, all_text, gid, settled, uid
@@ -207,3 +207,31 @@ async def test_an_emergency_answer_leaves_before_a_large_backlog_of_group_posts(
     for g in groups:  # and each group's in the order written
         numbers = [int(m["text"].split()[1]) for m in emu.messages_to(g)]
         assert numbers == sorted(numbers)
+
+
+async def test_a_reply_that_may_have_arrived_is_pushed_again_only_to_a_resident(
+    bot: Bot, emu: EmulatorServer, world: World
+) -> None:
+    # A crash longer than a reply token's life: each row's reply was on its way (inflight) and its token has
+    # expired, so LINE cannot say whether it arrived. The resident's answer is pushed; the group post is not.
+    w = world
+    now = bot.services.clock.now()
+    async with bot.db.session() as s:
+        for to, purpose, t in ((w.resident, "reply", "こたえ"), (w.group, "claimed", "はんのおしらせ")):
+            for row in outbox.add(
+                s,
+                to=to,
+                messages=[text(t)],
+                now=now,
+                purpose=purpose,
+                reply_token=f"tok-{to}",
+                reply_deadline=now - timedelta(seconds=1),
+            ):
+                row.reply_state = ReplyState.INFLIGHT
+    bot.services.wake_outbox()
+    await settled(bot)
+    assert [m["text"] for m in emu.messages_to(w.resident)] == ["こたえ"]
+    assert emu.messages_to(w.group) == []
+    async with bot.db.session() as s:
+        rows = (await s.exec(select(OutboxMessage).where(col(OutboxMessage.to) == w.group))).all()
+    assert [(r.status, r.reply_state) for r in rows] == [(OutboxStatus.SENT, ReplyState.UNSURE)]

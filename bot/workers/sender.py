@@ -22,9 +22,11 @@ from bot.store.batch import GroupCommit
 from bot.store.db import Database
 from bot.store.models import OutboxStatus, ReplyState
 from bot.store.outbox import Delivery
+from bot.store.priority import Priority
 
 log = logging.getLogger(__name__)
 
+_MAY_HAVE_GONE = (ReplyState.INFLIGHT, ReplyState.UNSURE)
 SETTLE_GRACE = 10.0  # seconds a stopping sender keeps trying to record the outcome of a call it made
 
 
@@ -162,6 +164,16 @@ class OutboxSender:
         row, messages = d.row, d.messages
         now = self._clock.now()
         use_reply = row.reply_token is not None and row.reply_deadline is not None and now < row.reply_deadline
+        if not use_reply and row.reply_state in _MAY_HAVE_GONE and row.priority > Priority.RESIDENT:
+            # An earlier reply may have used the token (we crashed, or lost the answer, while it was out), and
+            # the token has expired: LINE cannot tell us whether it arrived. A resident's answer is pushed
+            # (read twice is better than never). A supporter's details or a group post is not: read twice, two
+            # people act on it, while a lost one is caught by the reminders and escalation that follow every
+            # open request.
+            log.warning("message %s: an earlier reply may have arrived and its token expired; not pushed", row.id)
+            METRICS.outbox_unsure.inc()
+            await self._record(d, SendResult(Outcome.SENT), via="reply", reply_state=ReplyState.UNSURE)
+            return
         if not use_reply:
             result = await self._gateway.push(row.to, messages, row.retry_key)
             await self._record(d, result, via="push", reply_state=ReplyState.UNTRIED)
@@ -169,7 +181,7 @@ class OutboxSender:
         assert row.reply_token is not None
         # A reply has no retry key. If an earlier reply got no answer (or we crashed while sending it),
         # a later "invalid reply token" means that reply used the token: it was delivered.
-        prior_unsure = row.reply_state in (ReplyState.INFLIGHT, ReplyState.UNSURE)
+        prior_unsure = row.reply_state in _MAY_HAVE_GONE
         await self._mark(d, reply_state=ReplyState.UNSURE if prior_unsure else ReplyState.INFLIGHT)
         result = await self._gateway.reply(row.reply_token, messages)
         if result.outcome is Outcome.INVALID_TOKEN and prior_unsure:
