@@ -1,7 +1,8 @@
-"""A resident's words read against what the bot is waiting for, before anything else: the answer to a
-confirmation, to 「いつごろ」, to 「取りやめますか？」 or to the possible-emergency question; a corrected date
-or kind; a cancellation; 「だれがくるん？」 answered from the request's state. None of these → False, and
-the words are read as a new message."""
+"""A resident's words read against what the bot is waiting for, before the model's guess: the answer to a
+confirmation, to 「いつごろ」 or to 「取りやめますか？」; the possible-emergency question asked again when the
+words do not answer it; a corrected date or kind; a cancellation; 「だれがくるん？」 answered from the
+request's state. None of these → False, and the words are read as a new message. Where this comes in the
+order (after a sure sign of danger, before the model's guess) is decided in context_read."""
 
 from __future__ import annotations
 
@@ -48,17 +49,13 @@ async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
         active = await help_requests.open_for_resident(s, resident.id)
     state = conv.state if conv else None
     data = dict(conv.data) if conv else {}
-    if await _sure_danger(ctx, text):
-        return False  # a sure sign of danger in the words wins over any reading of them
-    if state == safety.POSSIBLE:
-        if reply in (Reply.YES, Reply.UNSURE, Reply.NO):
-            await safety.possible_answer(ctx, resident, int(data.get("request_id", 0)), reply.value)
-            return True
-        if not await _new_request(ctx, text):
-            # Not an answer: the danger question again (with 119), never a greeting.
-            async with ctx.tx() as tx:
-                tx.reply(ui.possible_emergency(int(data.get("request_id", 0)), ctx.services.secret), urgent=True)
-            return True
+    # The caller read the words in context first (context_read): a sure sign of danger went ahead, and
+    # はい／いいえ／わからない to the possible-emergency question were answered there.
+    if state == safety.POSSIBLE and not await _new_request(ctx, text):
+        # Not an answer: the danger question again (with 119), never a greeting.
+        async with ctx.tx() as tx:
+            tx.reply(ui.possible_emergency(int(data.get("request_id", 0)), ctx.services.secret), urgent=True)
+        return True
     if state == CONFIRM_CANCEL:
         if reply in (Reply.YES, Reply.CANCEL):
             await cancel(ctx, resident, int(data.get("request_id", 0)))
@@ -98,11 +95,6 @@ async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
 async def _new_request(ctx: EventContext, text: str) -> bool:
     analysis = await ctx.services.analysis.analyze(text, ctx.now)
     return analysis.category in HELP_LABELS and analysis.confidence >= ctx.services.settings.confirm_threshold
-
-
-async def _sure_danger(ctx: EventContext, text: str) -> bool:
-    danger = await ctx.services.analysis.safety(text)
-    return danger is not None and danger.category == "emergency" and danger.certain and danger.cues != ("model",)
 
 
 async def _on_draft(

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.context import EventContext, Tx
 from bot.store import conversations, jobs
+from bot.store.models import Conversation
 
 FRAGMENTS = "fragments"
 MERGE_JOB = "merge"
@@ -21,6 +22,11 @@ async def pending(ctx: EventContext) -> list[str]:
     assert ctx.user_id
     async with ctx.read() as s:
         conv = await conversations.get(s, ctx.user_id)
+    return texts(conv)
+
+
+def texts(conv: Conversation | None) -> list[str]:
+    """The fragments waiting in this conversation row, if it is waiting for fragments."""
     if conv is None or conv.state != FRAGMENTS:
         return []
     return [str(x) for x in conv.data.get("texts", [])]

@@ -130,7 +130,7 @@ async def answers_the_question(ctx: EventContext, text: str, state: str | None) 
     """Whether these words are what the registration step waits for (a town it knows, はい, やめます…).
 
     A possible emergency read by the model alone (「ながまち」 looks like nothing it knows) must not
-    interrupt an answer; a sure sign of danger always goes first (the caller checks that before).
+    interrupt an answer; a sure sign of danger always goes first (context_read checks that before).
     """
     if state not in STATES:
         return False

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from bot import messages as M
 from bot import ui
-from bot.commands import Command, match
+from bot.commands import Command
 from bot.context import EventContext, FlowContext, Tx
 from bot.flows import (
     answers,
     attach,
     checkin,
+    context_read,
     fragments,
     newcomers,
     reading,
@@ -23,6 +23,7 @@ from bot.flows import (
     thanks,
     when,
 )
+from bot.flows.context_read import Meaning, Rule
 from bot.nlp.types import HELP_LABELS, Analysis, HelpLabel
 from bot.store import conversations, help_requests, proxies
 from bot.store.help_requests import Actor
@@ -34,49 +35,61 @@ MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a let
 
 async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
     assert ctx.user_id and resident.id
-    command = match(text)
-    if command is Command.STATUS:
-        await status(ctx, resident)
+    who = await ctx.speaker()
+    merging = ctx.services.settings.message_merge_seconds > 0
+    async with ctx.read() as s:
+        conv = await conversations.get(s, ctx.user_id)
+    pending = fragments.texts(conv) if merging else []
+    texts = [*pending, text]
+    said = context_read.Said(
+        context_read.Speaking.PROXY if who.proxy is not None else context_read.Speaking.RESIDENT,
+        text,
+        state=conv.state if conv else None,
+        pending=tuple(pending),
+        danger=await ctx.services.analysis.safety("\n".join(texts)[:MAX_TEXT]),
+        waits=merging,
+    )
+    got = await context_read.read_in_context(said, lambda: _read_in_flow(ctx, resident, text))
+    if got.handled:
         return
-    if command is Command.HELP:
-        async with ctx.tx() as tx:
-            tx.reply(ui.text(M.HOW_TO_USE))
+    if got.meaning is Meaning.COMMAND:
+        await _command(ctx, resident, got.command)
         return
-    if command is Command.WATCH_START:
-        await checkin.offer(ctx)
+    if got.rule is Rule.POSSIBLE_ANSWER and got.reply is not None and conv is not None:
+        await safety.possible_answer(ctx, resident, int(conv.data.get("request_id", 0)), got.reply.value)
         return
-    if command is Command.WATCH_STOP:
-        await checkin.stop(ctx, resident)
-        return
-    if command is Command.ASK:
-        async with ctx.tx() as tx:
-            tx.reply(ui.text(M.ASK_TROUBLE))
-        return
-    if await answers.in_context(ctx, resident, text):
-        return  # the answer to what the bot asked, or a question about the resident's request
-    if await when.typed(ctx, resident, text):
-        return
-    if await relay.from_resident(ctx, resident, text):
+    if got.meaning is Meaning.QUESTION:
+        await answers.in_context(ctx, resident, text)  # answered from the request's state (or the draft's)
         return
     ctx.services.spawn(ctx.services.gateway.show_loading(ctx.user_id))
-    if ctx.services.settings.message_merge_seconds <= 0:
+    if not merging:
         await understand(ctx, resident, text)
-        return
-    texts = [*await fragments.pending(ctx), text]
-    danger = await ctx.services.analysis.safety("\n".join(texts)[:MAX_TEXT])
-    if danger is not None and danger.cues == ("model",) and _UNFINISHED.search(text):
-        # 「金沢さんの家の」 stops at a particle: the rest is coming, and the model alone reads such a piece as
-        # odd, hence dangerous. Only the model's guess waits for the window; a sure or set phrase never does.
-        danger = None
-    if danger is not None:
+    elif got.meaning is Meaning.ALARM and got.danger is not None:
         # An emergency in any fragment is acted on now, with everything said so far.
-        await safety.handle(ctx, text="\n".join(texts)[:MAX_TEXT], analysis=danger, resident=resident)
-        return
-    await fragments.add(ctx, texts)
+        await safety.handle(ctx, text="\n".join(texts)[:MAX_TEXT], analysis=got.danger, resident=resident)
+    else:
+        await fragments.add(ctx, texts)
 
 
-# A piece of a message that stops at a particle (の, を, に, が, は, で, と, も, へ) or a comma is unfinished.
-_UNFINISHED = re.compile(r"[のをにがはでともへ、,]\s*$")
+async def _read_in_flow(ctx: EventContext, resident: Resident, text: str) -> bool:
+    """What the bot asked, or the supporter the resident is talking to: True when the words were that."""
+    return (
+        await answers.in_context(ctx, resident, text)
+        or await when.typed(ctx, resident, text)
+        or await relay.from_resident(ctx, resident, text)
+    )
+
+
+async def _command(ctx: EventContext, resident: Resident, command: Command | None) -> None:
+    if command is Command.STATUS:
+        await status(ctx, resident)
+    elif command is Command.WATCH_START:
+        await checkin.offer(ctx)
+    elif command is Command.WATCH_STOP:
+        await checkin.stop(ctx, resident)
+    else:
+        async with ctx.tx() as tx:
+            tx.reply(ui.text(M.ASK_TROUBLE if command is Command.ASK else M.HOW_TO_USE))
 
 
 async def merged(ctx: JobContext) -> None:

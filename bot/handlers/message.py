@@ -19,11 +19,9 @@ from bot import escalation, ui
 from bot import messages as M
 from bot.commands import Command, clean, match
 from bot.context import EventContext
-from bot.flows import attach, checkin, reading, registration, resident, safety, supporter, thanks
-from bot.flows.reading import Reply
+from bot.flows import attach, checkin, context_read, registration, resident, safety, supporter, thanks
+from bot.flows.context_read import Meaning, Rule, Speaking
 from bot.store import conversations, inbox, people
-
-ASKING = frozenset({Reply.WHO, Reply.WHEN, Reply.NOBODY})
 
 
 async def handle(ctx: EventContext) -> None:
@@ -84,44 +82,30 @@ async def _text(ctx: EventContext, text: str) -> None:
     assert ctx.user_id
     who = await ctx.speaker()
     res = who.resident  # a proxy (代理) speaks for their resident
-    sup = who.supporter if res is None else None
-    conv = None
-    if res is None:
-        async with ctx.read() as s:
-            conv = await conversations.get(s, ctx.user_id)
-
     if res is not None:
         await resident.on_text(ctx, res, text)
         return
-    if sup is None and conv is not None and conv.state == safety.POSSIBLE:
-        # Someone not registered yet answering 「いま、けがや急な具合の悪さがありますか？」 in words.
-        said = reading.read(text)
-        if said in (Reply.YES, Reply.NO, Reply.UNSURE):
-            await safety.possible_answer(ctx, None, int(conv.data.get("request_id", 0)), said.value)
-            return
+    sup = who.supporter
+    async with ctx.read() as s:
+        conv = await conversations.get(s, ctx.user_id)
+    state = conv.state if conv else None
+    said = context_read.Said(
+        Speaking.SUPPORTER if sup is not None else Speaking.UNREGISTERED,
+        text,
+        state=state,
+        danger=await ctx.services.analysis.safety(text),
+    )
     # Not registered: an emergency still gets help at once, before any registration step.
-    danger = await ctx.services.analysis.safety(text)
-    if danger is not None and danger.cues == ("model",) and (reading.read(text) in ASKING or match(text) is not None):
-        # 「だれがくるん？」 is a question and 「活動」 a command word, never an alarm: the model alone misreads
-        # short words it was not taught; a sure cue still goes ahead.
-        danger = None
-    sure = danger is not None and danger.category == "emergency" and danger.certain
-    # Only a sure sign goes ahead of the answer registration asked for: 「ながまち」 is a town, not a possible
-    # emergency the model half-sees in words it never met.
-    if (
-        danger is not None
-        and not sure
-        and sup is None
-        and await registration.answers_the_question(ctx, text, conv.state if conv else None)
-    ):
-        danger = None
-    if danger is not None and danger.category in ("emergency", "consult"):
-        await safety.handle(ctx, text=text[: resident.MAX_TEXT], analysis=danger, resident=None)
-        return
-    if sup is not None:
+    got = await context_read.read_in_context(said, lambda: registration.answers_the_question(ctx, text, state))
+    if got.rule is Rule.POSSIBLE_ANSWER and got.reply is not None and conv is not None:
+        # Someone not registered yet answering 「いま、けがや急な具合の悪さがありますか？」 in words.
+        await safety.possible_answer(ctx, None, int(conv.data.get("request_id", 0)), got.reply.value)
+    elif got.meaning is Meaning.ALARM and got.danger is not None:
+        await safety.handle(ctx, text=text[: resident.MAX_TEXT], analysis=got.danger, resident=None)
+    elif sup is not None:
         await supporter.on_text(ctx, sup, text)
-        return
-    await registration.on_text(ctx, text, conv.state if conv else None, dict(conv.data) if conv else {})
+    else:
+        await registration.on_text(ctx, text, state, dict(conv.data) if conv else {})
 
 
 async def _other(ctx: EventContext, content: object) -> None:
