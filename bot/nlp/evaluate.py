@@ -36,12 +36,21 @@ def _is_address(s: str) -> bool:
     return any(k in s for k in ("丁目", "番", "号", "-")) and not _is_phone(s)
 
 
+def _is_place(s: str) -> bool:
+    """A town of Kanazawa said alone (寺町, 泉が丘): where, not who. Writers listed some as personal data; the
+    group post names the town on purpose (a supporter needs to know where), so it is not counted as surviving."""
+    from bot.nlp.data.answers import TOWNS
+
+    return s in TOWNS or re.fullmatch(r"[\u4e00-\u9fffぁ-ん]{1,5}(?:町|が丘|ヶ丘|ケ丘|台)", s) is not None
+
+
 def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR) -> dict[str, Any]:
     rows = read_jsonl(data_dir / f"{split}.jsonl")
     conf: Counter[tuple[str, str]] = Counter()
     date_ok = when_ok = dated = dated_ok = 0
     survived: Counter[str] = Counter()
     pii_total: Counter[str] = Counter()
+    places = 0  # town names listed as personal data: reported, not counted (see _is_place)
     errors: list[str] = []
     kinds: Counter[str] = Counter()
     kinds_caught: Counter[str] = Counter()
@@ -80,6 +89,9 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
             )
         for p in r.get("pii") or []:
             kind = "phone" if _is_phone(p) else "address" if _is_address(p) else "name"
+            if kind == "name" and _is_place(p):
+                places += 1
+                continue
             pii_total[kind] += 1
             # a surname inside a longer word (東 in 東京) is not the name surviving
             alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
@@ -124,6 +136,7 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
         "when_exact": when_ok / n,
         "pii_total": dict(pii_total),
         "pii_survived": dict(survived),
+        "pii_places_kept": places,
         "errors": errors,
     }
 
@@ -151,7 +164,8 @@ def report(res: dict[str, Any]) -> str:
         f"date accuracy (all messages)  {res['date_accuracy']:.4f}",
         f"date accuracy (gold dated)    {res['date_accuracy_dated']:.4f}  ({res['dated_messages']} messages)",
         f"when exact (date+time+part)   {res['when_exact']:.4f}",
-        f"personal data in masked text  {res['pii_survived'] or 'none'} survived of {res['pii_total']}",
+        f"personal data in masked text  {res['pii_survived'] or 'none'} survived of {res['pii_total']}"
+        f" ({res['pii_places_kept']} town names listed by writers kept on purpose)",
     ]
     if res["kinds"]:
         out += ["", "recall by kind (emergency: caught as emergency; consult: kept from volunteers):"]
