@@ -21,14 +21,20 @@ _ANCHOR = re.compile(
     r"|(?P<tonight>今晩|今夜|今夕)"
     r"|(?P<d3>明々後日|明明後日|しあさって)"
     r"|(?P<d2>明後日)"
-    r"|(?P<d1>明日)"
+    r"|(?P<d1>明日|明朝|明晩|明夜)"
     r"|(?P<rel>\d{1,2})日後"
-    r"|(?P<wk>今週|来週|再来週|今度|次|この)?の?(?P<wd>[月火水木金土日])曜日?"
+    # spaces between words (こんど の かようび, one-finger typing) and weekdays in kana (すいよう, げつようび);
+    # かよう alone is 通う, so Tuesday in kana needs its び
+    r"|(?P<wk>今週|来週|再来週|今度|次|この)?\s*の?\s*(?:(?P<wd>[月火水木金土日])曜日?"
+    r"|(?P<kwd>げつ|すい|もく|きん|ど|にち)ようび?|(?P<ktue>か)ようび)"
     r"|(?P<month>\d{1,2})月(?P<mday>\d{1,2})日"
-    # 15日 is a day of the month; 3日分, 10日ほど, 3日も, 2日続けて are durations
-    r"|(?<![\d月])(?P<day>\d{1,2})日(?![間前目後中おぶ曜分程]|ほど|くらい|ぐらい|ばかり|以上|以内|続|も|経|たっ|し)"
+    # 15日 is a day of the month; 3日分, 10日ほど, 3日も, 2日続けて, ここ2日 are durations
+    r"|(?<![\d月])(?<!ここ)(?P<day>\d{1,2})日(?![間前目後中おぶ曜分程]|ほど|くらい|ぐらい|ばかり|以上|以内|続|も|経|たっ|し)"
     r"|(?P<weekend>週末|土日)"
+    r"|(?P<xmas>クリスマス(?P<eve>イブ)?)"
 )
+_TOMORROW_PART: dict[str, Part] = {"明朝": "morning", "明晩": "night", "明夜": "night"}
+_KANA_WEEKDAY = {"げつ": 0, "か": 1, "すい": 2, "もく": 3, "きん": 4, "ど": 5, "にち": 6}
 # Expressions that point to the past: a date right after one of these is not wanted.
 _PAST = re.compile(
     r"昨日|一昨日|おととい|先週|先々週|先月|去年|昨年|この前|先日|今朝|昨晩|昨夜|前の|\d+日前|\d+週間前|\d+年前"
@@ -51,7 +57,7 @@ _PART_WORDS: tuple[tuple[str, Part], ...] = (
     ("よる", "night"),
     ("晩", "night"),
 )
-_PART = re.compile(r"^(?:の|、| |に)?(" + "|".join(w for w, _ in _PART_WORDS) + ")")
+_PART = re.compile(r"^\s*(?:の|、|に)?\s*(" + "|".join(w for w, _ in _PART_WORDS) + ")")
 _PART_OF = dict(_PART_WORDS)
 _TIME = re.compile(
     r"(?P<pre>午前|午後|朝|あさ|夕方|夜|よる|晩|昼)?の?(?P<h>\d{1,2})(?:時|じ)(?!間)"
@@ -110,11 +116,11 @@ def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, Part | Non
     if g["d2"]:
         return today + timedelta(2), None
     if g["d1"]:
-        return today + timedelta(1), None
+        return today + timedelta(1), _TOMORROW_PART.get(g["d1"])
     if g["rel"]:
         return today + timedelta(int(g["rel"])), None
-    if g["wd"]:
-        wd = _WEEKDAY[g["wd"]]
+    if g["wd"] or g["kwd"] or g["ktue"]:
+        wd = _WEEKDAY[g["wd"]] if g["wd"] else _KANA_WEEKDAY[g["kwd"] or g["ktue"]]
         monday = today - timedelta(today.weekday())
         if g["wk"] == "今週" or g["wk"] == "この":
             d = monday + timedelta(wd)
@@ -129,6 +135,8 @@ def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, Part | Non
     if g["day"]:
         n = int(g["day"])
         return (_month_day(today, None, n) if 1 <= n <= 31 else None), None
+    if g["xmas"]:
+        return _month_day(today, 12, 24 if g["eve"] else 25), None
     if g["weekend"]:
         return (today if today.weekday() >= 5 else _next_weekday(today, 5, strictly_after=False)), None
     return None, None

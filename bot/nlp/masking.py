@@ -77,6 +77,8 @@ _NOT_NAME = re.compile(
 _NAME_ENDINGS = set("子江美代枝恵乃郎男夫雄助吉蔵衛門治次")
 _INTRO_RE = re.compile(
     r"(?:^|[。!?\s]|〉の|町の|丁目の)([\u4e00-\u9fff]{1,4}|[ァ-ヴー]{2,6})(?=です|と申します|といいます|でございます)"
+    # 連絡は私、宮下まで: the writer's own name after 私, where a reply should go
+    r"|(?:私|わたし|わたくし)[、,]?\s?([\u4e00-\u9fff]{2,4})(?=まで|宛|あて)"
 )
 
 
@@ -181,8 +183,10 @@ class Masker:
         spans += _family_and_kana_names(text, toks, spans)
         # voice input splits 寺井です into 寺井|で|す足: a regex fallback for self-introductions
         for m in _INTRO_RE.finditer(text):
-            if not _NOT_NAME.match(m.group(1)) and not _ROLE.search(m.group(1)):
-                spans.append(m.span(1))
+            group = 1 if m.group(1) else 2
+            if not _NOT_NAME.match(m.group(group)) and not _ROLE.search(m.group(group)):
+                spans.append(m.span(group))
+        spans += _repeats(text, spans)
         return _replace(text, spans, NAME)
 
     def _ner_window(self, text: str, end: int) -> list[tuple[int, int]]:
@@ -252,6 +256,12 @@ class Masker:
         if not strong and j > 0 and before not in ("。", "!", " ", "の", "は", "〉", "で") and toks[j - 1].idx > 12:
             return []
         return [(toks[j].idx, toks[i - 1].idx + len(toks[i - 1].text))]
+
+
+def _repeats(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every other place a found name is written (孫の美咲が来て… 美咲にかけたい): once seen, it is a name."""
+    names = {text[s:e] for s, e in spans if e - s >= 2}
+    return [m.span() for n in names for m in re.finditer(re.escape(n), text)]
 
 
 def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:

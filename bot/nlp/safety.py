@@ -87,6 +87,20 @@ def _by_tag(script: str, label: str) -> dict[str, re.Pattern[str]]:
 
 
 _SENTENCE = re.compile(r"[^。!?\n]+[。!?\n]*")
+# a pet that struggles (猫の爪切りで暴れる) is not violence; a person in the sentence (息子が暴れて猫を) still is
+_ANIMAL = re.compile(r"猫|ねこ|ネコ|犬|いぬ|イヌ|ペット|インコ")
+_HUMAN = re.compile(
+    r"息子|むすこ|夫|主人|旦那|だんな|男|おとこ|娘|父|兄|弟|孫|嫁|酒|さけ|酔|よっ|誰か|だれか|人が|ひとが|隣"
+)
+
+
+def _pet_struggles(text: str, at: int, word: str) -> bool:
+    """暴れ with a pet named just before (in this sentence or the one before) and no person in sight."""
+    if not (word.startswith("暴れ") or word.startswith("あばれ")):
+        return False
+    return bool(_ANIMAL.search(text[max(0, at - 40) : at])) and not _HUMAN.search(text)
+
+
 # "it is over / it was nothing": a cue before one of these in the same sentence is dropped
 _FINE = re.compile(
     r"(?:今は|もう|今では|すっかり)[^。!?]{0,8}?(?:大丈夫|平気|元気|なんともない|何ともない|治|良くなっ|よくなっ|回復)"
@@ -108,10 +122,13 @@ _AFTER_NEG = re.compile(
     r"^[^。!?、]{0,3}?(?:くない|くなかった|かった|ではない|じゃない|でない|ことはない|わけではない|なかった|"
     r"はしない|しない"
     r"|ません)"
+    # polite negations are longer than three characters: 火事ではございません, 火事ではありません
+    r"|^\s*(?:では|じゃ)(?:ござい|あり)ません"
     # hypothetical or feared, right after the cue: 転んだら, 転びそう, 燃えないように, ガス漏れかもしれない
     r"|^.?(?:ないよう|んよう|ように|そう|たら|と危|と困|ないか|か心配|かもしれ)"
     # a feared or supposed event a few words on: 火事にでもなったら, 倒れた折に, 倒れたときに, 火事が怖い
     r"|^[^。!?]{0,6}?(?:になったら|でもなったら|(?:た|る)(?:折|とき|時|場合|際)|が怖|がこわ|のが怖|が心配)"
+    r"|^\s*が\s*(?:一番|いちばん)\s*(?:怖|こわ)"
     # a question about the service, or "or something": 救急車を呼んでもらえるのか, ガス漏れでもしとるんか
     r"|^[^。!?]{0,8}?(?:もらえる|貰える|貰へる|もらう|くれる|いただける|頂ける)(?:の|ん|か|こと|が)"
     r"|^[^。!?]{0,2}?でも(?:し|あっ|なっ|起き)"
@@ -207,6 +224,7 @@ KANA = _Rules(
     re.compile(
         r"^[^。!?、]{0,3}?(?:くない|くなかった|かった|ではない|じゃない|でない|ことはない|なかった|はしない|"
         r"しない|ません)"
+        r"|^\s*(?:では|じゃ)(?:ござい|あり)ません"
         r"|^.?(?:ないよう|んよう|ように|そう|たら|とあぶな|ないか|かしんぱい|かもしれ)"
         r"|^[^。!?]{0,6}?(?:になったら|でもなったら|(?:た|る)(?:おり|とき|ばあい|さい)|がこわ|のがこわ|がしんぱい)"
         r"|^[^。!?]{0,8}?(?:もらえる|もらう|くれる|いただける)(?:の|ん|か|こと|が)"
@@ -255,7 +273,9 @@ def _danger_cues(
     found: list[str],
     dropped: list[str],
     feeling: bool,
+    preceding: str = "",
 ) -> None:
+    """`preceding`: the sentence before, for the few guards that need the context (a pet named there)."""
     for tag, pat in patterns.items():
         if feeling and tag in _FEELING_TAGS and pat.search(sentence):
             dropped.append(tag)
@@ -263,6 +283,9 @@ def _danger_cues(
         for m in pat.finditer(sentence):
             if tag in ("fire", "gas") and rules.alarm.search(sentence) and not rules.now_only.search(sentence):
                 dropped.append(tag)
+                continue
+            if tag == "violence" and _pet_struggles(preceding + sentence, len(preceding) + m.start(), m.group(0)):
+                dropped.append(tag)  # 猫の爪切りで暴れる: a pet, not a person
                 continue
             if _dropped(rules, sentence, m):
                 dropped.append(tag)
@@ -281,11 +304,13 @@ def _scan(
     pos: list[str] | None = None,
     feeling: bool = False,
 ) -> None:
+    preceding = ""
     for sm in _SENTENCE.finditer(text):
         sentence = sm.group(0)
-        _danger_cues(rules, rules.emergency, sentence, em, dropped, feeling)
+        _danger_cues(rules, rules.emergency, sentence, em, dropped, feeling, preceding)
         if pos is not None:
-            _danger_cues(rules, rules.possible, sentence, pos, dropped, feeling)
+            _danger_cues(rules, rules.possible, sentence, pos, dropped, feeling, preceding)
+        preceding = sentence
         for tag, pat in rules.consult.items():
             c = pat.search(sentence)
             if c and tag not in co and not rules.fine.search(sentence[c.end() :]):

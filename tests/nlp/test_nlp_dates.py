@@ -24,6 +24,13 @@ from bot.nlp.normalize import standard
         ("3時ごろ", "2026-12-01", "15:00", None),
         ("午前3時", "2026-12-02", "03:00", None),
         ("今日中", "2026-12-01", None, None),
+        # one-finger typing with spaces, weekdays in kana, 明朝, Christmas (2026-12-01 is a Tuesday)
+        ("らいしゅう の すいよう に きて", "2026-12-09", None, None),
+        ("あした の あさ きて", "2026-12-02", None, "morning"),
+        ("こんど の げつよう", "2026-12-07", None, None),
+        ("明朝、除雪をお願いしたい", "2026-12-02", None, "morning"),
+        ("クリスマス の ひ に きて", "2026-12-25", None, None),
+        ("ここ2日寝とって、明後日に買い物", "2026-12-03", None, None),
         ("あさって", "2026-12-03", None, None),
         ("明日の午後2時", "2026-12-02", "14:00", None),
         ("あしたのあさ", "2026-12-02", None, "morning"),

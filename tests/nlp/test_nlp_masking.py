@@ -36,6 +36,9 @@ def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
     ("text", "gone"),
     [
         ("田中花子です。電球をお願いします", ["田中", "花子"]),
+        # a name found once is masked wherever it is written again
+        ("孫の美咲さんが来ました。こちらから美咲にかけてみたい", ["美咲"]),
+        ("27日はどうやろ。連絡は私、宮下まで", ["宮下"]),
         ("北村と申します。雪すかし頼めんけ", ["北村"]),
         ("林です 灯油を運んでほしい", ["林"]),
         ("もしもし 東です 息子は東京におって", ["東です"]),
