@@ -10,7 +10,7 @@ import pytest
 
 from bot import messages as M
 from bot.emulator import EmulatorServer
-from bot.flows import registration, safety
+from bot.flows import registration, safety, skills
 from bot.flows.context_read import Meaning, Reading, Rule, Said, Speaking, read_in_context
 from bot.flows.reading import Reply
 from bot.nlp.types import LABELS, Analysis
@@ -188,6 +188,15 @@ async def test_registering_the_answer_the_step_waits_for_sets_aside_anything_but
     assert (got.meaning, got.rule) == (Meaning.ANSWER, Rule.REGISTRATION_ANSWER)
     got = await decide(UNREGISTERED, "くるしい", danger, state=registration.REG_NAME, answer=Reader(answers=False))
     assert got.meaning is Meaning.ALARM  # not a name: the danger is acted on
+
+
+async def test_a_supporter_answering_what_they_can_do_is_answering() -> None:
+    # 「ながまちなら」 answers 「行ける町は？」; the model alone half-sees a danger in the town's name
+    got = await decide(SUPPORTER, "ながまちなら", MODEL, state=skills.ASK_TOWNS)
+    assert (got.meaning, got.rule) == (Meaning.MESSAGE, Rule.SUPPORTER_ANSWER)
+    assert (await decide(SUPPORTER, "ながまちなら", SURE, state=skills.ASK_TOWNS)).meaning is Meaning.ALARM
+    assert (await decide(SUPPORTER, "ながまちなら", POSSIBLE_CUE, state=skills.ASK_TOWNS)).meaning is Meaning.ALARM
+    assert (await decide(SUPPORTER, "ながまちなら", MODEL)).meaning is Meaning.ALARM  # no question asked
 
 
 async def test_the_registration_check_runs_only_with_a_danger_to_set_aside() -> None:

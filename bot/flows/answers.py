@@ -15,10 +15,10 @@ from bot.clock import JST
 from bot.commands import normalize
 from bot.context import EventContext
 from bot.flows import safety, when
-from bot.flows.reading import Reply, read
+from bot.flows.reading import Reply, kind_named, read
 from bot.nlp import dates
 from bot.nlp.normalize import standard
-from bot.nlp.types import HELP_LABELS, Part, When
+from bot.nlp.types import HELP_LABELS, SAFETY_LABELS, Part, When
 from bot.store import conversations, help_requests
 from bot.store.models import CLAIMED, DRAFT, OPEN, HelpRequest, Resident, Supporter
 
@@ -169,6 +169,8 @@ async def _correction(
         and analysis.confidence >= ctx.services.settings.confirm_threshold
     ):
         category = analysis.category
+    elif analysis.category not in SAFETY_LABELS and (reading_no or _MARKER.search(text)):
+        category = kind_named(analysis.scores, besides=(draft.category,))  # 「ちがう、雪すかしや」: a kind named
     if category is not None and not (reading_no or _MARKER.search(text)):
         return False  # 「買い物をお願いしたい」 is a new request; 「ちがう、買い物や」 changes this one
     if said is None and category is None:
@@ -216,9 +218,14 @@ async def _kind_typed(ctx: EventContext, resident: Resident, request_id: int, te
         await flow.pick(ctx, resident, request_id, "other_help")
         return True
     analysis = await ctx.services.analysis.analyze(text, ctx.now)
-    if analysis.category not in HELP_LABELS or analysis.confidence < ctx.services.settings.confirm_threshold:
+    if analysis.category in SAFETY_LABELS:
+        return False  # a danger is never a kind of help: the message goes on to be read as such
+    kind = analysis.category if analysis.category in HELP_LABELS else None
+    if kind is None or analysis.confidence < ctx.services.settings.confirm_threshold:
+        kind = kind_named(analysis.scores)
+    if kind is None:
         return False
-    await flow.pick(ctx, resident, request_id, analysis.category)
+    await flow.pick(ctx, resident, request_id, kind)
     return True
 
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.commands import Command, match
-from bot.flows import safety
+from bot.flows import safety, skills
 from bot.flows.reading import Reply, read
 from bot.nlp.types import Analysis
 
@@ -42,6 +42,7 @@ class Rule(enum.StrEnum):
     QUESTION = "question"
     READ_BY_FLOW = "read_by_flow"
     REGISTRATION_ANSWER = "registration_answer"
+    SUPPORTER_ANSWER = "supporter_answer"
     UNFINISHED = "unfinished"
     DANGER = "danger"
     NOTHING = "nothing"
@@ -133,6 +134,10 @@ async def read_in_context(said: Said, answer: Callable[[], Awaitable[bool]] = _n
     #    with a danger to set aside (reading a town is a pass over every town's name); the step reads it anyway.
     if who is Speaking.UNREGISTERED and danger is not None and await answer():
         return reading(Meaning.ANSWER, Rule.REGISTRATION_ANSWER)
+    # 6b. A supporter answering the bot's questions about what they can do (「ながまちなら」「平日の午前」): their
+    #     answer, not a possible emergency the model half-sees in a town's name. A cue still goes ahead.
+    if who is Speaking.SUPPORTER and said.state in skills.STATES and model_only:
+        return reading(Meaning.MESSAGE, Rule.SUPPORTER_ANSWER)
     # 7. 「金沢さんの家の」 stops at a particle: the rest is coming, and the model alone reads such a piece as odd,
     #    hence dangerous. Only the model's guess waits for the window (then it reads the whole message); a cue,
     #    sure or possible, never waits.

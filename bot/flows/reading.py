@@ -106,3 +106,15 @@ def asked_help(
     if kind == "other_help" or kind in besides or scores.get(kind, 0.0) < ASKED_KIND:
         return None
     return kind
+
+
+def kind_named(scores: Mapping[str, float], besides: tuple[str, ...] = ()) -> HelpLabel | None:
+    """The kind of help a short answer names, where the bot asked for a kind (「雪すかし」, 「ちがう、買い物や」).
+
+    The context says the words are a kind, so the best help label decides among the kinds alone; a word or
+    two carries little evidence, and the classifier also gives weight to "no request" for short pieces.
+    """
+    kind: HelpLabel = max(HELP_LABELS, key=lambda k: scores.get(k, 0.0))
+    if kind == "other_help" or kind in besides or scores.get(kind, 0.0) < ASKED_KIND:
+        return None
+    return kind
