@@ -11,8 +11,10 @@ resident one extra question (docs/nlp.md, "Deciding"). So:
 4. only then the best help label (or not_request) wins.
 
 A cue the rules set aside (negated, hypothetical, past) no longer blocks the model; it only asks the model
-for more evidence. The thresholds are chosen on the dev writers (never the test or hold-out writers) by
-`bench/thresholds.py`; the figures behind them are in docs/nlp.md.
+for more evidence. A clear chore with only a faint danger (the chore's own words: a stove, a ladder, a sore
+back) is the chore; a cue always goes ahead of it. The thresholds are chosen on out-of-fold scores of the
+train and dev writers (never the test or hold-out writers) by `python -m bot.nlp tune --split oof`; the
+figures behind them are in docs/nlp.md.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.nlp.safety import SafetyResult
-from bot.nlp.types import SafetyLabel
+from bot.nlp.types import HELP_LABELS, SafetyLabel
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +30,28 @@ class Thresholds:
     possible_emergency: float  # p(emergency) at or above: a possible emergency
     set_aside_emergency: float  # the same when a cue was set aside as negated, hypothetical or past
     keep_from_volunteers: float  # p(emergency) + p(consult) at or above: a consultation at least
+    # A clear chore: when the best help label has at least `chore_sure` and p(emergency) stays under
+    # `chore_emergency`, the model's faint danger is the chore's own words (a stove, a ladder, a sore back).
+    chore_sure: float = 1.01  # 1.01: off
+    chore_emergency: float = 0.0
 
 
 # Chosen on out-of-fold scores of the 45 train writers plus dev (`python -m bot.nlp crossval`, then
-# `python -m bot.nlp tune --split oof`; docs/nlp.md, "Deciding"), never on test or hold-out. At 0.15 three of
-# 520 emergencies are missed; 0.05 misses two and calls 7.3% of help an emergency instead of 4.5%. A set-aside
-# cue needs 0.80 (0.60 caught nothing more and added false alarms). 0.30 to keep a message from volunteers
-# leaks one consultation of 1,716 messages where 0.35 leaked two.
+# `python -m bot.nlp tune --split oof`; docs/nlp.md, "Deciding"), never on test or hold-out. Without the
+# chore gate, 0.05 missed two of 520 emergencies against three at 0.15 but called 7.3% of help an emergency
+# instead of 4.5%. A set-aside cue needs 0.80 (0.60 caught nothing more and added false alarms).
+# The chore gate (2026-12-03, second round): a message whose best help label reaches 0.50 while p(emergency) stays
+# under 0.40 is that chore, not a possible emergency. On the same out-of-fold scores it took help called
+# emergency from 4.5% to 3.3% with no emergency more missed; the one consultation it would have let through
+# (a scam told as a phone trouble, p(emergency) + p(consult) 0.24) is why keep-from-volunteers went to 0.20.
+# With the gate, 0.05 catches one more emergency of 520 than 0.15 for 0.4 points of chat called emergency
+# (and none of help), so the costs choose 0.05.
 THRESHOLDS = Thresholds(
-    possible_emergency=0.15,
+    possible_emergency=0.05,
     set_aside_emergency=0.80,
-    keep_from_volunteers=0.30,
+    keep_from_volunteers=0.20,
+    chore_sure=0.50,
+    chore_emergency=0.40,
 )
 
 
@@ -52,10 +65,12 @@ IN_CONVERSATION_EMERGENCY = 0.50
 class Danger:
     emergency: float  # p(emergency) of the message
     safety: float  # p(emergency) + p(consult)
+    chore: float = 0.0  # the best help label's probability
 
 
 def danger(cats: dict[str, float]) -> Danger:
-    return Danger(emergency=cats["emergency"], safety=cats["emergency"] + cats["consult"])
+    chore = max(cats[lab] for lab in HELP_LABELS)
+    return Danger(emergency=cats["emergency"], safety=cats["emergency"] + cats["consult"], chore=chore)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +84,8 @@ def decide(rules: SafetyResult, d: Danger, t: Thresholds = THRESHOLDS) -> Decisi
     if rules.label == "emergency":
         return Decision("emergency", rules.certain, rules.cues)
     floor = t.set_aside_emergency if rules.suppressed_danger else t.possible_emergency
-    if d.emergency >= floor:
+    clear_chore = d.chore >= t.chore_sure and d.emergency < t.chore_emergency
+    if d.emergency >= floor and not clear_chore:
         # the model is never a sure sign, however confident: 119 is shown at once, with one question
         return Decision("emergency", False, (*rules.cues, "model"))
     if rules.label == "consult":

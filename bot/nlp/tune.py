@@ -69,6 +69,8 @@ GRID: dict[str, tuple[float, ...]] = {
     "possible_emergency": (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6),
     "set_aside_emergency": (0.3, 0.45, 0.6, 0.8),
     "keep_from_volunteers": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6),
+    "chore_sure": (0.4, 0.5, 0.6, 0.7, 1.01),
+    "chore_emergency": (0.25, 0.3, 0.4, 0.5),
 }
 
 
@@ -79,6 +81,8 @@ def sweep(scored: list[Scored]) -> list[Outcome]:
         t = replace(THRESHOLDS, **dict(zip(names, values, strict=True)))
         if t.set_aside_emergency < t.possible_emergency:
             continue
+        if t.chore_sure > 1 and t.chore_emergency != GRID["chore_emergency"][0]:
+            continue  # the chore gate is off: its ceiling does not matter
         outs.append(replay(scored, t))
     return outs
 
@@ -89,6 +93,7 @@ def _row(o: Outcome) -> str:
         f"{t.possible_emergency:9.2f}{t.set_aside_emergency:10.2f}{t.keep_from_volunteers:6.2f}"
         f"{o.emergencies_missed:8d}{o.leaks:7d}{o.help_called_emergency:9.3f}"
         f"{o.ordinary_called_emergency:9.3f}{o.accuracy:7.3f}"
+        + (f"  chore ≥ {t.chore_sure:.2f} under {t.chore_emergency:.2f}" if t.chore_sure <= 1 else "")
     )
 
 

@@ -14,8 +14,8 @@ NONE = SafetyResult(None, (), ())
 SET_ASIDE = SafetyResult(None, (), ("fall",))
 
 
-def d(whole: float = 0.0, consult: float = 0.0) -> Danger:
-    return Danger(emergency=whole, safety=whole + consult)
+def d(whole: float = 0.0, consult: float = 0.0, chore: float = 0.0) -> Danger:
+    return Danger(emergency=whole, safety=whole + consult, chore=chore)
 
 
 def test_a_sure_cue_decides_without_a_question() -> None:
@@ -51,6 +51,28 @@ def test_a_set_aside_cue_asks_the_model_for_more_but_does_not_block_it() -> None
 def test_emergency_and_consultation_together_are_kept_from_volunteers() -> None:
     low = THRESHOLDS.possible_emergency / 2
     dec = decide(NONE, d(whole=low, consult=THRESHOLDS.keep_from_volunteers - low))
+    assert dec.label == "consult"
+
+
+def test_a_clear_chore_with_a_faint_danger_is_the_chore() -> None:
+    # 灯油を運んでほしい。腰が痛くて: the model's faint emergency is the chore's own words
+    faint = (THRESHOLDS.possible_emergency + THRESHOLDS.chore_emergency) / 2
+    assert decide(NONE, d(whole=faint)).label == "emergency"  # no clear chore: still a possible emergency
+    assert decide(NONE, d(whole=faint, chore=THRESHOLDS.chore_sure)).label != "emergency"
+    assert decide(NONE, d(whole=faint, chore=THRESHOLDS.chore_sure - 0.01)).label == "emergency"
+
+
+def test_the_chore_gate_never_hides_a_stronger_danger_or_a_cue() -> None:
+    strong = d(whole=THRESHOLDS.chore_emergency, chore=0.55)
+    assert decide(NONE, strong).label == "emergency"
+    cue = SafetyResult("emergency", ("chest_pain",), (), certain=False)
+    assert decide(cue, d(whole=0.2, chore=0.8)).label == "emergency"
+
+
+def test_a_gated_chore_with_a_real_chance_of_a_consultation_is_kept_from_volunteers() -> None:
+    # a scam told as a phone trouble: the chore gate lifts the alarm, the consultation still holds it back
+    faint = THRESHOLDS.possible_emergency
+    dec = decide(NONE, d(whole=faint, consult=THRESHOLDS.keep_from_volunteers - faint, chore=0.66))
     assert dec.label == "consult"
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 import pytest
 
 from bot.nlp import HELP_LABELS, Analyzer
+from bot.nlp.normalize import standard
+from bot.nlp.safety import check
 
 
 @pytest.mark.parametrize(
@@ -104,24 +106,52 @@ def test_consult(analyzer: Analyzer, now: datetime, text: str, cue: str) -> None
     assert s is not None and s.category == "consult"
 
 
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("火事ではございませんので、どうぞご安心を。台所の火災報知器がピッと鳴ります", "fire"),
+        ("台所の火災報知器がピッ、ピッと鳴り続けている。火事ではありません、煙も何もない", "fire"),
+        ("火事が 一番 怖い まる 火災報知器の 電池が 切れとらんか 調べて もらえんか", "fire"),
+        ("最近よそで火事多いやろ。念のため電池とか見てもらえんかね", "fire"),
+        ("ばあちゃんの猫の爪切り手伝ってほしいです。ばあちゃん一人だと暴れてまじ無理らしい", "violence"),
+    ],
+)
+def test_set_aside_cues(text: str, tag: str) -> None:
+    # the rules alone: the model may still speak, but the cue does not decide
+    assert tag not in check(standard(text)).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("火事です！台所から火が出とる", "fire"),
+        ("火災報知器が鳴って、台所を見たら煙が出とった", "fire"),
+        ("息子が酒飲んで暴れて猫を投げた", "violence"),
+        ("犬が吠えとる、隣の男が暴れとる", "violence"),
+    ],
+)
+def test_the_guards_do_not_hide_a_danger(text: str, tag: str) -> None:
+    assert tag in check(standard(text)).cues
+
+
 def test_safety_is_none_for_chores(analyzer: Analyzer) -> None:
     assert analyzer.safety("雪すかし たのめんけ") is None
     assert analyzer.safety("") is None
 
 
 def test_writers_never_trained_on_meet_the_safety_targets(analyzer: Analyzer) -> None:
-    """The headline split: 12 whole writers the model never saw (docs/nlp.md, "Results").
+    """The headline split: 16 whole writers the model never saw (docs/nlp.md, "Results").
 
-    The floors are the figures measured when the shipped model was chosen (2026-12-03), so a change that makes
-    them worse fails here. Issue 11's targets are not all met yet (recall 1.0, help called emergency ≤ 3%,
-    accuracy ≥ 0.90, dates ≥ 0.95): docs/nlp.md says by how much."""
+    The floors are the figures measured when the shipped model was chosen (2026-12-03, second round), so a
+    change that makes them worse fails here. Issue 11's targets are not all met (no leak, accuracy ≥ 0.90,
+    dates ≥ 0.95): docs/nlp.md says by how much."""
     from bot.nlp.evaluate import evaluate
 
     res = evaluate(analyzer, "test")
-    assert res["emergency_recall"] >= 119 / 120
-    assert res["safety_leaks"] == 0  # no emergency or consultation to volunteers or dropped
-    assert res["accuracy"] >= 0.88
-    assert res["date_accuracy"] >= 0.94
-    assert res["help_called_emergency"] <= 0.09
-    assert res["pii_survived"].get("name", 0) <= 2 and res["pii_survived"].get("phone", 0) == 0
+    assert res["emergency_recall"] == 1.0
+    assert res["safety_leaks"] <= 2  # two lonely letters read as a wish for company: no emergency among them
+    assert res["accuracy"] >= 0.80
+    assert res["date_accuracy"] >= 0.87
+    assert res["help_called_emergency"] <= 0.03
+    assert res["pii_survived"].get("name", 0) <= 8 and res["pii_survived"].get("phone", 0) == 0
     assert set(HELP_LABELS) <= set(res["per_label"])

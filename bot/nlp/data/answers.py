@@ -91,6 +91,50 @@ _PARTICLE = re.compile(r"^(.{2,9}?[のがをにでもは])")
 _DANGER = re.compile(r"痛|苦し|倒れ|転|火|煙|ガス|血|救急|助け|息|胸|動け|起き|落ち|死|泥棒|知らない")
 
 
+# What a resident and the supporter who took the request say to each other through the bot (a relay):
+# directions, times, small arrangements. The writers never wrote these, and the classifier read a short
+# instruction such as 玄関は裏にまわってください as an emergency.
+RELAY = [
+    "玄関は裏にまわってください",
+    "勝手口から入ってください",
+    "鍵はあいとります",
+    "チャイムが鳴らんので声をかけてください",
+    "犬がおるけど吠えるだけです",
+    "車は家の前にとめてください",
+    "着いたら電話ください",
+    "二階におります",
+    "少し遅れても大丈夫です",
+    "雪で門が開きにくいので強く押してください",
+    "電球は台所の棚にあります",
+    "ゴミ袋は玄関に出しときます",
+    "耳が遠いので大きい声でお願いします",
+    "10時過ぎなら家におります",
+    "買い物のメモは郵便受けに入れときます",
+    "お金は封筒に入れて玄関に置いときます",
+    "スコップは物置にあります",
+    "はしごは裏の小屋にあります",
+    "門の横のインターホンを押してください",
+    "家の前の坂は滑るので気をつけて来てください",
+    "お昼はおらんので午後にお願いします",
+    "駐車場は隣の空き地を使ってください",
+    "明日10時に伺います",
+    "少し遅れます、すみません",
+    "いま向かっています",
+    "着きました、玄関の前です",
+    "雪で30分ほど遅れます",
+    "駐車場はどこにとめたらいいですか",
+    "何か買っていくものはありますか",
+    "灯油は何リットル買えばいいですか",
+    "玄関の前に置いておきました",
+    "また来週うかがいます",
+    "裏口の鍵をあけておいてください",
+    "表札がないのでわかりにくいかもしれません",
+    "青い屋根の家です",
+    "角のたばこ屋の向かいです",
+]
+_RELAY_ENDS = ("", "。", "ね", "。よろしくお願いします")
+
+
 def rows(help_rows: list[dict[str, Any]], hiragana: Callable[[str], str], now: str, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     out: list[dict[str, Any]] = []
@@ -104,6 +148,9 @@ def rows(help_rows: list[dict[str, Any]], hiragana: Callable[[str], str], now: s
         add(hiragana(frame.format(town)), "answer:town+hiragana")
     for s in SKIPS:
         add(s, "answer:skip")
+    for i, said in enumerate(RELAY):
+        add(said + _RELAY_ENDS[i % len(_RELAY_ENDS)], "answer:relay")
+        add(hiragana(said), "answer:relay+hiragana")
     fragments = []
     for r in help_rows:
         m = _PARTICLE.match(r["text"])
