@@ -49,6 +49,13 @@ class Tx:
         self._pushed.append((to, list(messages)))
         outbox.add(self.session, to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
 
+    async def tell_coordinators(
+        self, district_code: str | None, *messages: dict[str, Any], purpose: str, request_id: int | None = None
+    ) -> None:
+        """Push to the district's coordinators' group(s), or the city-wide group when it has none of its own."""
+        for g in await people.coordinator_groups(self.session, district_code):
+            self.push(g.group_id, *messages, purpose=purpose, request_id=request_id)
+
     async def forward_to_proxies(self) -> None:
         """What was meant for a resident with no LINE account goes to each active proxy, unless the flow
         already sent that proxy the same words (confirmations and "who is coming" name the proxy themselves)."""

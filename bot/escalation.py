@@ -194,8 +194,7 @@ async def alert(ctx: JobContext) -> None:
         text = M.coordinator_unclaimed(
             district.name, req.id, req.category, _age_text(req.posted_at, tx.now), req.masked, dashboard_url(tx, req.id)
         )
-        for g in await people.coordinator_groups(tx.session, req.district_code):
-            tx.push(g.group_id, ui.text(text), purpose="alert", request_id=req.id)
+        await tx.tell_coordinators(req.district_code, ui.text(text), purpose="alert", request_id=req.id)
 
 
 async def stale(ctx: JobContext) -> None:
@@ -243,8 +242,7 @@ async def stale_alert(ctx: JobContext) -> None:
         text = M.coordinator_stale(
             district.name, req.id, req.category, name, _age_text(req.claimed_at, tx.now), dashboard_url(tx, req.id)
         )
-        for g in await people.coordinator_groups(tx.session, req.district_code):
-            tx.push(g.group_id, ui.text(text), purpose="alert", request_id=req.id)
+        await tx.tell_coordinators(req.district_code, ui.text(text), purpose="alert", request_id=req.id)
 
 
 async def unresolved_text(tx: Tx, group: LineGroup) -> str:

@@ -17,8 +17,7 @@ async def newcomer(tx: Tx, resident: Resident) -> None:
     """A resident registered themselves: the coordinators of their district decide whether to take them on."""
     district = await people.get_district(tx.session, resident.district_code)
     text = M.coordinator_newcomer(district.name, resident.name, resident.town, person_url(tx, resident))
-    for g in await people.coordinator_groups(tx.session, resident.district_code):
-        tx.push(g.group_id, ui.text(text), purpose="newcomer")
+    await tx.tell_coordinators(resident.district_code, ui.text(text), purpose="newcomer")
 
 
 async def held(tx: Tx, req: HelpRequest, resident: Resident) -> None:
@@ -27,5 +26,4 @@ async def held(tx: Tx, req: HelpRequest, resident: Resident) -> None:
     tx.reply(ui.text(M.REQUEST_HELD))
     district = await people.get_district(tx.session, req.district_code)
     text = M.coordinator_held(district.name, req.id, req.category, person_url(tx, resident))
-    for g in await people.coordinator_groups(tx.session, req.district_code):
-        tx.push(g.group_id, ui.text(text), purpose="held", request_id=req.id)
+    await tx.tell_coordinators(req.district_code, ui.text(text), purpose="held", request_id=req.id)

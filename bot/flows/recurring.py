@@ -78,8 +78,7 @@ async def confirm(ctx: EventContext, resident: Resident, recurring_id: int) -> N
         alert = M.coordinator_recurring_pending(
             district.name, rec.id, resident.name, resident.town, rec.category, store.days_of(rec), rec.text, url
         )
-        for g in await people.coordinator_groups(tx.session, rec.district_code):
-            tx.push(g.group_id, ui.text(alert), purpose="recurring_pending")
+        await tx.tell_coordinators(rec.district_code, ui.text(alert), purpose="recurring_pending")
         tx.reply(ui.text(M.RECURRING_ASKED))
 
 

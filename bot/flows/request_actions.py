@@ -31,13 +31,12 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
     group = await people.district_group(tx.session, req.district_code)
     district = await people.get_district(tx.session, req.district_code)
     if group is None:
-        for g in await people.coordinator_groups(tx.session, req.district_code):
-            tx.push(
-                g.group_id,
-                ui.text(M.coordinator_no_group(district.name, req.id)),
-                purpose="no_group",
-                request_id=req.id,
-            )
+        await tx.tell_coordinators(
+            req.district_code,
+            ui.text(M.coordinator_no_group(district.name, req.id)),
+            purpose="no_group",
+            request_id=req.id,
+        )
         if tell_resident:
             # Only promise a call when there is a number to call.
             tx.reply(ui.text(M.REQUEST_NO_GROUP if resident.phone else M.REQUEST_NO_GROUP_NO_PHONE))

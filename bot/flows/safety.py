@@ -142,8 +142,9 @@ async def _tell_coordinators(tx: Tx, resident: Resident | None, user_id: str, an
     district: District | None = await people.get_district(tx.session, resident.district_code) if resident else None
     name = resident.name if resident else M.unregistered_person(user_id[-6:])
     text = M.coordinator_possible_answer(district.name if district else M.UNKNOWN_DISTRICT, name, answer)
-    for g in await people.coordinator_groups(tx.session, district.code if district else None):
-        tx.push(g.group_id, ui.text(text), purpose="emergency", request_id=request_id or None)
+    await tx.tell_coordinators(
+        district.code if district else None, ui.text(text), purpose="emergency", request_id=request_id or None
+    )
 
 
 ANSWERED = "possible_answered"  # on the request's timeline: the yes/no question was answered

@@ -55,8 +55,7 @@ async def release_claims(ctx: JobContext) -> None:
                 )
             district = await people.get_district(tx.session, req.district_code)
             text = M.coordinator_claim_released(district.name, req.id, sup.name, reason, _dashboard(tx, req.id))
-            for g in await people.coordinator_groups(tx.session, req.district_code):
-                tx.push(g.group_id, ui.text(text), purpose="claim_released", request_id=req.id)
+            await tx.tell_coordinators(req.district_code, ui.text(text), purpose="claim_released", request_id=req.id)
         await _release_standing(tx, sup, reason)
 
 
@@ -71,8 +70,7 @@ async def _release_standing(tx: Tx, sup: Supporter, reason: str) -> None:
         district = await people.get_district(tx.session, rec.district_code)
         url = f"{tx.services.settings.public_base_url.rstrip('/')}/dashboard/recurring/{rec.id}"
         text = M.coordinator_recurring_released(district.name, sup.name, reason, url)
-        for g in await people.coordinator_groups(tx.session, rec.district_code):
-            tx.push(g.group_id, ui.text(text), purpose="claim_released")
+        await tx.tell_coordinators(rec.district_code, ui.text(text), purpose="claim_released")
 
 
 async def supporter_gone(tx: Tx, supporter: Supporter, reason: str) -> None:
@@ -109,8 +107,7 @@ async def resident_blocked(tx: Tx, resident: Resident) -> None:
     district = await people.get_district(tx.session, resident.district_code)
     listed = "、".join(M.request_no(req.id or 0) for req, _ in rows) or M.NO_REQUESTS
     text = M.coordinator_resident_blocked(district.name, resident.name, resident.phone, listed, _dashboard(tx))
-    for g in await people.coordinator_groups(tx.session, resident.district_code):
-        tx.push(g.group_id, ui.text(text), purpose="resident_blocked")
+    await tx.tell_coordinators(resident.district_code, ui.text(text), purpose="resident_blocked")
 
 
 async def resident_back(tx: Tx, resident: Resident) -> None:

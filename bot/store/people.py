@@ -331,16 +331,7 @@ async def add_resident(
     await get_district(session, district_code)
     if (await session.exec(select(Resident).where(col(Resident.line_user_id) == uid))).first():
         raise AlreadyExists(f"resident {uid} is already registered")
-    phone = _phone(phone) if phone is not None else None
-    r = Resident(
-        line_user_id=uid,
-        district_code=district_code,
-        name=_clean(name, "name", 100),
-        town=_clean(town, "town", 100) if town else None,
-        address=_clean(address, "address", 300) if address else None,
-        phone=phone,
-        created_at=now,
-    )
+    r = _resident_row(uid, district_code, name, now, town, address, _phone(phone) if phone is not None else None)
     session.add(r)
     return r
 
@@ -358,18 +349,32 @@ async def add_resident_without_line(
     """A resident with no LINE account: a proxy (family or 民生委員) speaks for them and receives what the bot
     would have sent them. They never add the bot, so they are not counted as having blocked it."""
     await get_district(session, district_code)
-    r = Resident(
-        line_user_id=f"{NO_LINE_PREFIX}{uuid.uuid4().hex}",
+    line_id = f"{NO_LINE_PREFIX}{uuid.uuid4().hex}"
+    r = _resident_row(line_id, district_code, name, now, town, address, _phone(phone) if phone else None)
+    session.add(r)
+    await session.flush()
+    return r
+
+
+def _resident_row(
+    line_user_id: str,
+    district_code: str,
+    name: str,
+    now: datetime,
+    town: str | None,
+    address: str | None,
+    phone: str | None,
+) -> Resident:
+    """The checked and trimmed row of a new resident (`phone` already normalised)."""
+    return Resident(
+        line_user_id=line_user_id,
         district_code=district_code,
         name=_clean(name, "name", 100),
         town=_clean(town, "town", 100) if town else None,
         address=_clean(address, "address", 300) if address else None,
-        phone=_phone(phone) if phone else None,
+        phone=phone,
         created_at=now,
     )
-    session.add(r)
-    await session.flush()
-    return r
 
 
 def has_line(resident: Resident) -> bool:
