@@ -452,7 +452,13 @@ async def test_make_run_prints_the_story_then_serves_the_simulator_until_ctrl_c(
             ids = await _request_ids(tmp_path / "simulator.db")
             assert ids == [1], ids
         proc.send_signal(signal.SIGINT)
-        rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
+        try:
+            rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
+        except TimeoutError:
+            # say what it was doing: once, in a loaded parallel run, it had not stopped after 30 s
+            proc.kill()
+            rest = (await proc.stdout.read()).decode()
+            raise AssertionError("the demo did not stop within 30 s of Ctrl-C:\n" + rest[-3000:]) from None
         assert await proc.wait() == 0, rest
         assert "Traceback" not in rest
     finally:
