@@ -254,12 +254,9 @@ async def test_unbound_group_gets_instructions_and_chatter_is_not_stored(
 
 async def test_unfollow_marks_the_resident_blocked(bot: Bot, emu: EmulatorServer, world: World) -> None:
     await emu.send_unfollow(world.resident)
-    for _ in range(50):
-        async with bot.db.session() as s:
-            r = (await s.exec(select(Resident))).one()
-        if not r.followed:
-            break
-        await asyncio.sleep(0.1)
+    await settled(bot)
+    async with bot.db.session() as s:
+        r = (await s.exec(select(Resident))).one()
     assert r.followed is False and r.blocked_at is not None
 
 
