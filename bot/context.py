@@ -3,8 +3,9 @@ write transaction."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -13,9 +14,11 @@ from linebot.v3.webhooks import Event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
-from bot.store import inbox, outbox, people, proxies
-from bot.store.models import NO_LINE_PREFIX, Proxy, Resident, Supporter
+from bot.store import conversations, inbox, outbox, people, proxies
+from bot.store.models import NO_LINE_PREFIX, Conversation, Proxy, Resident, Supporter
 from bot.store.priority import Priority
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,21 +97,6 @@ class FlowContext(Protocol):
     def tx(self) -> AbstractAsyncContextManager[Tx]: ...
 
 
-@dataclass(frozen=True)
-class Speaker:
-    """Who wrote or pressed: the resident a 1:1 chat speaks for (themself, or the one a proxy looks after),
-    that proxy, and the supporter with this LINE id."""
-
-    resident: Resident | None
-    proxy: Proxy | None
-    supporter: Supporter | None
-
-    @property
-    def own_resident(self) -> Resident | None:
-        """The resident speaking for themself (a proxy's words do not answer the resident's check-in)."""
-        return self.resident if self.proxy is None else None
-
-
 @dataclass
 class EventContext:
     services: Services
@@ -124,20 +112,47 @@ class EventContext:
     redelivery: bool = False
     reply_used: bool = False
     finished: bool = False
-    _speaker: Speaker | None = field(default=None, repr=False)
+    _speaking_for: tuple[Resident | None, Proxy | None] | None = field(default=None, repr=False)
+    _supporter: tuple[Supporter | None] | None = field(default=None, repr=False)
+    _conversation: tuple[Conversation | None] | None = field(default=None, repr=False)
+    # The event's lookups share one read transaction (see `read`).
+    _reads: AsyncExitStack | None = field(default=None, repr=False)
+    _read_session: AsyncSession | None = field(default=None, repr=False)
+    _read_depth: int = field(default=0, repr=False)
 
-    async def speaker(self) -> Speaker:
-        """Who this event's user is, looked up once per event at first use (the handlers and the flows they
-        call used to look them up three or four times). Read before the event's write transaction."""
-        if self._speaker is None:
-            resident = proxy = supporter = None
+    # Who wrote or pressed, looked up once per event at first use (the handlers and the flows they call
+    # used to look them up three or four times), in two halves so that each flow reads only the one it needs.
+
+    async def speaking_for(self) -> tuple[Resident | None, Proxy | None]:
+        """The resident a 1:1 chat speaks for (themself, or the one a proxy looks after) and that proxy."""
+        if self._speaking_for is None:
+            found = None
             if self.user_id is not None:
                 async with self.read() as s:
                     found = await proxies.resident_for(s, self.user_id)
-                    supporter = await people.supporter_by_line(s, self.user_id)
-                resident, proxy = found if found else (None, None)
-            self._speaker = Speaker(resident, proxy, supporter)
-        return self._speaker
+            self._speaking_for = found or (None, None)
+        return self._speaking_for
+
+    async def supporter(self) -> Supporter | None:
+        """The supporter with this LINE id (a supporter's button needs no resident or proxy lookup)."""
+        if self._supporter is None:
+            found = None
+            if self.user_id is not None:
+                async with self.read() as s:
+                    found = await people.supporter_by_line(s, self.user_id)
+            self._supporter = (found,)
+        return self._supporter[0]
+
+    async def conversation(self) -> Conversation | None:
+        """Where this user's 1:1 conversation stands, read once before the event writes (a resident's text
+        looked it up in three flows, one after another)."""
+        if self._conversation is None:
+            found = None
+            if self.user_id is not None:
+                async with self.read() as s:
+                    found = await conversations.get(s, self.user_id)
+            self._conversation = (found,)
+        return self._conversation[0]
 
     @property
     def in_group(self) -> bool:
@@ -149,15 +164,54 @@ class EventContext:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short session for lookups before deciding (keep slow work, like NLP, outside `tx`)."""
-        async with self.services.db.read() as s:
-            yield s
+        """A session for lookups before deciding (keep slow work, like NLP, outside `tx`).
+
+        An event's lookups (the flood count, the speaker, the check-in, the conversation, the drafts…) share
+        one read transaction, opened at the first and closed when the write transaction begins or the event
+        ends: a transaction each cost a checkout, a pre-ping (three round trips on PostgreSQL), BEGIN and
+        COMMIT, often for one SELECT. Reading in one transaction is like reading a moment earlier; decisions
+        are still made and checked in `tx`. Objects read are detached when each `read` block ends, as they
+        were when each block had its own session, so a change made to one is never written by a later read.
+        """
+        if self._read_session is None:
+            stack = AsyncExitStack()
+            self._read_session = await stack.enter_async_context(self.services.db.read())
+            self._reads = stack
+        session = self._read_session
+        self._read_depth += 1
+        try:
+            yield session
+        except BaseException as e:
+            self._read_depth -= 1
+            await self.close_reads(e)
+            raise
+        self._read_depth -= 1
+        if self._read_depth == 0:
+            session.expunge_all()
+
+    async def close_reads(self, error: BaseException | None = None) -> None:
+        """End the event's read transaction, if one is open (rolled back when `error` ended it)."""
+        stack, self._reads, self._read_session = self._reads, None, None
+        if stack is None:
+            return
+        try:
+            if error is None:
+                await stack.aclose()
+            else:
+                await stack.__aexit__(type(error), error, error.__traceback__)
+        except Exception:
+            # It only read: ending it cannot lose anything, and a broken connection is dropped by the pool.
+            # The event's outcome (or the error being raised) is what matters, not this.
+            log.warning("ending an event's read transaction failed", exc_info=True)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
         """The event's one write transaction; it also marks the event handled, so its effects and
         its 'done' commit together: a crash before commit means the event is handled again, whole."""
         assert not self.finished, "an event has one write transaction"
+        if self._read_depth == 0:
+            await self.close_reads()  # no connection of this event's left idle while it writes
+        self._conversation = None  # the write may change it
         async with self.services.db.session() as s:
             t = Tx(
                 session=s,

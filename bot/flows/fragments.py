@@ -18,9 +18,7 @@ def job_key(user_id: str) -> str:
 
 
 async def pending(ctx: EventContext) -> list[str]:
-    assert ctx.user_id
-    async with ctx.read() as s:
-        conv = await conversations.get(s, ctx.user_id)
+    conv = await ctx.conversation()
     if conv is None or conv.state != FRAGMENTS:
         return []
     return [str(x) for x in conv.data.get("texts", [])]

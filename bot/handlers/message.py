@@ -21,7 +21,7 @@ from bot.commands import Command, clean, match
 from bot.context import EventContext
 from bot.flows import attach, checkin, reading, registration, resident, safety, supporter, thanks
 from bot.flows.reading import Reply
-from bot.store import conversations, inbox, people
+from bot.store import inbox, people
 
 ASKING = frozenset({Reply.WHO, Reply.WHEN, Reply.NOBODY})
 
@@ -82,13 +82,11 @@ async def _group(ctx: EventContext, text: str | None) -> None:
 
 async def _text(ctx: EventContext, text: str) -> None:
     assert ctx.user_id
-    who = await ctx.speaker()
-    res = who.resident  # a proxy (代理) speaks for their resident
-    sup = who.supporter if res is None else None
+    res, _ = await ctx.speaking_for()  # a proxy (代理) speaks for their resident
+    sup = await ctx.supporter() if res is None else None
     conv = None
     if res is None:
-        async with ctx.read() as s:
-            conv = await conversations.get(s, ctx.user_id)
+        conv = await ctx.conversation()
 
     if res is not None:
         await resident.on_text(ctx, res, text)
@@ -126,7 +124,7 @@ async def _text(ctx: EventContext, text: str) -> None:
 
 async def _other(ctx: EventContext, content: object) -> None:
     assert ctx.user_id
-    res = (await ctx.speaker()).resident
+    res, _ = await ctx.speaking_for()
     district = None
     if res is not None:
         async with ctx.read() as s:
