@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from linebot.v3.webhooks import Event
+from sqlalchemy import event as sa_event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
@@ -36,6 +37,22 @@ class Tx:
     # Messages for a resident with no LINE account of their own, for the family or 民生委員 who speak for them.
     _for_proxies: list[tuple[str, list[dict[str, Any]], str, int | None]] = field(default_factory=list)
     _pushed: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    # Outbox rows decided so far, written together just before the commit (see `_queue`).
+    _outgoing: list[dict[str, Any]] = field(default_factory=list)
+
+    def _queue(self, **row: Any) -> None:
+        """Queue an outbox row to be added to the session just before it commits. Added as they were decided,
+        each row was flushed by the next query of the flow, one INSERT each (a claim wrote three); added at
+        the end they go in one flush, one INSERT for all. Nothing reads the outbox inside a flow's transaction,
+        and the order of the rows (hence of a chat's messages) is the order they were decided in."""
+        if not self._outgoing:
+            sa_event.listen(self.session.sync_session, "before_commit", self._add_outgoing, once=True)
+        self._outgoing.append(row)
+
+    def _add_outgoing(self, _session: object) -> None:
+        for row in self._outgoing:
+            outbox.add(self.session, **row)
+        self._outgoing = []
 
     def reply(self, *messages: dict[str, Any], urgent: bool = False) -> None:
         """Answer in the chat being talked to (free, with the reply token while it is fresh).
@@ -50,7 +67,7 @@ class Tx:
             self._for_proxies.append((to, list(messages), purpose, request_id))
             return
         self._pushed.append((to, list(messages)))
-        outbox.add(self.session, to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
+        self._queue(to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
 
     async def forward_to_proxies(self) -> None:
         """What was meant for a resident with no LINE account goes to each active proxy, unless the flow
@@ -68,8 +85,7 @@ class Tx:
         """Queue the collected reply; True when it used the reply token."""
         if not self._reply or not self.reply_chat:
             return False
-        outbox.add(
-            self.session,
+        self._queue(
             to=self.reply_chat,
             messages=self._reply,
             now=self.now,

@@ -49,7 +49,5 @@ async def add(ctx: EventContext, texts: list[str]) -> None:
 
 
 async def clear(tx: Tx, user_id: str) -> None:
-    conv = await conversations.get(tx.session, user_id)
-    if conv is not None and conv.state == FRAGMENTS:
-        await conversations.clear(tx.session, user_id)
+    await conversations.clear_state(tx.session, user_id, FRAGMENTS)
     await jobs.cancel(tx.session, key=job_key(user_id), now=tx.now)
