@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
 from bot.store import conversations, inbox, outbox, people, proxies
+from bot.store.db import Database
 from bot.store.models import NO_LINE_PREFIX, Conversation, Proxy, Resident, Supporter
 from bot.store.priority import Priority
 
@@ -99,6 +100,76 @@ class Tx:
         return self.reply_token is not None
 
 
+class SharedReads:
+    """The lookups of one event (or job) in one read transaction, opened at the first and ended when the
+    write transaction begins or the event ends.
+
+    A transaction each cost a checkout, a pre-ping (three round trips on PostgreSQL), BEGIN and COMMIT, often
+    for one SELECT: a resident's text looked up the flood count, the speaker, the check-in, the conversation
+    and the drafts in six. Reading in one transaction is like reading a moment earlier; decisions are still
+    made and checked in the write transaction. Objects read are detached when each `read` block ends, as they
+    were when each block had its own session, so a change made to one is never written by a later read.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._stack: AsyncExitStack | None = None
+        self._session: AsyncSession | None = None
+        self._depth = 0
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        if self._session is None:
+            stack = AsyncExitStack()
+            self._session = await stack.enter_async_context(self._db.read())
+            self._stack = stack
+        session = self._session
+        self._depth += 1
+        try:
+            yield session
+        except BaseException as e:
+            self._depth -= 1
+            await self.close(e)
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            session.expunge_all()
+
+    async def close(self, error: BaseException | None = None) -> None:
+        """End the read transaction, if one is open (rolled back when `error` ended it)."""
+        stack, self._stack, self._session = self._stack, None, None
+        if stack is None:
+            return
+        try:
+            if error is None:
+                await stack.aclose()
+            else:
+                await stack.__aexit__(type(error), error, error.__traceback__)
+        except Exception:
+            # It only read: ending it cannot lose anything, and a broken connection is dropped by the pool.
+            # The outcome of the event (or the error being raised) is what matters, not this.
+            log.warning("ending a read transaction failed", exc_info=True)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """The write transaction. On PostgreSQL, the read transaction when one is open: the reads and the
+        writes then share one transaction, a pre-ping, BEGIN and COMMIT fewer (five round trips), and under
+        READ COMMITTED each statement reads what it would have read in a transaction of its own. On SQLite,
+        always a transaction of its own: the write lock is taken at its BEGIN IMMEDIATE, and a read
+        transaction that starts writing fails when another connection wrote since it began."""
+        if self._stack is not None and self._depth == 0 and not self._db.sqlite:
+            stack, session = self._stack, self._session
+            self._stack = self._session = None
+            assert session is not None
+            async with stack:  # commits it, or rolls it back on an exception
+                yield session
+            return
+        if self._depth == 0:
+            await self.close()  # no connection left idle in a read while this writes
+        async with self._db.session() as s:
+            yield s
+
+
 class FlowContext(Protocol):
     """What flows need, whether they run for a webhook event or for a scheduled job."""
 
@@ -131,10 +202,10 @@ class EventContext:
     _speaking_for: tuple[Resident | None, Proxy | None] | None = field(default=None, repr=False)
     _supporter: tuple[Supporter | None] | None = field(default=None, repr=False)
     _conversation: tuple[Conversation | None] | None = field(default=None, repr=False)
-    # The event's lookups share one read transaction (see `read`).
-    _reads: AsyncExitStack | None = field(default=None, repr=False)
-    _read_session: AsyncSession | None = field(default=None, repr=False)
-    _read_depth: int = field(default=0, repr=False)
+    _reads: SharedReads = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._reads = SharedReads(self.services.db)
 
     # Who wrote or pressed, looked up once per event at first use (the handlers and the flows they call
     # used to look them up three or four times), in two halves so that each flow reads only the one it needs.
@@ -178,57 +249,20 @@ class EventContext:
     def reply_deadline(self) -> datetime:
         return self.received_at + timedelta(seconds=self.services.settings.reply_token_ttl_seconds)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for lookups before deciding (keep slow work, like NLP, outside `tx`).
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A session for lookups before deciding (keep slow work, like NLP, outside `tx`); see `SharedReads`."""
+        return self._reads.read()
 
-        An event's lookups (the flood count, the speaker, the check-in, the conversation, the drafts…) share
-        one read transaction, opened at the first and closed when the write transaction begins or the event
-        ends: a transaction each cost a checkout, a pre-ping (three round trips on PostgreSQL), BEGIN and
-        COMMIT, often for one SELECT. Reading in one transaction is like reading a moment earlier; decisions
-        are still made and checked in `tx`. Objects read are detached when each `read` block ends, as they
-        were when each block had its own session, so a change made to one is never written by a later read.
-        """
-        if self._read_session is None:
-            stack = AsyncExitStack()
-            self._read_session = await stack.enter_async_context(self.services.db.read())
-            self._reads = stack
-        session = self._read_session
-        self._read_depth += 1
-        try:
-            yield session
-        except BaseException as e:
-            self._read_depth -= 1
-            await self.close_reads(e)
-            raise
-        self._read_depth -= 1
-        if self._read_depth == 0:
-            session.expunge_all()
-
-    async def close_reads(self, error: BaseException | None = None) -> None:
-        """End the event's read transaction, if one is open (rolled back when `error` ended it)."""
-        stack, self._reads, self._read_session = self._reads, None, None
-        if stack is None:
-            return
-        try:
-            if error is None:
-                await stack.aclose()
-            else:
-                await stack.__aexit__(type(error), error, error.__traceback__)
-        except Exception:
-            # It only read: ending it cannot lose anything, and a broken connection is dropped by the pool.
-            # The event's outcome (or the error being raised) is what matters, not this.
-            log.warning("ending an event's read transaction failed", exc_info=True)
+    async def close_reads(self) -> None:
+        await self._reads.close()
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
         """The event's one write transaction; it also marks the event handled, so its effects and
         its 'done' commit together: a crash before commit means the event is handled again, whole."""
         assert not self.finished, "an event has one write transaction"
-        if self._read_depth == 0:
-            await self.close_reads()  # no connection of this event's left idle while it writes
         self._conversation = None  # the write may change it
-        async with self.services.db.session() as s:
+        async with self._reads.write() as s:
             t = Tx(
                 session=s,
                 now=self.now,
