@@ -3,19 +3,24 @@ write transaction."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from linebot.v3.webhooks import Event
+from sqlalchemy import event as sa_event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
-from bot.store import inbox, outbox, people, proxies
-from bot.store.models import NO_LINE_PREFIX, Proxy, Resident, Supporter
+from bot.store import conversations, inbox, outbox, people, proxies
+from bot.store.db import Database
+from bot.store.models import NO_LINE_PREFIX, Conversation, Proxy, Resident, Supporter
 from bot.store.priority import Priority
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,6 +38,22 @@ class Tx:
     # Messages for a resident with no LINE account of their own, for the family or 民生委員 who speak for them.
     _for_proxies: list[tuple[str, list[dict[str, Any]], str, int | None]] = field(default_factory=list)
     _pushed: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    # Outbox rows decided so far, written together just before the commit (see `_queue`).
+    _outgoing: list[dict[str, Any]] = field(default_factory=list)
+
+    def _queue(self, **row: Any) -> None:
+        """Queue an outbox row to be added to the session just before it commits. Added as they were decided,
+        each row was flushed by the next query of the flow, one INSERT each (a claim wrote three); added at
+        the end they go in one flush, one INSERT for all. Nothing reads the outbox inside a flow's transaction,
+        and the order of the rows (hence of a chat's messages) is the order they were decided in."""
+        if not self._outgoing:
+            sa_event.listen(self.session.sync_session, "before_commit", self._add_outgoing, once=True)
+        self._outgoing.append(row)
+
+    def _add_outgoing(self, _session: object) -> None:
+        for row in self._outgoing:
+            outbox.add(self.session, **row)
+        self._outgoing = []
 
     def reply(self, *messages: dict[str, Any], urgent: bool = False) -> None:
         """Answer in the chat being talked to (free, with the reply token while it is fresh).
@@ -47,7 +68,7 @@ class Tx:
             self._for_proxies.append((to, list(messages), purpose, request_id))
             return
         self._pushed.append((to, list(messages)))
-        outbox.add(self.session, to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
+        self._queue(to=to, messages=list(messages), now=self.now, purpose=purpose, request_id=request_id)
 
     async def tell_coordinators(
         self, district_code: str | None, *messages: dict[str, Any], purpose: str, request_id: int | None = None
@@ -72,8 +93,7 @@ class Tx:
         """Queue the collected reply; True when it used the reply token."""
         if not self._reply or not self.reply_chat:
             return False
-        outbox.add(
-            self.session,
+        self._queue(
             to=self.reply_chat,
             messages=self._reply,
             now=self.now,
@@ -85,6 +105,76 @@ class Tx:
         self._reply = []
         self._reply_urgent = False
         return self.reply_token is not None
+
+
+class SharedReads:
+    """The lookups of one event (or job) in one read transaction, opened at the first and ended when the
+    write transaction begins or the event ends.
+
+    A transaction each cost a checkout, a pre-ping (three round trips on PostgreSQL), BEGIN and COMMIT, often
+    for one SELECT: a resident's text looked up the flood count, the speaker, the check-in, the conversation
+    and the drafts in six. Reading in one transaction is like reading a moment earlier; decisions are still
+    made and checked in the write transaction. Objects read are detached when each `read` block ends, as they
+    were when each block had its own session, so a change made to one is never written by a later read.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._stack: AsyncExitStack | None = None
+        self._session: AsyncSession | None = None
+        self._depth = 0
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        if self._session is None:
+            stack = AsyncExitStack()
+            self._session = await stack.enter_async_context(self._db.read())
+            self._stack = stack
+        session = self._session
+        self._depth += 1
+        try:
+            yield session
+        except BaseException as e:
+            self._depth -= 1
+            await self.close(e)
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            session.expunge_all()
+
+    async def close(self, error: BaseException | None = None) -> None:
+        """End the read transaction, if one is open (rolled back when `error` ended it)."""
+        stack, self._stack, self._session = self._stack, None, None
+        if stack is None:
+            return
+        try:
+            if error is None:
+                await stack.aclose()
+            else:
+                await stack.__aexit__(type(error), error, error.__traceback__)
+        except Exception:
+            # It only read: ending it cannot lose anything, and a broken connection is dropped by the pool.
+            # The outcome of the event (or the error being raised) is what matters, not this.
+            log.warning("ending a read transaction failed", exc_info=True)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """The write transaction. On PostgreSQL, the read transaction when one is open: the reads and the
+        writes then share one transaction, a pre-ping, BEGIN and COMMIT fewer (five round trips), and under
+        READ COMMITTED each statement reads what it would have read in a transaction of its own. On SQLite,
+        always a transaction of its own: the write lock is taken at its BEGIN IMMEDIATE, and a read
+        transaction that starts writing fails when another connection wrote since it began."""
+        if self._stack is not None and self._depth == 0 and not self._db.sqlite:
+            stack, session = self._stack, self._session
+            self._stack = self._session = None
+            assert session is not None
+            async with stack:  # commits it, or rolls it back on an exception
+                yield session
+            return
+        if self._depth == 0:
+            await self.close()  # no connection left idle in a read while this writes
+        async with self._db.session() as s:
+            yield s
 
 
 class FlowContext(Protocol):
@@ -99,21 +189,6 @@ class FlowContext(Protocol):
     def read(self) -> AbstractAsyncContextManager[AsyncSession]: ...
 
     def tx(self) -> AbstractAsyncContextManager[Tx]: ...
-
-
-@dataclass(frozen=True)
-class Speaker:
-    """Who wrote or pressed: the resident a 1:1 chat speaks for (themself, or the one a proxy looks after),
-    that proxy, and the supporter with this LINE id."""
-
-    resident: Resident | None
-    proxy: Proxy | None
-    supporter: Supporter | None
-
-    @property
-    def own_resident(self) -> Resident | None:
-        """The resident speaking for themself (a proxy's words do not answer the resident's check-in)."""
-        return self.resident if self.proxy is None else None
 
 
 @dataclass
@@ -131,20 +206,47 @@ class EventContext:
     redelivery: bool = False
     reply_used: bool = False
     finished: bool = False
-    _speaker: Speaker | None = field(default=None, repr=False)
+    _speaking_for: tuple[Resident | None, Proxy | None] | None = field(default=None, repr=False)
+    _supporter: tuple[Supporter | None] | None = field(default=None, repr=False)
+    _conversation: tuple[Conversation | None] | None = field(default=None, repr=False)
+    _reads: SharedReads = field(init=False, repr=False)
 
-    async def speaker(self) -> Speaker:
-        """Who this event's user is, looked up once per event at first use (the handlers and the flows they
-        call used to look them up three or four times). Read before the event's write transaction."""
-        if self._speaker is None:
-            resident = proxy = supporter = None
+    def __post_init__(self) -> None:
+        self._reads = SharedReads(self.services.db)
+
+    # Who wrote or pressed, looked up once per event at first use (the handlers and the flows they call
+    # used to look them up three or four times), in two halves so that each flow reads only the one it needs.
+
+    async def speaking_for(self) -> tuple[Resident | None, Proxy | None]:
+        """The resident a 1:1 chat speaks for (themself, or the one a proxy looks after) and that proxy."""
+        if self._speaking_for is None:
+            found = None
             if self.user_id is not None:
                 async with self.read() as s:
                     found = await proxies.resident_for(s, self.user_id)
-                    supporter = await people.supporter_by_line(s, self.user_id)
-                resident, proxy = found if found else (None, None)
-            self._speaker = Speaker(resident, proxy, supporter)
-        return self._speaker
+            self._speaking_for = found or (None, None)
+        return self._speaking_for
+
+    async def supporter(self) -> Supporter | None:
+        """The supporter with this LINE id (a supporter's button needs no resident or proxy lookup)."""
+        if self._supporter is None:
+            found = None
+            if self.user_id is not None:
+                async with self.read() as s:
+                    found = await people.supporter_by_line(s, self.user_id)
+            self._supporter = (found,)
+        return self._supporter[0]
+
+    async def conversation(self) -> Conversation | None:
+        """Where this user's 1:1 conversation stands, read once before the event writes (a resident's text
+        looked it up in three flows, one after another)."""
+        if self._conversation is None:
+            found = None
+            if self.user_id is not None:
+                async with self.read() as s:
+                    found = await conversations.get(s, self.user_id)
+            self._conversation = (found,)
+        return self._conversation[0]
 
     @property
     def in_group(self) -> bool:
@@ -154,18 +256,20 @@ class EventContext:
     def reply_deadline(self) -> datetime:
         return self.received_at + timedelta(seconds=self.services.settings.reply_token_ttl_seconds)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short session for lookups before deciding (keep slow work, like NLP, outside `tx`)."""
-        async with self.services.db.read() as s:
-            yield s
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A session for lookups before deciding (keep slow work, like NLP, outside `tx`); see `SharedReads`."""
+        return self._reads.read()
+
+    async def close_reads(self) -> None:
+        await self._reads.close()
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
         """The event's one write transaction; it also marks the event handled, so its effects and
         its 'done' commit together: a crash before commit means the event is handled again, whole."""
         assert not self.finished, "an event has one write transaction"
-        async with self.services.db.session() as s:
+        self._conversation = None  # the write may change it
+        async with self._reads.write() as s:
             t = Tx(
                 session=s,
                 now=self.now,

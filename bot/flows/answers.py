@@ -43,8 +43,8 @@ _MARKER = re.compile(r"にして|にしてほし|のほう|の方|じゃなく�
 async def in_context(ctx: EventContext, resident: Resident, text: str) -> bool:
     assert ctx.user_id and resident.id is not None
     reply = read(text)
+    conv = await ctx.conversation()
     async with ctx.read() as s:
-        conv = await conversations.get(s, ctx.user_id)
         draft = await help_requests.pending_draft(s, resident.id)
         active = await help_requests.open_for_resident(s, resident.id)
     state = conv.state if conv else None

@@ -185,7 +185,9 @@ async def close_on_message(ctx: EventContext, by: str = "message") -> None:
     after a crash nothing is closed or told twice, and the word to whoever was alerted commits with it.
     """
     assert ctx.user_id
-    resident = (await ctx.speaker()).own_resident
+    resident, proxy = await ctx.speaking_for()
+    if proxy is not None:
+        resident = None  # a proxy's words do not answer the resident's check-in
     if resident is None or resident.id is None:
         return  # only the resident's own words say they are well
     async with ctx.read() as s:

@@ -19,10 +19,7 @@ def job_key(user_id: str) -> str:
 
 
 async def pending(ctx: EventContext) -> list[str]:
-    assert ctx.user_id
-    async with ctx.read() as s:
-        conv = await conversations.get(s, ctx.user_id)
-    return texts(conv)
+    return texts(await ctx.conversation())
 
 
 def texts(conv: Conversation | None) -> list[str]:
@@ -57,7 +54,5 @@ async def add(ctx: EventContext, texts: list[str]) -> None:
 
 
 async def clear(tx: Tx, user_id: str) -> None:
-    conv = await conversations.get(tx.session, user_id)
-    if conv is not None and conv.state == FRAGMENTS:
-        await conversations.clear(tx.session, user_id)
+    await conversations.clear_state(tx.session, user_id, FRAGMENTS)
     await jobs.cancel(tx.session, key=job_key(user_id), now=tx.now)

@@ -134,7 +134,7 @@ async def _resident_chats(tx: Tx, rec: RecurringHelp, resident: Resident) -> lis
 
 async def claim(ctx: EventContext, recurring_id: int) -> None:
     assert ctx.user_id
-    sup = (await ctx.speaker()).supporter
+    sup = await ctx.supporter()
     async with ctx.read() as s:
         rec = await store.get(s, recurring_id)
         group = await people.get_group(s, ctx.group_id) if ctx.group_id else None

@@ -66,7 +66,10 @@ async def post_to_group(tx: Tx, req: HelpRequest, resident: Resident, *, tell_re
 async def claim(tx: Tx, *, request_id: int, supporter: Supporter, by: Actor, version: int | None = None) -> HelpRequest:
     """A supporter takes the request in the group, or a coordinator assigns it: the supporter gets the details
     1:1 (contact, proxy, map link), the resident and their proxy hear who is coming, a stale claim is watched."""
-    before = await _supporter(tx, (await help_requests.get(tx.session, request_id)).supporter_id)
+    # Kept in a name: the session's identity map holds rows weakly, and help_requests.claim gets the same row
+    # again (read anew when this copy was already collected).
+    current = await help_requests.get(tx.session, request_id)
+    before = await _supporter(tx, current.supporter_id)
     req = await help_requests.claim(
         tx.session, request_id=request_id, supporter=supporter, now=tx.now, by=by, version=version
     )

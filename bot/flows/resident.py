@@ -35,14 +35,13 @@ MAX_TEXT = 2000  # longer texts are cut: a request is a few sentences, not a let
 
 async def on_text(ctx: EventContext, resident: Resident, text: str) -> None:
     assert ctx.user_id and resident.id
-    who = await ctx.speaker()
+    _, proxy = await ctx.speaking_for()
     merging = ctx.services.settings.message_merge_seconds > 0
-    async with ctx.read() as s:
-        conv = await conversations.get(s, ctx.user_id)
+    conv = await ctx.conversation()
     pending = fragments.texts(conv) if merging else []
     texts = [*pending, text]
     said = context_read.Said(
-        context_read.Speaking.PROXY if who.proxy is not None else context_read.Speaking.RESIDENT,
+        context_read.Speaking.PROXY if proxy is not None else context_read.Speaking.RESIDENT,
         text,
         state=conv.state if conv else None,
         pending=tuple(pending),

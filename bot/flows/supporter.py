@@ -16,7 +16,7 @@ from bot.store.models import Resident, Supporter
 
 async def _supporter(ctx: EventContext) -> Supporter:
     assert ctx.user_id
-    sup = (await ctx.speaker()).supporter
+    sup = await ctx.supporter()
     if sup is None or not sup.active:
         raise NotASupporter()
     return sup

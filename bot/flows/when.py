@@ -94,10 +94,10 @@ async def typed(ctx: EventContext, resident: Resident, text: str) -> bool:
     arg = TYPED.get(norm)
     if arg is None and len(norm) > SHORT_ANSWER:
         return False  # a longer message is a message of its own
+    conv = await ctx.conversation()
+    if conv is None or conv.state != ASK_WHEN:
+        return False
     async with ctx.read() as s:
-        conv = await conversations.get(s, ctx.user_id)
-        if conv is None or conv.state != ASK_WHEN:
-            return False
         req = await s.get(HelpRequest, int(conv.data.get("request_id", 0)))
     if req is None or req.id is None or req.status != DRAFT:
         return False

@@ -21,7 +21,7 @@ from bot.commands import Command, clean, match
 from bot.context import EventContext
 from bot.flows import attach, checkin, context_read, registration, resident, safety, supporter, thanks
 from bot.flows.context_read import Meaning, Rule, Speaking
-from bot.store import conversations, inbox, people
+from bot.store import inbox, people
 
 
 async def handle(ctx: EventContext) -> None:
@@ -80,14 +80,12 @@ async def _group(ctx: EventContext, text: str | None) -> None:
 
 async def _text(ctx: EventContext, text: str) -> None:
     assert ctx.user_id
-    who = await ctx.speaker()
-    res = who.resident  # a proxy (代理) speaks for their resident
+    res, _ = await ctx.speaking_for()  # a proxy (代理) speaks for their resident
     if res is not None:
         await resident.on_text(ctx, res, text)
         return
-    sup = who.supporter
-    async with ctx.read() as s:
-        conv = await conversations.get(s, ctx.user_id)
+    sup = await ctx.supporter()
+    conv = await ctx.conversation()
     state = conv.state if conv else None
     said = context_read.Said(
         Speaking.SUPPORTER if sup is not None else Speaking.UNREGISTERED,
@@ -110,7 +108,7 @@ async def _text(ctx: EventContext, text: str) -> None:
 
 async def _other(ctx: EventContext, content: object) -> None:
     assert ctx.user_id
-    res = (await ctx.speaker()).resident
+    res, _ = await ctx.speaking_for()
     district = None
     if res is not None:
         async with ctx.read() as s:

@@ -92,7 +92,7 @@ async def _one_to_one(ctx: EventContext, pb: Postback) -> None:
 
 async def _resident_or_none(ctx: EventContext) -> Resident | None:
     assert ctx.user_id
-    return (await ctx.speaker()).resident  # a proxy presses buttons for their resident
+    return (await ctx.speaking_for())[0]  # a proxy presses buttons for their resident
 
 
 async def _resident(ctx: EventContext) -> Resident:

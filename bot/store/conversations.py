@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.models import Conversation
@@ -27,3 +29,10 @@ async def clear(session: AsyncSession, line_user_id: str) -> None:
     conv = await session.get(Conversation, line_user_id)
     if conv is not None:
         await session.delete(conv)
+
+
+async def clear_state(session: AsyncSession, line_user_id: str, state: str) -> None:
+    """End the conversation if it is in `state`: one conditional DELETE instead of a read, then a delete."""
+    await session.exec(
+        delete(Conversation).where(col(Conversation.line_user_id) == line_user_id, col(Conversation.state) == state)
+    )

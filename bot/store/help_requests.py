@@ -106,8 +106,16 @@ async def transition(
         cond.append(col(HelpRequest.version) == version)
     if supporter_id is not None:
         cond.append(col(HelpRequest.supporter_id) == supporter_id)
-    result = await session.exec(update(HelpRequest).where(*cond).values(**values, version=col(HelpRequest.version) + 1))
-    return bool(result.rowcount)
+    # RETURNING the row with populate_existing: a copy of it already loaded in this session (the caller's
+    # `req`) holds the new values at once, with no SELECT to refresh it.
+    result = await session.exec(
+        update(HelpRequest)
+        .where(*cond)
+        .values(**values, version=col(HelpRequest.version) + 1)
+        .returning(HelpRequest)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return result.scalars().first() is not None
 
 
 async def confirm(session: AsyncSession, *, request_id: int, resident: Resident, now: datetime) -> HelpRequest:
@@ -126,7 +134,6 @@ async def confirm(session: AsyncSession, *, request_id: int, resident: Resident,
         actor_id=resident.line_user_id,
         action="confirmed" if values["status"] == OPEN else "held",
     )
-    await session.refresh(req)
     return req
 
 
@@ -166,7 +173,6 @@ async def set_category(session: AsyncSession, *, request_id: int, resident: Resi
         raise NotYours()
     if not await transition(session, request_id, from_states=(DRAFT,), values={"category": category}):
         raise StaleButton()
-    await session.refresh(req)
     return req
 
 
@@ -266,7 +272,6 @@ async def claim(
         _record_by(session, req, by, now, "assigned", supporter.name)
     else:
         _record_by(session, req, by, now, "claimed", None)
-    await session.refresh(req)
     return req
 
 
@@ -307,7 +312,6 @@ async def release(
         before = await session.get(Supporter, had)
         note = before.name if before else None
     _record_by(session, req, by, now, "released", note)
-    await session.refresh(req)
     return req, had
 
 
@@ -335,7 +339,6 @@ async def complete(
     )
     action = "handled" if by.is_coordinator and req.category in SAFETY_LABELS else "done"
     _record_by(session, req, by, now, action, note)
-    await session.refresh(req)
     return req
 
 
@@ -365,7 +368,6 @@ async def cancel(
         version=version,
     )
     _record_by(session, req, by, now, "cancelled", note)
-    await session.refresh(req)
     return req, before
 
 
@@ -379,7 +381,6 @@ async def repost(
     ):
         raise await _refused(session, req)
     _record_by(session, req, by, now, "reposted", None)
-    await session.refresh(req)
     return req
 
 
@@ -458,7 +459,6 @@ async def set_when(
     values = {"when_date": when_date, "when_time": when_time, "when_part": when_part, "when_text": when_text}
     if not await transition(session, request_id, from_states=(DRAFT,), values=values):
         raise StaleButton()
-    await session.refresh(req)
     return req
 
 

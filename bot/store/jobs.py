@@ -65,18 +65,16 @@ async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: 
     ).all()
     if not ids:
         return []
-    until = now + lease
-    await session.exec(
+    # One conditional UPDATE … RETURNING leases them and reads them back: a job leased by another worker since
+    # the read above fails the conditions and is simply not returned.
+    leased = await session.exec(
         update(Job)
         .where(and_(col(Job.id).in_(ids), col(Job.status) == JobStatus.PENDING, free))
-        .values(lease_owner=owner, lease_until=until, attempts=col(Job.attempts) + 1)
+        .values(lease_owner=owner, lease_until=now + lease, attempts=col(Job.attempts) + 1)
+        .returning(Job)
+        .execution_options(synchronize_session=False)
     )
-    rows = await session.exec(
-        select(Job)
-        .where(col(Job.id).in_(ids), col(Job.lease_owner) == owner, col(Job.lease_until) == until)
-        .order_by(col(Job.due_at))
-    )
-    return list(rows.all())
+    return sorted(leased.scalars().all(), key=lambda j: (j.due_at, j.id or 0))
 
 
 class JobLeaseLost(Exception):

@@ -152,7 +152,10 @@ class Dispatcher:
             redelivery=row.redelivery,
         )
         try:
-            result = await route(ctx)
+            try:
+                result = await route(ctx)
+            finally:
+                await ctx.close_reads()  # before the finish below waits for its batch
             if not ctx.finished:
                 await self._finish(row, InboxStatus.DONE, None)
             METRICS.events_handled.labels(kind=kind, result=result).inc()

@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import Tx
+from bot.context import SharedReads, Tx
 from bot.services import Services
 from bot.store import jobs
 from bot.store.models import Job
@@ -42,23 +43,29 @@ class JobContext:
     job: Job
     now: datetime
     finished: bool = False
+    _reads: SharedReads = dataclass_field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._reads = SharedReads(self.services.db)
 
     @property
     def user_id(self) -> str | None:
         value = self.job.payload.get("user")
         return str(value) if value else None
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.services.db.read() as s:
-            yield s
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """The job's lookups share one read transaction, as an event's do (bot/context.SharedReads)."""
+        return self._reads.read()
+
+    async def close_reads(self) -> None:
+        await self._reads.close()
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
         assert not self.finished and self.job.id is not None
         p = self.job.payload
         deadline = datetime.fromisoformat(p["reply_deadline"]) if p.get("reply_deadline") else None
-        async with self.services.db.session() as s:
+        async with self._reads.write() as s:
             t = Tx(
                 session=s,
                 now=self.now,
@@ -162,10 +169,13 @@ class Scheduler:
         handler = self._handlers.get(job.kind)
         ctx = JobContext(services=self._s, job=job, now=self._s.clock.now())
         try:
-            if handler is None:
-                log.error("no handler for job kind %s; dropping job %s", job.kind, job.id)
-            else:
-                await handler(ctx)
+            try:
+                if handler is None:
+                    log.error("no handler for job kind %s; dropping job %s", job.kind, job.id)
+                else:
+                    await handler(ctx)
+            finally:
+                await ctx.close_reads()  # before a job that wrote nothing is marked done below
             if not ctx.finished:
                 async with ctx.tx():
                     pass
