@@ -170,9 +170,12 @@ class _Rules:
 # A past event mentioned without a present state (去年階段から落ちてから足が弱くなって): the classifier alone
 # must not turn it into an emergency either.
 _PAST_MENTION = re.compile(
-    r"(?:先週|先々週|先月|去年|昨年|以前|前に|この前|先日|昔|一昨日|昨日|\d+(?:日|週間|か月|ヶ月|年)前)[^。!?]{0,10}?"
-    r"(?:転|落ち|滑|倒れ|胸|火事|ガス|煙|泥棒|救急車|入院)"
+    r"(?:先週|先々週|先月|去年|昨年|一昨年|おととし|以前|前に|この前|先日|昔|一昨日|昨日|ゆうべ|昨夜|昨晩|"
+    r"\d+(?:日|週間|か月|ヶ月|年)前)[^。!?]{0,10}?"
+    r"(?:転|落ち|滑|倒れ|胸|火事|ガス|煙|泥棒|救急車|入院|ぼや)"
 )
+# Someone else's trouble told as over (救急車で運ばれたけど大したことなかった、ひと安心): news, not a call for help.
+_OVER = re.compile(r"大したことな|たいしたことな|ひと安心|一安心|安心した|もう落ち着い|もう片付い|誰もけがな|けがはな")
 
 _PREVENT = re.compile(
     r"^[^。!?]{0,8}?(?:が怖い(?:ので|から|さけ)|がこわい(?:ので|から|さけ)|対策|たいさく|に(?:あわ|遭わ)ない(?:よう|ため)"
@@ -317,7 +320,7 @@ def _scan(
                 if tag == "scam" and _PREVENT.match(sentence[c.end() :]):
                     continue  # 詐欺の電話が怖いので迷惑電話の設定を: prevention is a chore
                 co.append(tag)
-        if rules.past_mention.search(sentence):
+        if rules.past_mention.search(sentence) or (rules is WRITTEN and _OVER.search(sentence)):
             dropped.append("past")
         if _HYPO_MENTION.search(sentence):
             dropped.append("hypothetical")
