@@ -77,8 +77,21 @@ _NOT_NAME = re.compile(
 _NAME_ENDINGS = set("子江美代枝恵乃郎男夫雄助吉蔵衛門治次")
 _INTRO_RE = re.compile(
     r"(?:^|[。!?\s]|〉の|町の|丁目の)([\u4e00-\u9fff]{1,4}|[ァ-ヴー]{2,6})(?=です|と申します|といいます|でございます)"
-    # 連絡は私、宮下まで: the writer's own name after 私, where a reply should go
-    r"|(?:私|わたし|わたくし)[、,]?\s?([\u4e00-\u9fff]{2,4})(?=まで|宛|あて)"
+    # 連絡は私、宮下まで / 〈電話〉の山岸まで: a name where a reply should go
+    r"|(?:私|わたし|わたくし|〉)[、,の]?\s?([\u4e00-\u9fff]{2,4})(?=まで|宛|あて)"
+    # 〈住所〉 大田 〈電話〉: a name standing alone between the address and the phone
+    r"|〉\s([\u4e00-\u9fff]{2,4})\s〈"
+    # 〈住所〉の竹内や、: a name said after the address, in dialect
+    r"|〉の([\u4e00-\u9fff]{2,4})(?=や[、,。 ]|やけど|やが)"
+    # (ヘルパー岡本) / 民生委員の北村より: a role, then the name
+    r"|(?:ヘルパー|民生委員|看護師|ケアマネ(?:ジャー)?)(?:の)?\s?([\u4e00-\u9fff]{2,4})(?=[)）]|より|です|$)"
+    # 東京の息子の誠と: a family member's given name right after who they are (not 息子の嫁, 孫の顔)
+    r"|(?:息子|娘|孫|長男|次男|長女|次女|弟|妹|兄|姉)の"
+    r"((?!嫁|婿|顔|家|車|声|話|事|方|分|代|手|時|所|子|部屋|仕事|会社|学校|世話|結婚|名前|電話|番号|友達|友人)"
+    r"[\u4e00-\u9fff]{1,2})(?=と[^し]|が|に|は|を|も|、)"
+    # 〈名前〉の ひまわりホーム です: a care home's own name tells where someone lives
+    r"|((?<![ァ-ヴー])(?!グループ|ケア|ナーシング|マイ|デイ|ショート)[ァ-ヴー]{2,8}(?:ホーム|ハイツ|コーポ)"
+    r"|(?<![ぁ-ん])[ぁ-ん]{2,6}(?:ホーム|荘|ハイツ))"
 )
 
 
@@ -183,7 +196,7 @@ class Masker:
         spans += _family_and_kana_names(text, toks, spans)
         # voice input splits 寺井です into 寺井|で|す足: a regex fallback for self-introductions
         for m in _INTRO_RE.finditer(text):
-            group = 1 if m.group(1) else 2
+            group = next(g for g in range(1, (m.re.groups or 0) + 1) if m.group(g))
             if not _NOT_NAME.match(m.group(group)) and not _ROLE.search(m.group(group)):
                 spans.append(m.span(group))
         spans += _repeats(text, spans)

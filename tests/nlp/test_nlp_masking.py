@@ -8,6 +8,7 @@ import pytest
 
 from bot.nlp import Analyzer
 from bot.nlp.classifier import DATA_DIR, read_jsonl
+from bot.nlp.evaluate import _is_place
 from bot.nlp.normalize import width
 
 
@@ -39,6 +40,12 @@ def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
         # a name found once is masked wherever it is written again
         ("孫の美咲さんが来ました。こちらから美咲にかけてみたい", ["美咲"]),
         ("27日はどうやろ。連絡は私、宮下まで", ["宮下"]),
+        ("連絡は090-1234-5678の山岸までお願いいたします", ["山岸"]),
+        ("息が変や。金沢市長町2丁目5-13 大田 076-123-4567", ["大田"]),
+        ("金沢市長町2丁目5-13の竹内や、玄関の鍵は開いとるさけ", ["竹内"]),
+        ("本人にはやらせたくないです(ヘルパー岡本)", ["岡本"]),
+        ("家と畑を、東京の息子の誠と娘に分けたい", ["誠"]),
+        ("なべから 火が 出て います。ひまわりホーム です", ["ひまわりホーム"]),
         ("北村と申します。雪すかし頼めんけ", ["北村"]),
         ("林です 灯油を運んでほしい", ["林"]),
         ("もしもし 東です 息子は東京におって", ["東です"]),
@@ -68,6 +75,8 @@ def test_personal_data_is_masked(analyzer: Analyzer, text: str, gone: list[str])
     "text",
     [
         "大家さんとお医者さんに相談した",
+        "デイサービスとグループホームの話",
+        "孫の世話で疲れた。息子の嫁が来る",
         "民生委員さんにお世話になっとる",
         "テストです",
         "10日に来てください",
@@ -91,6 +100,8 @@ def test_no_personal_data_survives_on_the_development_writers(analyzer: Analyzer
                 continue
             masked = analyzer.mask(row["text"])
             for p in row["pii"]:
+                if _is_place(p):
+                    continue  # a town alone is where, not who: the group post names it on purpose
                 alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
                 if re.search(alone, masked):
                     survived.append((p, masked))
