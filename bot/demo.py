@@ -8,6 +8,7 @@ import errno
 import os
 import secrets
 import tempfile
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,9 @@ from bot.app import create_app
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.emulator import EmulatorServer
-from bot.services import SERVICES
+from bot.services import SERVICES, Services
 from bot.simulator.clock import SimulatorClock
-from bot.store import approval, people
+from bot.store import approval, inbox, jobs, outbox, people
 
 SECRET = "demo-channel-secret-0123456789abcdef"  # noqa: S105 (the emulator's, not LINE's)
 TOKEN = "demo-channel-access-token-0123456789"  # noqa: S105
@@ -63,21 +64,37 @@ def render(message: dict[str, Any]) -> list[str]:
     return lines
 
 
+async def _busy(services: Services) -> bool:
+    """Whether the bot has work left at its "now": an event to handle, a message to send, a job due."""
+    async with services.db.read() as s:
+        due = await jobs.next_due(s)
+        if due is not None and due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)  # SQLite hands datetimes back naive; they were written in UTC
+        return (
+            await inbox.pending_count(s) > 0
+            or await outbox.depth(s) > 0
+            or (due is not None and due <= services.clock.now())
+        )
+
+
 class Story:
-    def __init__(self, emu: EmulatorServer) -> None:
+    def __init__(self, emu: EmulatorServer, services: Services) -> None:
         self.emu = emu
+        self.services = services
         self.seen = 0
 
     def say(self, who: str, text: str) -> None:
         print(f"\n  {NAMES[who]} ▶ {text}")
 
-    async def show_new(self, settle: float = 0.6) -> list[tuple[str, dict[str, Any]]]:
-        """Print what the bot sent since last time (waits until nothing new arrives for `settle` s)."""
-        await asyncio.sleep(settle)
-        last = -1
-        while last != len(self.emu.deliveries):
-            last = len(self.emu.deliveries)
-            await asyncio.sleep(settle)
+    async def show_new(self, timeout: float = 60.0) -> list[tuple[str, dict[str, Any]]]:  # noqa: ASYNC109
+        """Print what the bot sent since last time, once it has nothing left to do (each step's webhook is
+        stored before the emulator's send returns). Two quiet looks in a row: not between two commits."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        quiet = 0
+        while quiet < 2 and loop.time() < deadline:
+            quiet = 0 if await _busy(self.services) else quiet + 1
+            await asyncio.sleep(0.05)
         new = self.emu.deliveries[self.seen :]
         self.seen = len(self.emu.deliveries)
         out = []
@@ -139,7 +156,7 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
         emu.add_group(GROUP, "長町サポーター", members=list(SUPPORTERS))
         emu.add_group(COORDINATORS, "コーディネーター", members=[])
         await _rich_menu(settings)
-        st = Story(emu)
+        st = Story(emu, services)
         print("\n=== 1. 金沢花子さんがボットを友だち追加して、登録します ===")
         await emu.send_follow(RESIDENT)
         await st.show_new()
@@ -233,7 +250,7 @@ async def play(db_path: Path, *, serve: bool = False) -> None:
 DEMO_LOGIN = "demo"
 
 
-async def _start(settings: Settings, port: int) -> tuple[web.AppRunner, int, Any]:
+async def _start(settings: Settings, port: int) -> tuple[web.AppRunner, int, Services]:
     # The simulator's clock: the wall clock until a visitor presses 時間をすすめる.
     app = create_app(settings, clock=SimulatorClock())
     runner = web.AppRunner(app, handle_signals=False, access_log=None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import itertools
 import os
@@ -34,6 +35,13 @@ def _yield_to_the_loop() -> None:
     busy machine a flood of sign-ins then takes the CPU the webhook leaves, not the other way round."""
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """One per process: a hash costs ~0.4 s of CPU, and every app started in the process (tests, the demo's two
+    servers) would otherwise pay it again, on the event loop."""
+    return PasswordHasher().hash("sasaeai-no-such-coordinator")
 
 
 class Busy(Exception):
@@ -83,7 +91,7 @@ class Passwords:
         self._gate = _Gate(n)
         self._max_waiting = max_waiting
         # Checked when the login is unknown, so a wrong login costs as long as a wrong password.
-        self._dummy = self._hasher.hash("sasaeai-no-such-coordinator")
+        self._dummy = _dummy_hash()
 
     async def _run(self, work: Callable[[], T], *, first: bool = False) -> T:
         """`first`: an existing account with no failures of its own in this window. Such checks jump the

@@ -35,7 +35,7 @@ async def test_an_edge_and_a_worker_sharing_only_the_database_handle_each_event_
     db_url: str, emu: EmulatorServer, tmp_path: Path
 ) -> None:
     db = Database(db_url)
-    await upgrade(db.engine)  # the SQLite file starts empty; PostgreSQL's copy is migrated already
+    await upgrade(db.engine)  # both copies are migrated already: a no-op, kept so the test holds on an empty file
     await db.dispose()
     residents, supporters, group_of = await setup_world(db_url, emu)
     env = server_env(emu, db_url)

@@ -76,6 +76,7 @@ class EmulatorServer:
     # Lifecycle ------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.state.closing = False
         if self.state.validate:
             messaging_api()  # compile the spec now, not inside the first request the bot times
         self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
@@ -98,6 +99,9 @@ class EmulatorServer:
                 await self._outage
             self._outage = None
         await self.webhook.close()
+        # An open simulator page long-polls for up to 25 s; the runner's cleanup waits for open requests.
+        self.state.closing = True
+        await self.state.notify()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

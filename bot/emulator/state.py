@@ -154,6 +154,8 @@ class EmulatorState:
         self.bot_display_name = "ささえあい"
         self.faults = Faults()
         self._changed = asyncio.Condition()
+        # Set while the server stops: long-polls answer at once instead of holding the shutdown for their wait.
+        self.closing = False
         self.reset()
 
     def reset(self) -> None:
@@ -297,7 +299,7 @@ class EmulatorState:
     async def wait_for_timeline(self, since: int, timeout: float) -> list[dict[str, Any]]:  # noqa: ASYNC109
         try:
             async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: self._seq > since)
+                await self._changed.wait_for(lambda: self._seq > since or self.closing)
         except TimeoutError:
             pass
         return self.timeline_since(since)
@@ -336,7 +338,7 @@ class EmulatorState:
         """Long-poll helper: deliveries after `since`, waiting up to `timeout` for the first one."""
         try:
             async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: bool(self.deliveries_since(since, to)))
+                await self._changed.wait_for(lambda: bool(self.deliveries_since(since, to)) or self.closing)
         except TimeoutError:
             pass
         return self.deliveries_since(since, to)

@@ -71,6 +71,8 @@ class Dispatcher:
         lease = timedelta(seconds=self._s.settings.lease_seconds)
         self._finisher.start()
         while not self._stopping:
+            # Cleared before the round, not after: a wake (or a stop) arriving during it is not lost.
+            self._wake.clear()
             # Webhook requests queueing: answer them first (bot/edgeload.py); handling can wait a moment.
             await self._s.edge.give_way()
             free = limit - len(self._inflight)
@@ -94,7 +96,6 @@ class Dispatcher:
                 task.add_done_callback(self._done)
             if rows and len(rows) == free:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
 

@@ -112,6 +112,8 @@ class Scheduler:
     async def run(self) -> None:
         interval = self._s.settings.scheduler_interval_seconds
         while not self._stopping:
+            # Cleared before the round, not after: a wake (or a stop) arriving during it is not lost.
+            self._wake.clear()
             try:
                 ran = await self.run_once()
             except Exception:
@@ -120,7 +122,6 @@ class Scheduler:
                 await asyncio.sleep(1.0)
             if ran:
                 continue
-            self._wake.clear()
             # Compute the timeout first: a coroutine made before a cancellation point leaks if cancelled there.
             idle = await self._idle(interval)
             with contextlib.suppress(TimeoutError):

@@ -83,6 +83,8 @@ class OutboxSender:
         inflight: set[asyncio.Task[None]] = set()
         try:
             while not self._stopping:
+                # Cleared before the round, not after: a wake (or a stop) arriving during it is not lost.
+                self._wake.clear()
                 claimed = 0
                 free = self._concurrency - len(inflight)
                 if free > 0:
@@ -101,7 +103,6 @@ class OutboxSender:
                         # may be due), or new messages are written.
                         await self._wait_for(inflight)
                     continue
-                self._wake.clear()
                 # Compute the timeout first: a coroutine made before a cancellation point leaks if cancelled there.
                 idle = await self._idle_wait()
                 with contextlib.suppress(TimeoutError):
@@ -112,7 +113,6 @@ class OutboxSender:
                 await asyncio.wait(inflight)
 
     async def _wait_for(self, inflight: set[asyncio.Task[None]]) -> None:
-        self._wake.clear()
         woken = asyncio.create_task(self._wake.wait())
         try:
             await asyncio.wait({*inflight, woken}, return_when=asyncio.FIRST_COMPLETED)

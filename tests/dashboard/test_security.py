@@ -22,7 +22,7 @@ from bot.passwords import PASSWORDS
 from bot.store import coordinators, sessions
 from bot.store.models import DashboardSession, LoginThrottle, RequestEvent, Resident
 from tests.conftest import Bot, build_world, eventually, make_settings, start_bot
-from tests.dashboard.conftest import PASSWORD, Client, Dash, add_coordinators
+from tests.dashboard.conftest import PASSWORD, Client, Dash, add_coordinators, hashed
 from tests.dashboard.test_actions import ask
 
 
@@ -73,6 +73,7 @@ async def _twenty_accounts(bot: Bot) -> None:
                 login=f"c{n}",
                 name=f"c{n}",
                 password=PASSWORD,
+                password_hash=hashed(PASSWORD),
                 districts=["K01"],
                 is_admin=False,
                 now=datetime.now(UTC),
