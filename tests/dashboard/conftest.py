@@ -97,7 +97,10 @@ async def login(page: Page, dash: Dash, who: str = "nagamachi", password: str = 
     await page.goto(dash.url)
     await page.get_by_label("ログイン名").fill(who)
     await page.get_by_label("パスワード").fill(password)
-    await page.get_by_role("button", name="ログイン").click()
+    # Wait for the page the form leads to: reading the page right after the click could read the login page
+    # (a stacked-table check once got no labels under a loaded run).
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="ログイン").click()
 
 
 class Client:
