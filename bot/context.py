@@ -4,11 +4,11 @@ write transaction."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from linebot.v3.webhooks import Event
 from sqlalchemy import event as sa_event
@@ -21,6 +21,7 @@ from bot.store.models import NO_LINE_PREFIX, Conversation, Proxy, Resident, Supp
 from bot.store.priority import Priority
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -206,9 +207,8 @@ class EventContext:
     redelivery: bool = False
     reply_used: bool = False
     finished: bool = False
-    _speaking_for: tuple[Resident | None, Proxy | None] | None = field(default=None, repr=False)
-    _supporter: tuple[Supporter | None] | None = field(default=None, repr=False)
-    _conversation: tuple[Conversation | None] | None = field(default=None, repr=False)
+    # The user's rows looked up so far in this event, by lookup (see `_once`).
+    _found: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
     _reads: SharedReads = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -217,36 +217,28 @@ class EventContext:
     # Who wrote or pressed, looked up once per event at first use (the handlers and the flows they call
     # used to look them up three or four times), in two halves so that each flow reads only the one it needs.
 
-    async def speaking_for(self) -> tuple[Resident | None, Proxy | None]:
-        """The resident a 1:1 chat speaks for (themself, or the one a proxy looks after) and that proxy."""
-        if self._speaking_for is None:
+    async def _once(self, lookup: Callable[[AsyncSession, str], Awaitable[T]]) -> T | None:
+        """`lookup(session, user_id)`, read at the first call of this event and kept for the rest of it."""
+        if lookup not in self._found:
             found = None
             if self.user_id is not None:
                 async with self.read() as s:
-                    found = await proxies.resident_for(s, self.user_id)
-            self._speaking_for = found or (None, None)
-        return self._speaking_for
+                    found = await lookup(s, self.user_id)
+            self._found[lookup] = found
+        return cast("T | None", self._found[lookup])
+
+    async def speaking_for(self) -> tuple[Resident | None, Proxy | None]:
+        """The resident a 1:1 chat speaks for (themself, or the one a proxy looks after) and that proxy."""
+        return await self._once(proxies.resident_for) or (None, None)
 
     async def supporter(self) -> Supporter | None:
         """The supporter with this LINE id (a supporter's button needs no resident or proxy lookup)."""
-        if self._supporter is None:
-            found = None
-            if self.user_id is not None:
-                async with self.read() as s:
-                    found = await people.supporter_by_line(s, self.user_id)
-            self._supporter = (found,)
-        return self._supporter[0]
+        return await self._once(people.supporter_by_line)
 
     async def conversation(self) -> Conversation | None:
         """Where this user's 1:1 conversation stands, read once before the event writes (a resident's text
         looked it up in three flows, one after another)."""
-        if self._conversation is None:
-            found = None
-            if self.user_id is not None:
-                async with self.read() as s:
-                    found = await conversations.get(s, self.user_id)
-            self._conversation = (found,)
-        return self._conversation[0]
+        return await self._once(conversations.get)
 
     @property
     def in_group(self) -> bool:
@@ -268,7 +260,7 @@ class EventContext:
         """The event's one write transaction; it also marks the event handled, so its effects and
         its 'done' commit together: a crash before commit means the event is handled again, whole."""
         assert not self.finished, "an event has one write transaction"
-        self._conversation = None  # the write may change it
+        self._found.pop(conversations.get, None)  # the write may change it
         async with self._reads.write() as s:
             t = Tx(
                 session=s,

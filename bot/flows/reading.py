@@ -102,10 +102,7 @@ def asked_help(
     """The kind of help the words ask for, or None. Never overrides a safety label."""
     if category not in (*HELP_LABELS, "not_request") or not _ASKS.search(text):
         return None
-    kind: HelpLabel = max(HELP_LABELS, key=lambda k: scores.get(k, 0.0))
-    if kind == "other_help" or kind in besides or scores.get(kind, 0.0) < ASKED_KIND:
-        return None
-    return kind
+    return kind_named(scores, besides)
 
 
 def kind_named(scores: Mapping[str, float], besides: tuple[str, ...] = ()) -> HelpLabel | None:

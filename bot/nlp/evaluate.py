@@ -36,7 +36,7 @@ def _is_address(s: str) -> bool:
     return any(k in s for k in ("丁目", "番", "号", "-")) and not _is_phone(s)
 
 
-def _is_place(s: str) -> bool:
+def is_place(s: str) -> bool:
     """A town of Kanazawa said alone (寺町, 泉が丘): where, not who. Writers listed some as personal data; the
     group post names the town on purpose (a supporter needs to know where), so it is not counted as surviving."""
     from bot.nlp.data.answers import TOWNS
@@ -50,7 +50,7 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
     date_ok = when_ok = dated = dated_ok = 0
     survived: Counter[str] = Counter()
     pii_total: Counter[str] = Counter()
-    places = 0  # town names listed as personal data: reported, not counted (see _is_place)
+    places = 0  # town names listed as personal data: reported, not counted (see is_place)
     errors: list[str] = []
     kinds: Counter[str] = Counter()
     kinds_caught: Counter[str] = Counter()
@@ -89,7 +89,7 @@ def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR)
             )
         for p in r.get("pii") or []:
             kind = "phone" if _is_phone(p) else "address" if _is_address(p) else "name"
-            if kind == "name" and _is_place(p):
+            if kind == "name" and is_place(p):
                 places += 1
                 continue
             pii_total[kind] += 1

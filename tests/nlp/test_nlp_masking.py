@@ -8,7 +8,7 @@ import pytest
 
 from bot.nlp import Analyzer
 from bot.nlp.classifier import DATA_DIR, read_jsonl
-from bot.nlp.evaluate import _is_place
+from bot.nlp.evaluate import is_place
 from bot.nlp.normalize import width
 
 
@@ -100,7 +100,7 @@ def test_no_personal_data_survives_on_the_development_writers(analyzer: Analyzer
                 continue
             masked = analyzer.mask(row["text"])
             for p in row["pii"]:
-                if _is_place(p):
+                if is_place(p):
                     continue  # a town alone is where, not who: the group post names it on purpose
                 alone = rf"(?<![\u4e00-\u9fff]){re.escape(width(p))}(?![\u4e00-\u9fff])"
                 if re.search(alone, masked):
