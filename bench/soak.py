@@ -21,6 +21,7 @@ import random
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,20 +213,62 @@ async def sample(db: Database, bot: Proc, started: float) -> dict[str, Any]:
     return out
 
 
-async def counts(db: Database, emu: EmulatorServer) -> dict[str, int]:
-    """Messages the bot recorded as sent against those the emulator shows delivered."""
+def _said(to: str, message: dict[str, Any]) -> tuple[str, str]:
+    """What a chat was told by one message: its text (or a template's alt text), to tell copies apart."""
+    return to, str(message.get("text") or message.get("altText") or json.dumps(message, sort_keys=True))
+
+
+async def counts(db: Database, emu: EmulatorServer) -> dict[str, Any]:
+    """Messages the bot recorded as sent against those the emulator shows delivered, chat by chat.
+
+    A copy is a message a chat received more times than the bot recorded it sent; a loss, the other way
+    round. Each copy comes with the outbox rows that hold it and the calls that delivered it, to say why.
+    """
     async with db.read() as s:
         handled = (await s.exec(sql("SELECT count(*) FROM inbox_event WHERE status <> 'pending'"))).one()  # type: ignore[call-overload]
         stored = (await s.exec(sql("SELECT count(*) FROM inbox_event"))).one()  # type: ignore[call-overload]
-        rows = (await s.exec(sql("SELECT status, messages, via FROM outbox_message"))).all()  # type: ignore[call-overload]
+        rows = (
+            await s.exec(  # type: ignore[call-overload]
+                sql(
+                    'SELECT id, status, messages, via, "to", reply_state, attempts, last_error, priority,'
+                    " purpose, merged_into FROM outbox_message"
+                )
+            )
+        ).all()
     by_status: dict[str, int] = {}
-    recorded = pushes = 0
-    for status, messages, via in rows:
+    pushes = 0
+    recorded: Counter[tuple[str, str]] = Counter()
+    holders: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row_id, status, messages, via, to, reply_state, attempts, last_error, prio, purpose, merged_into in rows:
         by_status[status] = by_status.get(status, 0) + 1
-        if status == "sent":
-            recorded += len(json.loads(messages) if isinstance(messages, str) else messages)
-            pushes += via == "push"
-    delivered = sum(len(d.messages) for d in emu.state.deliveries)
+        listed = json.loads(messages) if isinstance(messages, str) else messages
+        for m in listed:
+            key = _said(to, m)
+            holders.setdefault(key, []).append(
+                {
+                    "row": row_id,
+                    "status": status,
+                    "via": via,
+                    "reply_state": reply_state,
+                    "attempts": attempts,
+                    "last_error": last_error,
+                    "priority": prio,
+                    "purpose": purpose,
+                    "merged_into": merged_into,
+                }
+            )
+            if status == "sent":
+                recorded[key] += 1
+        pushes += status == "sent" and via == "push"
+    delivered: Counter[tuple[str, str]] = Counter()
+    calls: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for d in emu.state.deliveries:
+        for m in d.messages:
+            key = _said(d.to, m)
+            delivered[key] += 1
+            calls.setdefault(key, []).append({"seq": d.seq, "at": round(d.at, 3), "via": d.via})
+    copies = delivered - recorded
+    losses = recorded - delivered
     return {
         "events_stored": int(stored[0]),
         "events_handled": int(handled[0]),
@@ -234,11 +277,15 @@ async def counts(db: Database, emu: EmulatorServer) -> dict[str, int]:
         "outbox_failed_rows": by_status.get("failed", 0),
         "outbox_waiting_rows": by_status.get("pending", 0) + by_status.get("merged", 0),
         "rows_sent_by_push": pushes,
-        "messages_recorded_sent": recorded,
-        "messages_delivered": delivered,
-        "duplicates": max(0, delivered - recorded),
-        "lost": max(0, recorded - delivered),
+        "messages_recorded_sent": sum(recorded.values()),
+        "messages_delivered": sum(delivered.values()),
+        "duplicates": sum(copies.values()),
+        "lost": sum(losses.values()),
         "calls_to_line": len(emu.state.deliveries),
+        "duplicate_details": [
+            {"to": to, "text": text[:60], "rows": holders.get((to, text), []), "calls": calls[(to, text)]}
+            for to, text in list(copies)[:10]
+        ],
     }
 
 

@@ -38,6 +38,11 @@ class Metrics:
             "Replies to supporters or groups that may have arrived, not pushed again",
             registry=r,
         )
+        self.outbox_repushed = Counter(
+            "sasaeai_outbox_repushed",
+            "Answers to residents pushed after a reply that may have arrived (they may read it twice)",
+            registry=r,
+        )
         # Read from the database at each scrape: with several worker processes the latest reading is the truth.
         self.outbox_depth = Gauge(
             "sasaeai_outbox_depth", "Messages waiting to be sent", registry=r, multiprocess_mode="mostrecent"

@@ -97,11 +97,9 @@ async def test_priority_never_reorders_two_messages_of_one_chat(db: Database) ->
         (COORDINATORS, "emergency", "alert"),
     )
     first = await claim(db, 1)
-    assert texts(first) == [["older"]]
+    assert texts(first) == [["older", "alert"]]  # behind the post, in the same call
     assert await claim(db, 5, owner="w2") != []  # the others' heads
-    assert [d.row.to for d in await claim(db, 5, owner="w3")] == []  # every head leased, the alert waits
-    await sent(db, first)
-    assert texts(await claim(db, 1, owner="w3")) == [["alert"]]
+    assert [d.row.to for d in await claim(db, 5, owner="w3")] == []  # every head leased
 
 
 async def test_a_retry_backing_off_holds_its_whole_chat(db: Database) -> None:
@@ -157,13 +155,44 @@ async def test_consecutive_group_posts_share_one_call_and_its_outcome(db: Databa
     assert texts(await claim(db, 5)) == [["p5", "p6"]]
 
 
-async def test_merging_never_crosses_a_resident_answer_or_a_reply(db: Database) -> None:
+async def test_merging_never_takes_a_resident_answer(db: Database) -> None:
     await queue(db, *[(RESIDENT, "coming", f"r{i}") for i in range(3)])
+    await queue(db, (gid(1), "group_post", "g0"))
+    assert sorted(texts(await claim(db, 5))) == [["g0"], ["r0"]]
+
+
+async def test_a_reply_in_a_group_neither_cuts_a_run_of_posts_nor_travels_alone(db: Database) -> None:
+    # Regression (soak, two workers): every supporter's tap answered in the group cut the run of posts
+    # behind it, so calls carried one message each and the groups' queue grew without end.
+    fresh = NOW + timedelta(seconds=50)
     async with db.session() as s:
         outbox.add(s, to=gid(1), messages=[text("g0")], now=NOW, purpose="group_post")
-        outbox.add(s, to=gid(1), messages=[text("reply")], now=NOW, purpose="reply", reply_token="tok")
+        outbox.add(
+            s, to=gid(1), messages=[text("tap")], now=NOW, purpose="reply", reply_token="t1", reply_deadline=fresh
+        )
         outbox.add(s, to=gid(1), messages=[text("g1")], now=NOW, purpose="group_post")
-    assert sorted(texts(await claim(db, 5))) == [["g0"], ["r0"]]
+        outbox.add(
+            s, to=gid(2), messages=[text("tap2")], now=NOW, purpose="reply", reply_token="t2", reply_deadline=fresh
+        )
+        outbox.add(s, to=gid(2), messages=[text("g2")], now=NOW, purpose="group_post")
+    calls = {d.row.to: d for d in await claim(db, 5)}
+    assert texts([calls[gid(1)]]) == [["g0", "tap", "g1"]]  # in the order written, in one push
+    assert calls[gid(1)].row.reply_token is None
+    assert texts([calls[gid(2)]]) == [["tap2", "g2"]]  # the reply carries the post behind it, for free
+    assert calls[gid(2)].row.reply_token == "t2"
+
+
+async def test_a_group_reply_that_was_tried_never_gains_merged_messages(db: Database) -> None:
+    fresh = NOW + timedelta(seconds=50)
+    async with db.session() as s:
+        [row] = outbox.add(
+            s, to=gid(1), messages=[text("tap")], now=NOW, purpose="reply", reply_token="t", reply_deadline=fresh
+        )
+        outbox.add(s, to=gid(1), messages=[text("g1")], now=NOW, purpose="group_post")
+        await s.flush()
+        row.reply_state = ReplyState.INFLIGHT  # a reply was on its way when we crashed
+    [d] = await claim(db, 5)
+    assert texts([d]) == [["tap"]]
 
 
 async def test_a_message_that_may_have_gone_out_never_gains_merged_messages(db: Database) -> None:

@@ -175,6 +175,8 @@ class OutboxSender:
             await self._record(d, SendResult(Outcome.SENT), via="reply", reply_state=ReplyState.UNSURE)
             return
         if not use_reply:
+            if row.reply_state in _MAY_HAVE_GONE:
+                METRICS.outbox_repushed.inc()  # a resident's answer: read twice is better than never
             result = await self._gateway.push(row.to, messages, row.retry_key)
             await self._record(d, result, via="push", reply_state=ReplyState.UNTRIED)
             return
