@@ -139,6 +139,26 @@ async def test_a_fresh_reply_token_goes_before_an_older_push_of_the_same_priorit
     assert texts(await claim(db, 1)) == [["reply"]]
 
 
+async def test_fresh_replies_never_hold_back_a_push_that_waited_longer_than_their_lead(db: Database) -> None:
+    # Regression (soak, PostgreSQL): fresh replies ranked strictly first kept arriving faster than the free
+    # slots, and a resident's "a supporter is coming" waited for the whole morning.
+    waited = NOW - outbox.FRESH_REPLY_LEAD - timedelta(seconds=1)
+    async with db.session() as s:
+        outbox.add(s, to=uid(5), messages=[text("push")], now=waited, purpose="coming")
+        for i in range(6, 9):
+            outbox.add(
+                s,
+                to=uid(i),
+                messages=[text(f"reply{i}")],
+                now=NOW,
+                purpose="reply",
+                reply_token=f"tok{i}",
+                reply_deadline=NOW + timedelta(seconds=50),
+            )
+    assert texts(await claim(db, 1)) == [["push"]]
+    assert texts(await claim(db, 2)) == [["reply6"], ["reply7"]]
+
+
 async def test_consecutive_group_posts_share_one_call_and_its_outcome(db: Database) -> None:
     await queue(db, *[(gid(1), "group_post", f"p{i}") for i in range(7)])
     [d] = await claim(db, 5)

@@ -23,6 +23,11 @@ from bot.store.models import NO_LINE_PREFIX, OutboxMessage, OutboxStatus, ReplyS
 from bot.store.priority import Priority, is_group_chat, priority_of
 
 MAX_MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
+# A reply is free only while its token lasts, so a fresh one may go before older messages of its priority,
+# but by a bounded lead: ranked strictly first, fresh replies arriving faster than the sender's free slots
+# held a resident's push back for the whole morning (soak, PostgreSQL: "a supporter is coming" waited 96 s
+# and counting while replies written after it went out).
+FRESH_REPLY_LEAD = timedelta(seconds=10)
 
 
 def add(
@@ -88,8 +93,8 @@ async def claim_heads(
 ) -> list[Delivery]:
     """Lease the oldest waiting message of up to `limit` chats, the most urgent chats first.
 
-    A chat counts as urgent as its most urgent waiting message; among equals, a fresh reply token first
-    (a reply is free only while it lasts), then the chat waiting longest. The heads are found by grouping
+    A chat counts as urgent as its most urgent waiting message; among equals, the chat waiting longest,
+    a fresh reply token counting as FRESH_REPLY_LEAD older (a reply is free only while it lasts). The heads are found by grouping
     all waiting rows by chat over a partial index that holds only them: no window of the oldest rows, which
     starved the chats behind it once a backlog grew past it. A chat whose head is leased or not yet due
     (a retry backing off) waits whole: its later messages never overtake the head. `busy`: chats this
@@ -109,12 +114,24 @@ async def claim_heads(
     )
     free = or_(col(m.lease_until).is_(None), col(m.lease_until) < now)
     fresh = case((and_(col(m.reply_token).is_not(None), col(m.reply_deadline) > now), 0), else_=1)
-    query = select(col(m.id)).join(heads, col(m.id) == heads.c.head).where(col(m.next_attempt_at) <= now, free)
+    query = (
+        select(col(m.id), heads.c.prio, fresh.label("fresh"), col(m.created_at))
+        .join(heads, col(m.id) == heads.c.head)
+        .where(col(m.next_attempt_at) <= now, free)
+    )
     if busy:
         query = query.where(col(m.to).not_in(list(busy)))
-    ids = list((await session.exec(query.order_by(heads.c.prio, fresh, heads.c.head).limit(limit))).all())
-    if not ids:
+    # The first `limit` in the combined order are among the first `limit` fresh-first and the first `limit`
+    # oldest-first (each row ahead of one of them in its list is ahead of it in the combined order too), so
+    # two short reads find them without a dialect's date arithmetic in SQL.
+    candidates = {
+        r[0]: r
+        for order in ((heads.c.prio, fresh, col(m.created_at), col(m.id)), (heads.c.prio, col(m.created_at), col(m.id)))
+        for r in (await session.exec(query.order_by(*order).limit(limit))).all()
+    }
+    if not candidates:
         return []
+    ids = [r[0] for r in sorted(candidates.values(), key=_claim_order)[:limit]]
     # The conditions repeated here are what give a row to exactly one worker: one that leased it (or
     # finished it) since our read makes the row fail them, and it is simply not ours.
     leased = await session.exec(
@@ -127,6 +144,13 @@ async def claim_heads(
     order = {row_id: i for i, row_id in enumerate(ids)}
     rows = sorted(leased.scalars().all(), key=lambda r: order[r.id or 0])
     return await _merge_followers(session, rows)
+
+
+def _claim_order(head: tuple[int | None, int, int, datetime]) -> tuple[int, datetime, int]:
+    """(id, prio, fresh, created_at): most urgent first; then the longest waiting, a fresh reply token
+    counting as FRESH_REPLY_LEAD older."""
+    row_id, prio, fresh, created_at = head
+    return (prio, created_at - (FRESH_REPLY_LEAD if fresh == 0 else timedelta(0)), row_id or 0)
 
 
 def _mergeable(row: OutboxMessage) -> bool:
