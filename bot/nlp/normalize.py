@@ -207,10 +207,35 @@ _LEXICON: tuple[tuple[str, str], ...] = (
 _COMPILED = tuple((re.compile(p), r) for p, r in _LEXICON)
 
 
+_KATAKANA_RUN = re.compile(r"[ァ-ヶー]+")
+_LOANWORD_MARKS = re.compile(r"[ーァィゥェォヮヴ]")
+
+
+def _hiragana_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    if _LOANWORD_MARKS.search(run):
+        return run  # ストーブ, トイレットペーパー, ウェブ: a loanword stays as written
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in run)
+
+
+def telegram_to_hiragana(text: str) -> str:
+    """A message written in katakana throughout (telegram style: ユキ オオシ アス キテクレ) in hiragana.
+
+    Elderly writers who learnt to type on telegrams or old phones write everything in katakana; the rules,
+    dates and the model know these words in hiragana (あす, ゆきかき, たすけて), not in katakana, where they
+    read as foreign words. Ordinary messages, with katakana only for loanwords, are left alone.
+    """
+    kata = sum(1 for c in text if "ァ" <= c <= "ヶ")
+    hira = sum(1 for c in text if "ぁ" <= c <= "ゖ")
+    if kata < 8 or hira > kata // 5:
+        return text
+    return _KATAKANA_RUN.sub(_hiragana_run, text)
+
+
 def standard(text: str) -> str:
     """Width-normalised text with hiragana and dialect spellings rewritten for the classifier and rules."""
     # an ellipsis is a pause, not a word (NFKC turns … into ...)
-    text = re.sub(r"\.{2,}|…+|‥+", "。", width(text))
+    text = telegram_to_hiragana(re.sub(r"\.{2,}|…+|‥+", "。", width(text)))
     for pattern, repl in _COMPILED:
         text = pattern.sub(repl, text)
     return _KANJI_NUM.sub(_kanji_number, text)
