@@ -32,6 +32,8 @@ _ANCHOR = re.compile(
     r"|(?<![\d月])(?<!ここ)(?P<day>\d{1,2})日(?![間前目後中おぶ曜分程]|ほど|くらい|ぐらい|ばかり|以上|以内|続|も|経|たっ|し)"
     r"|(?P<weekend>週末|土日)"
     r"|(?P<xmas>クリスマス(?P<eve>イブ)?)"
+    r"|(?P<nye>大晦日|大みそか|おおみそか)"
+    r"|(?P<newyear>元日|元旦|がんたん)"
 )
 _TOMORROW_PART: dict[str, Part] = {"明朝": "morning", "明晩": "night", "明夜": "night"}
 _KANA_WEEKDAY = {"げつ": 0, "か": 1, "すい": 2, "もく": 3, "きん": 4, "ど": 5, "にち": 6}
@@ -137,6 +139,10 @@ def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, Part | Non
         return (_month_day(today, None, n) if 1 <= n <= 31 else None), None
     if g["xmas"]:
         return _month_day(today, 12, 24 if g["eve"] else 25), None
+    if g["nye"]:
+        return _month_day(today, 12, 31), None
+    if g["newyear"]:
+        return _month_day(today, 1, 1), None
     if g["weekend"]:
         return (today if today.weekday() >= 5 else _next_weekday(today, 5, strictly_after=False)), None
     return None, None

@@ -55,6 +55,10 @@ _ADDRESS = re.compile(
 _ADDRESS_SPOKEN = re.compile(
     rf"(?:[\u4e00-\u9fff]{{1,6}}町|[ぁ-ん]{{1,6}}まち)\s?{_KNUM}の{_KNUM}(?:の{_KNUM})?"
     r"|(?:[ぁ-ん]{1,8}?)?\d+ちょうめ(?:\s?\d+ばん(?:ち)?)?(?:\s?\d+(?:ごう|の\d+))?"
+    # three numbers joined by の after any place name (小立野3の12の8) are a street address even without 町
+    rf"|[\u4e00-\u9fff]{{1,6}}\s?{_KNUM}の{_KNUM}の{_KNUM}"
+    # a flat in a housing block: 3棟205, 3棟の207号室
+    r"|\d{1,2}棟の?\s?\d{2,4}(?:号室?)?"
 )
 # Words before さん/様 that name a role, not a person: keep them (大家さん, お医者さん, 民生委員さん).
 _ROLE = re.compile(
@@ -82,7 +86,9 @@ _INTRO_RE = re.compile(
     # 〈住所〉 大田 〈電話〉: a name standing alone between the address and the phone
     r"|〉\s([\u4e00-\u9fff]{2,4})\s〈"
     # 〈住所〉の竹内や、: a name said after the address, in dialect
-    r"|〉の([\u4e00-\u9fff]{2,4})(?=や[、,。 ]|やけど|やが)"
+    r"|〉の([\u4e00-\u9fff]{2,4})(?=や(?:[、,。 ]|$)|やけど|やが)"
+    # 近所の松本んとこの息子: a family named by its house
+    r"|の([\u4e00-\u9fff]{2,3})(?=んとこ|んち[のにへ])"
     # (ヘルパー岡本) / 民生委員の北村より: a role, then the name
     r"|(?:ヘルパー|民生委員|看護師|ケアマネ(?:ジャー)?)(?:の)?\s?([\u4e00-\u9fff]{2,4})(?=[)）]|より|です|$)"
     # 東京の息子の誠と: a family member's given name right after who they are (not 息子の嫁, 孫の顔)
