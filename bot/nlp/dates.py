@@ -31,10 +31,19 @@ _ANCHOR = re.compile(
     # 15日 is a day of the month; 3日分, 10日ほど, 3日も, 2日続けて, ここ2日 are durations
     r"|(?<![\d月])(?<!ここ)(?P<day>\d{1,2})日(?![間前目後中おぶ曜分程]|ほど|くらい|ぐらい|ばかり|以上|以内|続|も|経|たっ|し)"
     r"|(?P<weekend>週末|土日)"
-    r"|(?P<xmas>クリスマス(?P<eve>イブ)?)"
-    r"|(?P<nye>大晦日|大みそか|おおみそか)"
-    r"|(?P<newyear>元日|元旦|がんたん)"
+    r"|(?P<fixed>クリスマス(?:イブ)?|大晦日|大みそか|おおみそか|元日|元旦|がんたん)"
 )
+# Days named by the calendar: (month, day), the next one to come.
+_FIXED_DAYS = {
+    "クリスマスイブ": (12, 24),
+    "クリスマス": (12, 25),
+    "大晦日": (12, 31),
+    "大みそか": (12, 31),
+    "おおみそか": (12, 31),
+    "元日": (1, 1),
+    "元旦": (1, 1),
+    "がんたん": (1, 1),
+}
 _TOMORROW_PART: dict[str, Part] = {"明朝": "morning", "明晩": "night", "明夜": "night"}
 _KANA_WEEKDAY = {"げつ": 0, "か": 1, "すい": 2, "もく": 3, "きん": 4, "ど": 5, "にち": 6}
 # Expressions that point to the past: a date right after one of these is not wanted.
@@ -137,12 +146,8 @@ def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, Part | Non
     if g["day"]:
         n = int(g["day"])
         return (_month_day(today, None, n) if 1 <= n <= 31 else None), None
-    if g["xmas"]:
-        return _month_day(today, 12, 24 if g["eve"] else 25), None
-    if g["nye"]:
-        return _month_day(today, 12, 31), None
-    if g["newyear"]:
-        return _month_day(today, 1, 1), None
+    if g["fixed"]:
+        return _month_day(today, *_FIXED_DAYS[g["fixed"]]), None
     if g["weekend"]:
         return (today if today.weekday() >= 5 else _next_weekday(today, 5, strictly_after=False)), None
     return None, None
