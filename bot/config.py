@@ -91,7 +91,9 @@ class Settings(BaseSettings):
 
     # Workers
     inbox_concurrency: int = 8
-    outbox_concurrency: int = 8
+    # Calls to LINE in flight, each to a different chat. They wait on the network, not the CPU: with 8, a
+    # morning's resident answers took every slot and the district groups' posts queued for minutes (soak).
+    outbox_concurrency: int = 32
     outbox_max_attempts: int = 12
     outbox_backoff_seconds: float = 1.0  # first retry delay; doubles up to 5 minutes
     lease_seconds: float = 60.0
