@@ -14,8 +14,8 @@ NONE = SafetyResult(None, (), ())
 SET_ASIDE = SafetyResult(None, (), ("fall",))
 
 
-def d(whole: float = 0.0, consult: float = 0.0, chore: float = 0.0) -> Danger:
-    return Danger(emergency=whole, safety=whole + consult, chore=chore)
+def d(whole: float = 0.0, consult: float = 0.0, chore: float = 0.0, chat: float = 0.0) -> Danger:
+    return Danger(emergency=whole, safety=whole + consult, chore=chore, chat=chat)
 
 
 def test_a_sure_cue_decides_without_a_question() -> None:
@@ -34,6 +34,23 @@ def test_any_real_chance_of_an_emergency_keeps_it_from_volunteers() -> None:
     assert (dec.label, dec.certain) == ("emergency", False)
     below = decide(NONE, d(whole=THRESHOLDS.possible_emergency - 0.01))
     assert below.label != "emergency"
+
+
+def test_clear_small_talk_with_a_faint_danger_is_no_alarm_but_a_cue_still_is() -> None:
+    faint = d(whole=THRESHOLDS.chat_emergency - 0.01, chat=THRESHOLDS.chat_sure)
+    assert decide(NONE, faint).label is None
+    # more danger, or less sure small talk: a possible emergency as before
+    assert decide(NONE, d(whole=THRESHOLDS.chat_emergency, chat=THRESHOLDS.chat_sure)).label == "emergency"
+    assert (
+        decide(NONE, d(whole=THRESHOLDS.chat_emergency - 0.01, chat=THRESHOLDS.chat_sure - 0.01)).label == "emergency"
+    )
+    assert decide(SafetyResult("emergency", ("chest_pain",), (), certain=False), faint).label == "emergency"
+
+
+def test_a_supporters_thanks_is_no_alarm(analyzer: Analyzer) -> None:
+    # Regression: the model retrained on 97 writers gave 「おつかれさまでした」 p(emergency) 0.078
+    for text in ("おつかれさまでした", "お疲れさまでした"):
+        assert analyzer.analyze(text, datetime(2026, 12, 4, 9, 0)).category == "not_request"
 
 
 def test_emergency_wins_over_a_consultation_cue() -> None:
