@@ -50,7 +50,7 @@ class Thresholds:
 # With the gate, 0.05 catches one more emergency of 520 than 0.15 for 0.4 points of chat called emergency
 # (and none of help), so the costs choose 0.05.
 # The chat gate (2026-12-04): a supporter's 「おつかれさまでした」 scored p(emergency) 0.078 with the model
-# retrained on 97 writers and was sent the 119 question. On the same out-of-fold scores (520 emergencies,
+# retrained on 97 writers and was sent the 119 question. On the out-of-fold scores above (520 emergencies,
 # 1,172 other messages), p(not_request) ≥ 0.85 with p(emergency) < 0.10 misses no emergency and removes 2 of
 # the 40 false alarms; 0.75–0.90 and 0.10–0.15 give the same.
 THRESHOLDS = Thresholds(

@@ -94,9 +94,9 @@ async def claim_heads(
     """Lease the oldest waiting message of up to `limit` chats, the most urgent chats first.
 
     A chat counts as urgent as its most urgent waiting message; among equals, the chat waiting longest,
-    a fresh reply token counting as FRESH_REPLY_LEAD older (a reply is free only while it lasts). The heads are found by grouping
-    all waiting rows by chat over a partial index that holds only them: no window of the oldest rows, which
-    starved the chats behind it once a backlog grew past it. A chat whose head is leased or not yet due
+    a fresh reply token counting as FRESH_REPLY_LEAD older (a reply is free only while it lasts). The heads
+    are found by grouping all waiting rows by chat over a partial index that holds only them: no window of
+    the oldest rows, which starved the chats behind it once a backlog grew past it. A chat whose head is leased or not yet due
     (a retry backing off) waits whole: its later messages never overtake the head. `busy`: chats this
     process has a call in flight to; their heads are skipped even if that call outlived its lease, or the
     same message would be sent twice side by side.
@@ -123,14 +123,17 @@ async def claim_heads(
         query = query.where(col(m.to).not_in(list(busy)))
     # The first `limit` in the combined order are among the first `limit` fresh-first and the first `limit`
     # oldest-first (each row ahead of one of them in its list is ahead of it in the combined order too), so
-    # two short reads find them without a dialect's date arithmetic in SQL.
-    candidates = {
-        r[0]: r
-        for order in ((heads.c.prio, fresh, col(m.created_at), col(m.id)), (heads.c.prio, col(m.created_at), col(m.id)))
-        for r in (await session.exec(query.order_by(*order).limit(limit))).all()
-    }
-    if not candidates:
+    # two short reads find them without a dialect's date arithmetic in SQL. With no fresh token among the
+    # fresh-first ones, no priority they reach holds one, and that read is already the oldest-first one.
+    by_token = (
+        await session.exec(query.order_by(heads.c.prio, fresh, col(m.created_at), col(m.id)).limit(limit))
+    ).all()
+    if not by_token:
         return []
+    candidates = {r[0]: r for r in by_token}
+    if any(r[2] == 0 for r in by_token):
+        by_age = query.order_by(heads.c.prio, col(m.created_at), col(m.id)).limit(limit)
+        candidates |= {r[0]: r for r in (await session.exec(by_age)).all()}
     ids = [r[0] for r in sorted(candidates.values(), key=_claim_order)[:limit]]
     # The conditions repeated here are what give a row to exactly one worker: one that leased it (or
     # finished it) since our read makes the row fail them, and it is simply not ours.

@@ -47,10 +47,10 @@ def test_clear_small_talk_with_a_faint_danger_is_no_alarm_but_a_cue_still_is() -
     assert decide(SafetyResult("emergency", ("chest_pain",), (), certain=False), faint).label == "emergency"
 
 
-def test_a_supporters_thanks_is_no_alarm(analyzer: Analyzer) -> None:
+def test_a_supporters_thanks_is_no_alarm(analyzer: Analyzer, now: datetime) -> None:
     # Regression: the model retrained on 97 writers gave 「おつかれさまでした」 p(emergency) 0.078
     for text in ("おつかれさまでした", "お疲れさまでした"):
-        assert analyzer.analyze(text, datetime(2026, 12, 4, 9, 0)).category == "not_request"
+        assert analyzer.analyze(text, now).category == "not_request"
 
 
 def test_emergency_wins_over_a_consultation_cue() -> None:
