@@ -42,6 +42,28 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
+def _calibration() -> dict[str, float]:
+    """Two fixed workloads that say how fast this host is, so figures from different hosts compare: a pure
+    Python loop (tokenising and rules are Python) and the small matrix product the classifier's views are
+    made of (a 40-token message through a 320 -> 192 layer). The best of five: a shared host's speed varies
+    from one second to the next (the same loop took 118 and 304 ms a minute apart on 2026-12-04)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.random((40, 320), dtype=np.float32)
+    b = rng.random((320, 192), dtype=np.float32)
+    loop, gemm = [], []
+    for _ in range(5):
+        t0 = time.process_time()
+        sum(i * i for i in range(1_000_000))
+        loop.append((time.process_time() - t0) * 1000)
+        t0 = time.process_time()
+        for _ in range(500):
+            a @ b
+        gemm.append((time.process_time() - t0) / 500 * 1e6)
+    return {"python_loop_ms": round(min(loop), 1), "gemm_us": round(min(gemm), 1)}
+
+
 def _messages(n: int) -> list[str]:
     rows = [r["text"] for split in ("test", "dev", "train") for r in read_jsonl(DATA_DIR / f"{split}.jsonl")]
     return (rows * (n // len(rows) + 1))[:n]
@@ -127,6 +149,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
         "python": sys.version.split()[0],
+        "host_calibration": _calibration(),
     }
     rss0 = _rss_mb()
     t0 = time.perf_counter()

@@ -156,7 +156,9 @@ class Masker:
         if use_ner and "ner" in nlp.pipe_names:
             self._ner_steps = [nlp.get_pipe(n) for n in ("tok2vec", "ner") if n in nlp.pipe_names]
 
-    def mask(self, text: str) -> str:
+    def mask(self, text: str, tokens: Doc | None = None) -> str:
+        """`tokens`: the message already tokenised by the caller, used when masking left its text unchanged
+        (no e-mail, phone or address in it, and nothing for the normaliser to rewrite), saving a tokenisation."""
         text = width(text)
         if not text:
             return text
@@ -164,7 +166,7 @@ class Masker:
         text = _PHONE.sub(PHONE, text)
         text = _ADDRESS.sub(self._address_repl, text)
         text = _ADDRESS_SPOKEN.sub(ADDRESS, text)
-        return self._mask_names(text)
+        return self._mask_names(text, tokens if tokens is not None and tokens.text == text else None)
 
     @staticmethod
     def _address_repl(m: re.Match[str]) -> str:
@@ -172,8 +174,8 @@ class Masker:
         # "10日" or "3-4人" are not addresses; the regexes above only fire on 丁目/番/号/1-2-3 forms
         return ADDRESS if re.search(r"[\d〇一二三四五六七八九十]", s) else s
 
-    def _mask_names(self, text: str) -> str:
-        doc = self._tokenize(text)
+    def _mask_names(self, text: str, doc: Doc | None = None) -> str:
+        doc = doc if doc is not None else self._tokenize(text)
         spans: list[tuple[int, int]] = []
         unsure: list[int] = []  # name triggers the patterns could not resolve: GiNZA's NER looks at them
         toks = list(doc)

@@ -75,3 +75,16 @@ def test_classify_cli_streams_one_json_line_per_input_line() -> None:
     assert lines[1]["urgent"] is True and lines[1]["when"] is None
     assert "田中" not in lines[2]["masked"] and "1111" not in lines[2]["masked"]
     assert len(lines) == 3
+
+
+def test_kana_readings_are_the_same_from_the_cache(analyzer: Analyzer) -> None:
+    """Readings are cached by morphological analysis: a message read twice, or after the cache was
+    emptied, reads the same (電球 as でんきゅう, so the kana view sees hiragana and kanji alike)."""
+    from bot.nlp import classifier
+
+    doc = analyzer.nlp.make_doc("電球が切れたので、明日交換してほしいです")
+    first = classifier.kana_reading(doc)
+    assert "でんきゅう" in first
+    assert classifier.kana_reading(doc) == first
+    classifier._READINGS.clear()
+    assert classifier.kana_reading(doc) == first

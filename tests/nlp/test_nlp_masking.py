@@ -121,3 +121,18 @@ def test_no_personal_data_survives_on_the_development_writers(analyzer: Analyzer
                 if re.search(alone, masked) and (row["id"], p) not in KNOWN_GAPS:
                     survived.append((p, masked))
     assert survived == []
+
+
+def test_masking_with_the_callers_tokens_masks_the_same(analyzer: Analyzer) -> None:
+    """The analyzer hands its own tokens to the masker when masking left the text as it was; the result
+    must be what the masker finds on its own, on every writer's message (and the reuse must happen, or the
+    saving it exists for is gone)."""
+    from bot.nlp.normalize import standard
+
+    reused = 0
+    for row in read_jsonl(DATA_DIR / "dev.jsonl"):
+        std = standard(row["text"])
+        doc = analyzer.nlp.make_doc(std)
+        reused += doc.text == width(row["text"])
+        assert analyzer.masker.mask(row["text"], doc) == analyzer.masker.mask(row["text"]), row["id"]
+    assert reused > 0
