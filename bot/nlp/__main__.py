@@ -24,11 +24,26 @@ def _classify(now_arg: str | None) -> int:
     return 0
 
 
-def _evaluate(split: str, show_errors: bool) -> int:
+def _writer_ids(spec: str | None) -> set[str] | None:
+    """`w129-w140,w07` → {"w129", …, "w140", "w07"}."""
+    if not spec:
+        return None
+    out: set[str] = set()
+    for part in spec.split(","):
+        first, _, last = part.strip().partition("-")
+        if not last:
+            out.add(first)
+            continue
+        width = len(first) - 1
+        out |= {f"w{n:0{width}d}" for n in range(int(first[1:]), int(last.lstrip("w")) + 1)}
+    return out
+
+
+def _evaluate(split: str, show_errors: bool, writers: str | None) -> int:
     from bot.nlp.analyzer import Analyzer
     from bot.nlp.evaluate import evaluate, report
 
-    res = evaluate(Analyzer.load(), split)
+    res = evaluate(Analyzer.load(), split, writers=_writer_ids(writers))
     if not show_errors:
         res["errors"] = []
     print(report(res))
@@ -63,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("evaluate", help="scores on a split (test: writers never trained on; see docs/nlp.md)")
     e.add_argument("--split", default="test", choices=["train", "dev", "test", "holdout"])
     e.add_argument("--errors", action="store_true", help="list misclassified messages")
+    e.add_argument("--writers", help="only these writers of the split, e.g. w129-w140 (a round's first scoring)")
     u = sub.add_parser("tune", help="replay the decision thresholds on the dev writers (docs/nlp.md)")
     u.add_argument("--split", default="dev", choices=["dev", "oof", "train"])
     x = sub.add_parser("crossval", help="out-of-fold scores of the train writers for tune --split oof")
@@ -73,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "classify":
         return _classify(args.now)
     if args.cmd == "evaluate":
-        return _evaluate(args.split, args.errors)
+        return _evaluate(args.split, args.errors, args.writers)
     if args.cmd == "tune":
         return _tune(args.split)
     if args.cmd == "crossval":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import re
 from collections import Counter
 from datetime import datetime
@@ -44,8 +46,15 @@ def is_place(s: str) -> bool:
     return s in TOWNS or re.fullmatch(r"[\u4e00-\u9fffぁ-ん]{1,5}(?:町|が丘|ヶ丘|ケ丘|台)", s) is not None
 
 
-def evaluate(analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR) -> dict[str, Any]:
+def evaluate(
+    analyzer: Analyzer, split: str = "test", data_dir: Path = DATA_DIR, writers: Collection[str] | None = None
+) -> dict[str, Any]:
+    """`writers`: only these writers' messages of the split (a round's first scoring, before it is mixed in)."""
     rows = read_jsonl(data_dir / f"{split}.jsonl")
+    if writers is not None:
+        rows = [r for r in rows if r["source"] in writers]
+        if not rows:
+            raise ValueError(f"no message of {', '.join(sorted(writers))} in the {split} split")
     conf: Counter[tuple[str, str]] = Counter()
     date_ok = when_ok = dated = dated_ok = 0
     survived: Counter[str] = Counter()
