@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 import re
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
