@@ -1,3 +1,5 @@
 from bot.cli import main
 
-main()
+# A guard, since the NLP process of a handling worker is spawned (bot/analysis.py) and imports this module again.
+if __name__ == "__main__":
+    main()

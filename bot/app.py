@@ -122,7 +122,8 @@ def create_app(
     async def resources(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.database_url, edge=role == "edge")  # on SQLite the edge writes first
         gateway = LineGateway(settings)
-        analysis = AnalysisService()
+        process = settings.nlp_process if settings.nlp_process is not None else role == "worker"
+        analysis = AnalysisService(process=process, nice=settings.worker_nice if role == "worker" else 0)
         services = Services(
             settings=settings,
             db=db,

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     worker_processes: int = Field(default=1, ge=1)
     # Handling yields the CPU to the edge: workers run at this nice value (0 to 19; higher is lower priority).
     worker_nice: int = Field(default=10, ge=0, le=19)
+    # Where the NLP model runs: in a child process of its own (true) or in a thread of the process that
+    # handles (false). Unset: a child process for handling workers of `sasaeai serve`, a thread for `single`.
+    nlp_process: bool | None = None
     # A worker notices events, messages and jobs written by other processes by polling the newest id of each
     # queue this often (one small read; nothing is written when nothing changed).
     worker_poll_seconds: float = Field(default=0.05, gt=0)

@@ -31,6 +31,13 @@ def nlp_libraries(pid: int) -> set[str]:
     return {p for p in mapped_libraries(pid) if "/spacy/" in p or "/sudachipy/" in p or "/thinc/" in p}
 
 
+def nlp_process(worker_pid: int) -> psutil.Process:
+    """The worker's NLP process: the one child of the worker with the NLP's libraries mapped."""
+    found = [c for c in psutil.Process(worker_pid).children() if nlp_libraries(c.pid)]
+    assert len(found) == 1, found
+    return found[0]
+
+
 async def test_an_edge_and_a_worker_sharing_only_the_database_handle_each_event_once(
     db_url: str, emu: EmulatorServer, tmp_path: Path
 ) -> None:
@@ -44,10 +51,14 @@ async def test_an_edge_and_a_worker_sharing_only_the_database_handle_each_event_
         started.append(await start_server(env, tmp_path, "worker", "--role", "worker"))
         started.append(await start_server(env, tmp_path, "edge", "--role", "edge"))
         worker, edge = started
-        # Only the worker loaded the NLP; the edge never imported it (its interpreter has none of its libraries).
-        assert nlp_libraries(worker.proc.pid), "the check must see the NLP where it is loaded"
+        # The NLP runs in a child process of the worker, which shares no GIL with the worker's loop; neither the
+        # edge nor the worker's own interpreter imported it (they map none of its libraries).
+        nlp = nlp_process(worker.proc.pid)
+        assert nlp_libraries(nlp.pid), "the check must see the NLP where it is loaded"
+        assert nlp_libraries(worker.proc.pid) == set()
         assert nlp_libraries(edge.proc.pid) == set()
         assert psutil.Process(worker.proc.pid).nice() > psutil.Process(edge.proc.pid).nice()
+        assert nlp.nice() >= psutil.Process(worker.proc.pid).nice()  # it gives way to the edge too
 
         sent: list[dict[str, Any]] = []
         async with aiohttp.ClientSession() as http:
@@ -182,3 +193,33 @@ async def test_on_sqlite_the_edge_writes_before_a_worker_waiting_with_it(tmp_pat
         await worker.dispose()
         await edge.dispose()
     assert order == ["worker 1", "edge", "worker 2"]
+
+
+async def test_a_worker_replaces_its_nlp_process_when_it_dies_and_loses_no_message(
+    db_url: str, emu: EmulatorServer, tmp_path: Path
+) -> None:
+    """The NLP process killed (as the kernel's out-of-memory killer would): the worker starts a new one, and
+    the residents' messages that arrive after it are answered, each once."""
+    residents, _, _ = await setup_world(db_url, emu)
+    env = server_env(emu, db_url)
+    started: list[Server] = []
+    try:
+        started.append(await start_server(env, tmp_path, "worker", "--role", "worker"))
+        started.append(await start_server(env, tmp_path, "edge", "--role", "edge"))
+        worker, edge = started
+        first = nlp_process(worker.proc.pid)
+        first.kill()
+        first.wait(30)
+        async with aiohttp.ClientSession() as http:
+            for i, r in enumerate(residents[:3]):
+                assert await post(http, emu, edge.url, [emu.events.text(r, WORDS[i])]) == 200
+        for r in residents[:3]:
+            await emu.wait_for_messages(r, 1, timeout=90)
+        second = nlp_process(worker.proc.pid)
+        assert second.pid != first.pid
+        assert worker.proc.poll() is None
+    finally:
+        stop(started)
+    for r in residents[:3]:
+        assert len([m for m in emu.messages_to(r) if "お手伝いですね" in all_text(m)]) == 1, r
+    emu.assert_no_violations()
