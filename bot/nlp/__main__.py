@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--split", default="dev", choices=["dev", "oof", "train"])
     x = sub.add_parser("crossval", help="out-of-fold scores of the train writers for tune --split oof")
     x.add_argument("--epochs", type=int, default=14)
+    x.add_argument("--folds", help="only these folds, e.g. 1,2 (0: the dev writers), to run folds in parallel")
+    x.add_argument("--out", type=Path, help="write here instead of bot/nlp/data/oof.jsonl")
     t = sub.add_parser("train", help="retrain the shipped classifier from bot/nlp/data (seeded)")
     t.add_argument("--epochs", type=int, default=14)
     args = parser.parse_args(argv)
@@ -93,9 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "tune":
         return _tune(args.split)
     if args.cmd == "crossval":
-        from bot.nlp.crossval import run
+        from bot.nlp.crossval import OOF_PATH, run
 
-        return run(epochs=args.epochs)
+        only = [int(f) for f in args.folds.split(",")] if args.folds else None
+        return run(epochs=args.epochs, out=args.out or OOF_PATH, only=only)
     return _train(args.epochs)
 
 

@@ -56,13 +56,23 @@ def _views(model_dir: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def run(folds: int = FOLDS, epochs: int = 14, out: Path = OOF_PATH, log: Any = sys.stderr) -> int:
+def run(
+    folds: int = FOLDS,
+    epochs: int = 14,
+    out: Path = OOF_PATH,
+    log: Any = sys.stderr,
+    only: Sequence[int] | None = None,
+) -> int:
+    """`only`: these folds (1…folds; 0 is the dev writers scored by the shipped model), so folds can train in
+    parallel processes, each writing its own file; their lines together are the whole `oof.jsonl`."""
     from bot.nlp.analyzer import _load_ginza
 
     train_rows = read_jsonl(DATA_DIR / "train.jsonl")
     writers = sorted({r["source"] for r in train_rows if r.get("source", "generated") != "generated"})
     scored: list[dict[str, Any]] = []
     for i, held in enumerate(writer_folds(writers, folds)):
+        if only is not None and i + 1 not in only:
+            continue
         print(f"fold {i + 1}/{folds}: without {', '.join(held)}", file=log, flush=True)
         with tempfile.TemporaryDirectory(prefix="sasaeai-oof-") as tmp:
             data = Path(tmp) / "data"
@@ -75,8 +85,9 @@ def run(folds: int = FOLDS, epochs: int = 14, out: Path = OOF_PATH, log: Any = s
             train(_load_ginza(), epochs=epochs, out_dir=Path(tmp) / "model", data_dir=data, log=log)
             rows = [r for r in train_rows if r.get("source") in held]
             scored += [s | {"fold": i + 1} for s in _views(Path(tmp) / "model", rows)]
-    dev = read_jsonl(DATA_DIR / "dev.jsonl")
-    scored += [s | {"fold": 0} for s in _views(MODEL_DIR, dev)]
+    if only is None or 0 in only:
+        dev = read_jsonl(DATA_DIR / "dev.jsonl")
+        scored += [s | {"fold": 0} for s in _views(MODEL_DIR, dev)]
     out.write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in scored), encoding="utf-8")
     print(f"wrote {len(scored)} out-of-fold scores to {out}", file=log, flush=True)
     return 0

@@ -74,6 +74,30 @@ GRID: dict[str, tuple[float, ...]] = {
 }
 
 
+# The gates against the possible-emergency floor, the other thresholds as shipped: a clear chore or clear small
+# talk with only a faint danger is not a possible emergency (decision.py).
+GATES: dict[str, tuple[float, ...]] = {
+    "possible_emergency": (0.05, 0.08, 0.1, 0.12, 0.15, 0.2),
+    "chore_sure": (0.5, 0.6, 0.7, 1.01),
+    "chore_emergency": (0.2, 0.25, 0.3, 0.4),
+    "chat_sure": (0.5, 0.6, 0.7, 0.8, 0.85, 1.01),
+    "chat_emergency": (0.1, 0.15, 0.2, 0.3, 0.4),
+}
+
+
+def sweep_gates(scored: list[Scored]) -> list[Outcome]:
+    names = list(GATES)
+    outs = []
+    for values in itertools.product(*(GATES[n] for n in names)):
+        t = replace(THRESHOLDS, **dict(zip(names, values, strict=True)))
+        if (t.chore_sure > 1 and t.chore_emergency != GATES["chore_emergency"][0]) or (
+            t.chat_sure > 1 and t.chat_emergency != GATES["chat_emergency"][0]
+        ):
+            continue  # a gate that is off: its ceiling does not matter
+        outs.append(replay(scored, t))
+    return outs
+
+
 def sweep(scored: list[Scored]) -> list[Outcome]:
     names = list(GRID)
     outs = []
@@ -94,6 +118,7 @@ def _row(o: Outcome) -> str:
         f"{o.emergencies_missed:8d}{o.leaks:7d}{o.help_called_emergency:9.3f}"
         f"{o.ordinary_called_emergency:9.3f}{o.accuracy:7.3f}"
         + (f"  chore ≥ {t.chore_sure:.2f} under {t.chore_emergency:.2f}" if t.chore_sure <= 1 else "")
+        + (f"  chat ≥ {t.chat_sure:.2f} under {t.chat_emergency:.2f}" if t.chat_sure <= 1 else "")
     )
 
 
@@ -106,9 +131,7 @@ def report(analyzer: Analyzer, split: str = "dev") -> str:
     for p in GRID["possible_emergency"]:
         t = replace(THRESHOLDS, possible_emergency=p, set_aside_emergency=max(p, THRESHOLDS.set_aside_emergency))
         lines.append(_row(replay(scored, t)))
-    outs = sweep(scored)
-    # the costs, in order: a missed emergency, then a leak, then a false alarm, then accuracy
-    outs.sort(key=lambda o: (o.emergencies_missed, o.leaks, o.ordinary_called_emergency, -o.accuracy))
+    outs = sorted(sweep(scored), key=_by_costs)
     lines += ["", "every combination, best first by the costs:", head]
     lines += [_row(o) for o in outs[:15]]
     return "\n".join(lines)
@@ -148,15 +171,25 @@ def score_oof(word_weight: float, path: Path | None = None) -> list[Scored]:
     return out
 
 
+def _by_costs(o: Outcome) -> tuple[int, int, float, float]:
+    # the costs, in order: a missed emergency, then a leak, then a false alarm, then accuracy
+    return (o.emergencies_missed, o.leaks, o.ordinary_called_emergency, -o.accuracy)
+
+
 def oof_report(path: Path | None = None) -> str:
     head = f"{'possible':>9}{'set aside':>10}{'keep':>6}{'missed':>8}{'leaks':>7}{'help→em':>9}{'none→em':>9}{'acc':>7}"
     lines: list[str] = []
+    from bot.nlp.classifier import WORD_WEIGHT
+
+    scored = score_oof(WORD_WEIGHT, path)
+    gates = sorted(sweep_gates(scored), key=_by_costs)
+    lines += [f"the gates at the shipped word weight {WORD_WEIGHT:.1f}, best first by the costs:", head]
+    lines += [_row(o) for o in gates[:15]]
     for w in WORD_WEIGHTS:
         scored = score_oof(w, path)
         n_em = sum(s.gold == "emergency" for s in scored)
         lines += ["", f"word weight {w:.1f} ({len(scored)} messages of the train and dev writers, {n_em} emergencies)"]
         lines += ["the shipped thresholds:", head, _row(replay(scored, THRESHOLDS))]
-        outs = sweep(scored)
-        outs.sort(key=lambda o: (o.emergencies_missed, o.leaks, o.ordinary_called_emergency, -o.accuracy))
+        outs = sorted(sweep(scored), key=_by_costs)
         lines += ["best by the costs:", head] + [_row(o) for o in outs[:5]]
     return "\n".join(lines).lstrip()
