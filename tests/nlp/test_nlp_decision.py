@@ -128,7 +128,7 @@ def test_the_gate_sweep_ranks_by_the_costs_and_never_buys_quiet_with_a_miss() ->
     assert best.ordinary_called_emergency == 0.0
     t = best.thresholds
     assert t.chat_sure <= 0.86 and t.chat_emergency > 0.12  # the chat gate is on and covers the small talk
-    assert not (0.55 >= t.chat_sure and 0.30 < t.chat_emergency)  # …but not the emergency
+    assert not (t.chat_sure <= 0.55 and t.chat_emergency > 0.30)  # …but not the emergency
 
 
 def test_folds_deal_every_train_writer_into_exactly_one_fold() -> None:
