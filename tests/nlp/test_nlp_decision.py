@@ -114,11 +114,12 @@ def test_the_gate_sweep_ranks_by_the_costs_and_never_buys_quiet_with_a_miss() ->
     """`tune`'s gate sweep on a small made-up set: small talk with a faint danger (p(emergency) 0.12) is a
     false alarm at the shipped floor; a chat gate that removes it ranks first only if the emergency whose
     scores look the same but for p(not_request) is still caught."""
-    from bot.nlp.tune import Scored, _by_costs, danger, sweep_gates
+    from bot.nlp.decision import danger
+    from bot.nlp.tune import Scored, _by_costs, sweep_gates
     from bot.nlp.types import LABELS
 
     def scored(gold: str, **p: float) -> Scored:
-        cats = {lab: p.get(lab, 0.0) for lab in LABELS}
+        cats: dict[str, float] = {lab: p.get(lab, 0.0) for lab in LABELS}
         return Scored(gold, cats, NONE, danger(cats))
 
     chat = scored("not_request", not_request=0.86, emergency=0.12)
