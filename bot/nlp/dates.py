@@ -28,14 +28,18 @@ _ANCHOR = re.compile(
     r"|(?P<wk>今週|来週|再来週|今度|次|この)?\s*の?\s*(?:(?P<wd>[月火水木金土日])曜日?"
     r"|(?P<kwd>げつ|すい|もく|きん|ど|にち)ようび?|(?P<ktue>か)ようび)"
     r"|(?P<month>\d{1,2})月(?P<mday>\d{1,2})日"
+    r"|(?P<mrel>来月|今月)\s*の?\s*(?P<mrday>\d{1,2})日(?![間前目後中分程])"
     # 15日 is a day of the month; 3日分, 10日ほど, 3日も, 2日続けて, ここ2日 are durations
     r"|(?<![\d月])(?<!ここ)(?P<day>\d{1,2})日(?![間前目後中おぶ曜分程]|ほど|くらい|ぐらい|ばかり|以上|以内|続|も|経|たっ|し)"
     r"|(?P<weekend>週末|土日)"
-    r"|(?P<fixed>クリスマス(?:イブ)?|大晦日|大みそか|おおみそか|元日|元旦|がんたん)"
+    # イブ alone is Christmas Eve only before a part of the day or に (イブ is also a painkiller's name)
+    r"|(?P<fixed>クリスマス(?:イブ)?|(?<![ァ-ヴー])イブ(?=の?(?:夜|晩|日|昼|朝|夕方)|に)|大晦日|大みそか|おおみそか"
+    r"|元日|元旦|がんたん)"
 )
 # Days named by the calendar: (month, day), the next one to come.
 _FIXED_DAYS = {
     "クリスマスイブ": (12, 24),
+    "イブ": (12, 24),
     "クリスマス": (12, 25),
     "大晦日": (12, 31),
     "大みそか": (12, 31),
@@ -116,6 +120,29 @@ def _month_day(today: date, month: int | None, day: int) -> date | None:
         return None
 
 
+def _weekday_date(g: dict[str, str | None], today: date) -> date | None:
+    wd = _WEEKDAY[g["wd"]] if g["wd"] else _KANA_WEEKDAY[g["kwd"] or g["ktue"] or ""]
+    monday = today - timedelta(today.weekday())
+    if g["wk"] == "今週" or g["wk"] == "この":
+        d = monday + timedelta(wd)
+        return d if d >= today else None
+    if g["wk"] == "来週":
+        return monday + timedelta(7 + wd)
+    if g["wk"] == "再来週":
+        return monday + timedelta(14 + wd)
+    return _next_weekday(today, wd)
+
+
+def _this_or_next_month(which: str, day: int, today: date) -> date | None:
+    """来月3日 / 今月15日: a day of next month, or of this month if it has not passed."""
+    month = today.month % 12 + 1 if which == "来月" else today.month
+    try:
+        d = date(today.year + (which == "来月" and month == 1), month, day)
+    except ValueError:
+        return None
+    return d if d >= today else None
+
+
 def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, Part | None]:
     g = m.groupdict()
     if g["today"]:
@@ -131,18 +158,11 @@ def _anchor_date(m: re.Match[str], today: date) -> tuple[date | None, Part | Non
     if g["rel"]:
         return today + timedelta(int(g["rel"])), None
     if g["wd"] or g["kwd"] or g["ktue"]:
-        wd = _WEEKDAY[g["wd"]] if g["wd"] else _KANA_WEEKDAY[g["kwd"] or g["ktue"]]
-        monday = today - timedelta(today.weekday())
-        if g["wk"] == "今週" or g["wk"] == "この":
-            d = monday + timedelta(wd)
-            return (d if d >= today else None), None
-        if g["wk"] == "来週":
-            return monday + timedelta(7 + wd), None
-        if g["wk"] == "再来週":
-            return monday + timedelta(14 + wd), None
-        return _next_weekday(today, wd), None
+        return _weekday_date(g, today), None
     if g["month"]:
         return _month_day(today, int(g["month"]), int(g["mday"])), None
+    if g["mrel"]:
+        return _this_or_next_month(g["mrel"], int(g["mrday"]), today), None
     if g["day"]:
         n = int(g["day"])
         return (_month_day(today, None, n) if 1 <= n <= 31 else None), None

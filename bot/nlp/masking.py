@@ -33,7 +33,9 @@ _PHONE = re.compile(
     r"|\+81[- ]?\d{1,4}[- ]?\d{1,4}[- ]?\d{3,4}"
     # read aloud by voice input: 076の2 4 1の3 8 5 9 (digits with の or spaces between, 10–11 in all)
     r"|0(?:[ のー-]{0,2}\d){9,10}"
-    r")(?![\d])"
+    # in kanji numerals, as a letter-writer types them: 〇七六-二五二-七七三一
+    r"|〇[〇一二三四五六七八九]{1,4}" + _SEP + r"[〇一二三四五六七八九]{1,4}" + _SEP + r"[〇一二三四五六七八九]{3,4}"
+    r")(?![\d〇一二三四五六七八九])"
 )
 _NUM = r"\d+"
 # Addresses are also written in kanji numerals (四丁目二十番八号); only with 丁目/番地/番…号 around them,

@@ -30,6 +30,10 @@ from bot.nlp.normalize import standard
         ("こんど の げつよう", "2026-12-07", None, None),
         ("明朝、除雪をお願いしたい", "2026-12-02", None, "morning"),
         ("クリスマス の ひ に きて", "2026-12-25", None, None),
+        # the month named relatively, and Christmas Eve said as イブ
+        ("来月3日の10時に病院", "2027-01-03", "10:00", None),
+        ("今月15日までに", "2026-12-15", None, None),
+        ("イブの夜に話し相手", "2026-12-24", None, "night"),
         ("ここ2日寝とって、明後日に買い物", "2026-12-03", None, None),
         ("あさって", "2026-12-03", None, None),
         ("明日の午後2時", "2026-12-02", "14:00", None),
@@ -50,6 +54,12 @@ def test_wanted_date(text: str, date: str, time: str | None, part: str | None, n
     "text", ["昨日", "先週から", "一昨日", "先週の金曜に転んだ", "3日前", "11月20日に", "昨日の3時ごろ"]
 )
 def test_past_is_not_a_wanted_date(text: str, now: datetime) -> None:
+    assert resolve(standard(text), now) is None
+
+
+@pytest.mark.parametrize("text", ["イブを買ってきて", "来月3日分の薬"])
+def test_words_that_are_no_wanted_date(text: str, now: datetime) -> None:
+    """イブ is also a painkiller's name; a supply for days is a duration."""
     assert resolve(standard(text), now) is None
 
 

@@ -25,6 +25,7 @@ from bot.nlp.normalize import width
         "0762314567",
         "070ー1234ー5678",
         "080.1234.5678",
+        "〇七六-二五二-七七三一",  # kanji numerals, as a letter is typed
     ],
 )
 def test_phone_formats(analyzer: Analyzer, phone: str) -> None:
