@@ -104,12 +104,15 @@ class _ChildProcess:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
+        pool = self.pool()
         try:
-            return await loop.run_in_executor(self.pool(), fn, *args)
+            return await loop.run_in_executor(pool, fn, *args)
         except BrokenProcessPool:
-            log.warning("the NLP process ended unexpectedly; starting a new one")
-            self.shutdown()
-            await loop.run_in_executor(self.pool(), _load)
+            # Several calls fail together when the child dies: only the first replaces it; the others retry
+            # on its replacement (which loads the model on its first call).
+            if self._pool is pool:
+                log.warning("the NLP process ended unexpectedly; starting a new one")
+                self.shutdown()
             return await loop.run_in_executor(self.pool(), fn, *args)
 
     def shutdown(self) -> None:
