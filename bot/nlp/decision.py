@@ -39,28 +39,24 @@ class Thresholds:
     chat_emergency: float = 0.0
 
 
-# Chosen on out-of-fold scores of the 45 train writers plus dev (`python -m bot.nlp crossval`, then
-# `python -m bot.nlp tune --split oof`; docs/nlp.md, "Deciding"), never on test or hold-out. Without the
-# chore gate, 0.05 missed two of 520 emergencies against three at 0.15 but called 7.3% of help an emergency
-# instead of 4.5%. A set-aside cue needs 0.80 (0.60 caught nothing more and added false alarms).
-# The chore gate (2026-12-03, second round): a message whose best help label reaches 0.50 while p(emergency) stays
-# under 0.40 is that chore, not a possible emergency. On the same out-of-fold scores it took help called
-# emergency from 4.5% to 3.3% with no emergency more missed; the one consultation it would have let through
-# (a scam told as a phone trouble, p(emergency) + p(consult) 0.24) is why keep-from-volunteers went to 0.20.
-# With the gate, 0.05 catches one more emergency of 520 than 0.15 for 0.4 points of chat called emergency
-# (and none of help), so the costs choose 0.05.
-# The chat gate (2026-12-04): a supporter's 「おつかれさまでした」 scored p(emergency) 0.078 with the model
-# retrained on 97 writers and was sent the 119 question. On the out-of-fold scores above (520 emergencies,
-# 1,172 other messages), p(not_request) ≥ 0.85 with p(emergency) < 0.10 misses no emergency and removes 2 of
-# the 40 false alarms; 0.75–0.90 and 0.10–0.15 give the same.
+# Chosen on out-of-fold scores (`python -m bot.nlp crossval`, then `python -m bot.nlp tune --split oof`;
+# docs/nlp.md, "Deciding"), never on test or hold-out. The latest choice (2026-12-04 evening) rests on the
+# 97 train writers in four folds plus the dev writers: 3,552 messages, 960 emergencies. There the thresholds
+# of the morning (floor 0.05, a chore gate at 0.50 under 0.40, a chat gate at 0.85 under 0.10) missed 6
+# emergencies and let 8 emergencies or consultations reach a help label or chat: the chore gate took
+# emergencies told beside a chore's words for the chore (so did round eight's one miss, a haiku about a
+# bottle of sleeping pills). With two cues read from those misses, and without the chore gate, a floor of
+# 0.08 and a chat gate at 0.80 under 0.20 miss 1 (every chore gate tried misses one more); keeping from
+# volunteers at 0.10 instead of 0.20 leaves 2 leaks instead of 4. The price: help called emergency 1.8% ->
+# 3.0% and everything else 4.9% -> 5.4% on those scores, and more chores kept from volunteers (accuracy
+# 0.929 -> 0.922): the costs put a missed emergency first (docs/nlp.md has the table).
+# A set-aside cue (negated, hypothetical, past) still needs 0.80: lower values caught nothing more.
 THRESHOLDS = Thresholds(
-    possible_emergency=0.05,
+    possible_emergency=0.08,
     set_aside_emergency=0.80,
-    keep_from_volunteers=0.20,
-    chore_sure=0.50,
-    chore_emergency=0.40,
-    chat_sure=0.85,
-    chat_emergency=0.10,
+    keep_from_volunteers=0.10,
+    chat_sure=0.80,
+    chat_emergency=0.20,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -38,7 +39,7 @@ def test_any_real_chance_of_an_emergency_keeps_it_from_volunteers() -> None:
 
 def test_clear_small_talk_with_a_faint_danger_is_no_alarm_but_a_cue_still_is() -> None:
     faint = d(whole=THRESHOLDS.chat_emergency - 0.01, chat=THRESHOLDS.chat_sure)
-    assert decide(NONE, faint).label is None
+    assert decide(NONE, faint).label != "emergency"  # (kept from volunteers as a consultation, at most)
     # more danger, or less sure small talk: a possible emergency as before
     assert decide(NONE, d(whole=THRESHOLDS.chat_emergency, chat=THRESHOLDS.chat_sure)).label == "emergency"
     assert (
@@ -71,25 +72,35 @@ def test_emergency_and_consultation_together_are_kept_from_volunteers() -> None:
     assert dec.label == "consult"
 
 
+# The chore gate is off in the shipped thresholds (on the out-of-fold scores of 2026-12-04 every setting of it
+# missed one more emergency, decision.py); the mechanism stays, tested with it on.
+GATED = replace(THRESHOLDS, chore_sure=0.50, chore_emergency=0.40)
+
+
+def test_the_shipped_thresholds_have_no_chore_gate() -> None:
+    # 灯油を運んでほしい。腰が痛くて with p(emergency) 0.2: a possible emergency, one question, not the chore alone
+    assert decide(NONE, d(whole=0.2, chore=0.75)).label == "emergency"
+
+
 def test_a_clear_chore_with_a_faint_danger_is_the_chore() -> None:
     # 灯油を運んでほしい。腰が痛くて: the model's faint emergency is the chore's own words
-    faint = (THRESHOLDS.possible_emergency + THRESHOLDS.chore_emergency) / 2
-    assert decide(NONE, d(whole=faint)).label == "emergency"  # no clear chore: still a possible emergency
-    assert decide(NONE, d(whole=faint, chore=THRESHOLDS.chore_sure)).label != "emergency"
-    assert decide(NONE, d(whole=faint, chore=THRESHOLDS.chore_sure - 0.01)).label == "emergency"
+    faint = (GATED.possible_emergency + GATED.chore_emergency) / 2
+    assert decide(NONE, d(whole=faint), GATED).label == "emergency"  # no clear chore: still a possible emergency
+    assert decide(NONE, d(whole=faint, chore=GATED.chore_sure), GATED).label != "emergency"
+    assert decide(NONE, d(whole=faint, chore=GATED.chore_sure - 0.01), GATED).label == "emergency"
 
 
 def test_the_chore_gate_never_hides_a_stronger_danger_or_a_cue() -> None:
-    strong = d(whole=THRESHOLDS.chore_emergency, chore=0.55)
-    assert decide(NONE, strong).label == "emergency"
+    strong = d(whole=GATED.chore_emergency, chore=0.55)
+    assert decide(NONE, strong, GATED).label == "emergency"
     cue = SafetyResult("emergency", ("chest_pain",), (), certain=False)
-    assert decide(cue, d(whole=0.2, chore=0.8)).label == "emergency"
+    assert decide(cue, d(whole=0.2, chore=0.8), GATED).label == "emergency"
 
 
 def test_a_gated_chore_with_a_real_chance_of_a_consultation_is_kept_from_volunteers() -> None:
     # a scam told as a phone trouble: the chore gate lifts the alarm, the consultation still holds it back
-    faint = THRESHOLDS.possible_emergency
-    dec = decide(NONE, d(whole=faint, consult=THRESHOLDS.keep_from_volunteers - faint, chore=0.66))
+    faint = GATED.possible_emergency
+    dec = decide(NONE, d(whole=faint, consult=GATED.keep_from_volunteers - faint, chore=0.66), GATED)
     assert dec.label == "consult"
 
 

@@ -23,10 +23,14 @@ from bot.nlp.normalize import standard
         ("てがみがよめん", "paperwork"),
         ("てれびがうつらん", "device"),
         ("えーと あしたの朝 ゴミ出してもらえんけ 膝が痛うて", "garbage"),
-        (
+        pytest.param(
             "拝啓　寒さが厳しくなってまいりました。さて、お恥ずかしい話ですが物置の戸が外れてしまい、"
             "一人では直せずに困っております。お手すきの折にお力をお貸しいただけましたら幸いです。敬具",
             "repair",
+            # A false alarm the costs accept (p(repair) 0.84, p(emergency) 0.14 over the 0.08 floor): the chore
+            # gate that let it through missed emergencies on the out-of-fold scores (decision.py). Strict, so
+            # the day it reads as a repair again this line is updated.
+            marks=pytest.mark.xfail(strict=True, reason="a possible emergency since the chore gate is off"),
         ),
         ("雪がひどくてゴミを出しに行けん。代わりに出してもらえんけ", "garbage"),
         ("はなしあいてになってほしいげん😊", "companionship"),
