@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -132,8 +132,7 @@ class AnalysisService:
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         if self._child is not None:
             return await self._child.run(fn, *args)
-        executor: Executor = _EXECUTOR
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, fn, *args)
 
     async def load(self) -> None:
         pid = await self._call(_load)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,19 @@ def nlp_process(worker_pid: int) -> psutil.Process:
     return found[0]
 
 
+@asynccontextmanager
+async def worker_and_edge(env: dict[str, str], tmp_path: Path) -> AsyncIterator[tuple[Server, Server]]:
+    """`sasaeai serve --role worker` and `--role edge`, two processes sharing only the database; both stopped
+    on the way out."""
+    started: list[Server] = []
+    try:
+        started.append(await start_server(env, tmp_path, "worker", "--role", "worker"))
+        started.append(await start_server(env, tmp_path, "edge", "--role", "edge"))
+        yield started[0], started[1]
+    finally:
+        stop(started)
+
+
 async def test_an_edge_and_a_worker_sharing_only_the_database_handle_each_event_once(
     db_url: str, emu: EmulatorServer, tmp_path: Path
 ) -> None:
@@ -45,12 +60,7 @@ async def test_an_edge_and_a_worker_sharing_only_the_database_handle_each_event_
     await upgrade(db.engine)  # both copies are migrated already: a no-op, kept so the test holds on an empty file
     await db.dispose()
     residents, supporters, group_of = await setup_world(db_url, emu)
-    env = server_env(emu, db_url)
-    started: list[Server] = []
-    try:
-        started.append(await start_server(env, tmp_path, "worker", "--role", "worker"))
-        started.append(await start_server(env, tmp_path, "edge", "--role", "edge"))
-        worker, edge = started
+    async with worker_and_edge(server_env(emu, db_url), tmp_path) as (worker, edge):
         # The NLP runs in a child process of the worker, which shares no GIL with the worker's loop; neither the
         # edge nor the worker's own interpreter imported it (they map none of its libraries).
         nlp = nlp_process(worker.proc.pid)
@@ -99,8 +109,6 @@ async def test_an_edge_and_a_worker_sharing_only_the_database_handle_each_event_
                 outbox = (await s.exec(select(OutboxMessage))).all()
         finally:
             await db.dispose()
-    finally:
-        stop(started)
 
     assert len(events) == len({e["webhookEventId"] for e in sent})
     assert {e.status for e in events} == {"done"}
@@ -201,12 +209,7 @@ async def test_a_worker_replaces_its_nlp_process_when_it_dies_and_loses_no_messa
     """The NLP process killed (as the kernel's out-of-memory killer would): the worker starts a new one, and
     the residents' messages that arrive after it are answered, each once."""
     residents, _, _ = await setup_world(db_url, emu)
-    env = server_env(emu, db_url)
-    started: list[Server] = []
-    try:
-        started.append(await start_server(env, tmp_path, "worker", "--role", "worker"))
-        started.append(await start_server(env, tmp_path, "edge", "--role", "edge"))
-        worker, edge = started
+    async with worker_and_edge(server_env(emu, db_url), tmp_path) as (worker, edge):
         first = nlp_process(worker.proc.pid)
         first.kill()
         first.wait(30)
@@ -218,8 +221,6 @@ async def test_a_worker_replaces_its_nlp_process_when_it_dies_and_loses_no_messa
         second = nlp_process(worker.proc.pid)
         assert second.pid != first.pid
         assert worker.proc.poll() is None
-    finally:
-        stop(started)
     for r in residents[:3]:
         assert len([m for m in emu.messages_to(r) if "お手伝いですね" in all_text(m)]) == 1, r
     emu.assert_no_violations()
