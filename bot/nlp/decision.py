@@ -46,7 +46,8 @@ class Thresholds:
 # emergencies and let 8 emergencies or consultations reach a help label or chat: the chore gate took
 # emergencies told beside a chore's words for the chore (so did round eight's one miss, a haiku about a
 # bottle of sleeping pills). With two cues read from those misses, and without the chore gate, a floor of
-# 0.08 and a chat gate at 0.80 under 0.20 miss 1 (every chore gate tried misses one more); keeping from
+# 0.08 and a chat gate at 0.80 under 0.20 miss 1 (2 of the 3 misses before were caught by cues read from
+# them, so that 1 is fitted; every chore gate tried misses one more); keeping from
 # volunteers at 0.10 instead of 0.20 leaves 2 leaks instead of 4. The price: help called emergency 1.8% ->
 # 3.0% and everything else 4.9% -> 5.4% on those scores, and more chores kept from volunteers (accuracy
 # 0.929 -> 0.922): the costs put a missed emergency first (docs/nlp.md has the table).
