@@ -5,8 +5,8 @@
 The bot runs as its own process; the LINE emulator (answering in 30–80 ms, like LINE) runs here and plays
 every resident: it sends the help request, waits for the confirmation, presses 「はい」 and waits for the
 request to reach the district's group. Measured: message → confirmation (raw, and minus the merge window),
-「はい」 → group post, the server's event-loop lag during the burst, and its memory after load and after
-the burst.
+「はい」 → group post, the event-loop lag during the burst (the edge's, which every webhook request waits on,
+and the worker's), and memory after load and after the burst.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from bench._common import (
     fresh_database,
     histogram_quantile,
     load_average,
+    metric_sum,
     migrate,
     prioritise,
     scrape,
@@ -256,6 +257,31 @@ async def run_one(db: str, *, residents: int, window: float, merge: float, worke
         else float("nan")
         for q in (0.5, 0.99)
     }
+    # The edge is one process whatever the workers: its loop is the one every webhook request waits on.
+    edge_lag = {
+        f"p{int(q * 100)}": round(histogram_quantile(before, after, "sasaeai_edge_loop_lag_seconds", q) * 1000, 1)
+        for q in (0.5, 0.99)
+    }
+    # SQLite's write lock (bot/store/db.py): how long writes waited for it and held it, edge and handling apart.
+    write_lock = {}
+    for process in ("edge", "handling"):
+        mine = f'process="{process}"'
+        b = {k: v for k, v in before.items() if mine in k}
+        a = {k: v for k, v in after.items() if mine in k}
+        if any(k.startswith("sasaeai_db_write_hold_seconds_count") for k in a):
+            write_lock[process] = {
+                "wait_p99_ms": round(histogram_quantile(b, a, "sasaeai_db_write_wait_seconds", 0.99) * 1000, 1),
+                "hold_p99_ms": round(histogram_quantile(b, a, "sasaeai_db_write_hold_seconds", 0.99) * 1000, 1),
+                "held_s": round(
+                    metric_sum(a, "sasaeai_db_write_hold_seconds_sum")
+                    - metric_sum(b, "sasaeai_db_write_hold_seconds_sum"),
+                    1,
+                ),
+                "transactions": int(
+                    metric_sum(a, "sasaeai_db_write_hold_seconds_count")
+                    - metric_sum(b, "sasaeai_db_write_hold_seconds_count")
+                ),
+            }
     nlp_p99 = histogram_quantile(before, after, "sasaeai_nlp_seconds", 0.99) if one else float("nan")
     errors = [r.error for r in crowd if r.error]
     return {
@@ -272,6 +298,8 @@ async def run_one(db: str, *, residents: int, window: float, merge: float, worke
         "first_errors": errors[:3],
         "posted": len(posted),
         "loop_lag_ms": lag,
+        "edge_loop_lag_ms": edge_lag,
+        "sqlite_write_lock": write_lock,
         "nlp_p99_ms": round(nlp_p99 * 1000, 1),
         "server_cpu_s": round(cpu_used, 1),
         "rss_mb_after_load": rss_loaded,
@@ -308,7 +336,8 @@ def markdown(results: dict[str, Any]) -> str:
             "posted / residents",
             "errors",
             "server CPU s",
-            "loop lag p50 / p99 ms",
+            "edge loop lag p50 / p99 ms",
+            "worker loop lag p50 / p99 ms",
             "NLP p99 ms",
             "RSS after load MB",
             "RSS after burst MB",
@@ -321,6 +350,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{r['posted']} / {r['residents']}",
                 r["errors"],
                 r["server_cpu_s"],
+                f"{r['edge_loop_lag_ms']['p50']} / {r['edge_loop_lag_ms']['p99']}",
                 f"{r['loop_lag_ms']['p50']} / {r['loop_lag_ms']['p99']}",
                 r["nlp_p99_ms"],
                 ", ".join(str(v) for v in r["rss_mb_after_load"].values()),

@@ -138,10 +138,18 @@ def create_app(
                 log.info("database %s was empty: its tables were created now", safe_database_url(settings.database_url))
             if role == "edge":
                 freeze_heap()
+                probe = None
+                if settings.loop_probe_seconds > 0:
+                    probe = asyncio.create_task(
+                        watch_loop(settings.loop_probe_seconds, METRICS.edge_loop_lag), name="edge-loop-probe"
+                    )
                 services.ready = True
                 log.info("ready (edge)")
                 yield
                 services.ready = False
+                if probe is not None:
+                    probe.cancel()
+                    await asyncio.gather(probe, return_exceptions=True)
                 return
             await _say_unrouted(db)
             async with handling(services, poll=role == "worker", jobs=jobs):

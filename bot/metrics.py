@@ -62,10 +62,36 @@ class Metrics:
         self.logins_throttled = Counter(
             "sasaeai_logins_throttled", "Sign-ins refused before any password check", registry=r
         )
+        # SQLite's one write lock (bot/store/db.py): how long a write transaction waited for its turn and how
+        # long it held the lock, by process ("edge" or "handling"): where the embedded default's time goes.
+        write_buckets = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+        self.write_wait = Histogram(
+            "sasaeai_db_write_wait_seconds",
+            "Time a write transaction waited for SQLite's write lock",
+            ["process"],
+            buckets=write_buckets,
+            registry=r,
+        )
+        self.write_hold = Histogram(
+            "sasaeai_db_write_hold_seconds",
+            "Time a write transaction held SQLite's write lock",
+            ["process"],
+            buckets=write_buckets,
+            registry=r,
+        )
+        lag_buckets = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1)
         self.loop_lag = Histogram(
             "sasaeai_loop_lag_seconds",
-            "How late the event loop wakes a timer (time every webhook would have waited)",
-            buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1),
+            "How late the handling loop wakes a timer (the whole server's loop when one process does everything)",
+            buckets=lag_buckets,
+            registry=r,
+        )
+        # Apart from the above: under `serve` the edge is its own process, and its loop is the one every
+        # webhook request waits on; a worker's lag (niced, sharing the cores) says nothing about answers.
+        self.edge_loop_lag = Histogram(
+            "sasaeai_edge_loop_lag_seconds",
+            "How late the edge process's event loop wakes a timer (time every webhook would have waited)",
+            buckets=lag_buckets,
             registry=r,
         )
 

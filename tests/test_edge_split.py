@@ -21,6 +21,7 @@ from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import HelpRequest, InboxEvent, OutboxMessage
 from tests.conftest import all_text, find_action, settled_db
+from tests.test_metrics import scrape
 from tests.test_scale import RESIDENTS, WORDS, Server, post, server_env, setup_world, start_server, stop
 
 
@@ -150,6 +151,12 @@ async def test_serve_runs_the_edge_and_a_niced_worker_as_separate_processes(
             await emu.wait_for_messages(r, 1, timeout=60)
         # Handling answered, so the worker is ready, and once ready it gives way to the edge.
         assert by_kind["worker"].nice() >= by_kind["edge"].nice() + 10
+        # The group's metrics (summed over its processes) tell the edge's loop and write lock from handling's.
+        seen = await scrape(started[0].url)
+        assert seen["sasaeai_edge_loop_lag_seconds_count"] > 0
+        assert seen["sasaeai_loop_lag_seconds_count"] > 0
+        assert seen['sasaeai_db_write_hold_seconds_count{process="edge"}'] >= 1
+        assert seen['sasaeai_db_write_hold_seconds_count{process="handling"}'] >= 4
         started[0].proc.terminate()
         assert started[0].proc.wait(60) == 0
         assert all(not c.is_running() or c.status() == psutil.STATUS_ZOMBIE for c in children)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.metrics import METRICS
 from bot.store.writeturn import WriteTurn
 
 
@@ -78,17 +80,24 @@ class Database:
         # Between our processes (the edge and a worker, bot/serve.py), turns at the write lock, the edge first.
         path = make_url(url).database if self.sqlite else None
         self._turn = WriteTurn(path, edge=edge) if path and path != ":memory:" else None
+        self._process = "edge" if edge else "handling"
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any exception."""
-        async with (
-            self._writer or nullcontext(),
-            self._turn.turn() if self._turn else nullcontext(),
-            self._sessions() as session,
-            session.begin(),
-        ):
-            yield session
+        if self._writer is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        asked = time.perf_counter()
+        async with self._writer, self._turn.turn() if self._turn else nullcontext():
+            got = time.perf_counter()
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                METRICS.write_wait.labels(process=self._process).observe(got - asked)
+                METRICS.write_hold.labels(process=self._process).observe(time.perf_counter() - got)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
