@@ -208,12 +208,16 @@ class Proc:
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the server's processes have used so far: a figure other load on the
         machine does not inflate, unlike latencies."""
-        total = 0.0
+        return round(sum(self.cpu_by_process().values()), 3)
+
+    def cpu_by_process(self) -> dict[str, float]:
+        """The same, per process (keyed by pid as `rss_mb` is): whether one process is the ceiling."""
+        out = {}
         for p in self.processes():
             with contextlib.suppress(psutil.Error):
                 t = p.cpu_times()
-                total += t.user + t.system
-        return round(total, 3)
+                out[f"{p.pid}"] = t.user + t.system
+        return out
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.popen.poll() is None:

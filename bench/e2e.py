@@ -225,7 +225,7 @@ async def run_one(db: str, *, residents: int, window: float, merge: float, worke
             await asyncio.sleep(2.0)  # let start-up settle before measuring memory
             rss_loaded = bot.rss_mb()
             before = await scrape(bot.url)
-            cpu_before = bot.cpu_seconds()
+            cpu_before = bot.cpu_by_process()
             rng = random.Random(7)
             crowd = [Resident(emu, seen, u, rng.choice(WORDS)) for u in people_ids]
             started = time.time()
@@ -243,7 +243,9 @@ async def run_one(db: str, *, residents: int, window: float, merge: float, worke
             finished = time.time()
             after = await scrape(bot.url)
             rss_burst = bot.rss_mb()
-            cpu_used = bot.cpu_seconds() - cpu_before
+            cpu_after = bot.cpu_by_process()
+            cpu_by_pid = {pid: round(t - cpu_before.get(pid, 0.0), 1) for pid, t in cpu_after.items()}
+            cpu_used = sum(cpu_by_pid.values())
         finally:
             await seen.__aexit__()
             bot.stop()
@@ -302,6 +304,7 @@ async def run_one(db: str, *, residents: int, window: float, merge: float, worke
         "sqlite_write_lock": write_lock,
         "nlp_p99_ms": round(nlp_p99 * 1000, 1),
         "server_cpu_s": round(cpu_used, 1),
+        "cpu_s_by_process": cpu_by_pid,
         "rss_mb_after_load": rss_loaded,
         "rss_mb_after_burst": rss_burst,
         "load_average": load_average(),
@@ -336,6 +339,7 @@ def markdown(results: dict[str, Any]) -> str:
             "posted / residents",
             "errors",
             "server CPU s",
+            "CPU s by process",
             "edge loop lag p50 / p99 ms",
             "worker loop lag p50 / p99 ms",
             "NLP p99 ms",
@@ -350,6 +354,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{r['posted']} / {r['residents']}",
                 r["errors"],
                 r["server_cpu_s"],
+                ", ".join(str(v) for v in r["cpu_s_by_process"].values()),
                 f"{r['edge_loop_lag_ms']['p50']} / {r['edge_loop_lag_ms']['p99']}",
                 f"{r['loop_lag_ms']['p50']} / {r['loop_lag_ms']['p99']}",
                 r["nlp_p99_ms"],

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, nullcontext
+from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -21,11 +25,46 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+# The connection this task holds SQLite's write lock on (`Database.session`): its statements then run on the
+# event loop's thread instead of aiosqlite's (see `_SqliteConnection`). The connection itself, not a flag, so a
+# task started inside a write (it inherits the context) still sends its own reads to the thread.
+_INLINE: ContextVar[aiosqlite.Connection | None] = ContextVar("sqlite_inline", default=None)
+
+
+class _SqliteConnection(aiosqlite.Connection):
+    """aiosqlite runs each call (cursor, execute, fetch, close, commit: four or five per statement) in its
+    thread and hands the result back through the event loop. Inside a write transaction that cost more than
+    the statements: measured on 2026-12-04 (bench/e2e.py, SQLite), handling held the write lock ~13 ms per
+    transaction, and the edge and every other writer queue behind that lock, with 5,000 transactions a burst.
+    Once the lock is held nothing a statement does can wait on another connection (the lock is taken by
+    BEGIN IMMEDIATE, in the thread, before this starts; WAL readers never block a writer), so the holder's
+    calls run right here, each a fraction of a millisecond. Reads outside a write, which may be long (the
+    dashboard's), still go to the thread."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if _INLINE.get() is self and self._connection is not None:
+            return fn(*args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def _sqlite_creator(path: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    async def connect() -> aiosqlite.Connection:
+        # check_same_thread=False: the holder of the write lock uses the connection from the loop's thread,
+        # never while aiosqlite's thread is using it (each call is awaited before the next is made), and
+        # Python's sqlite3 is built serialized (sqlite3.threadsafety == 3) besides.
+        conn = _SqliteConnection(partial(sqlite3.connect, path, timeout=30, check_same_thread=False), 64)
+        conn._thread.daemon = True  # as SQLAlchemy's own aiosqlite dialect does: never hold up the exit
+        return await conn
+
+    return connect
+
+
 def create_engine(url: str) -> AsyncEngine:
     # hide_parameters: a failed statement's error names its values (an address, a phone number, a message),
     # and that error reaches the logs; the statement alone is enough to find the bug.
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        path = make_url(url).database or ":memory:"
+        engine = create_async_engine(url, async_creator=_sqlite_creator(path), hide_parameters=True)
         _tune_sqlite(engine)
         return engine
     # pre_ping: after a PostgreSQL restart the pool holds dead connections; test them before use
@@ -92,10 +131,16 @@ class Database:
         asked = time.perf_counter()
         async with self._writer, self._turn.turn() if self._turn else nullcontext():
             got = time.perf_counter()
+            inline = None
             try:
                 async with self._sessions() as session, session.begin():
+                    # BEGIN IMMEDIATE, in aiosqlite's thread: it may wait (busy)
+                    raw = await (await session.connection()).get_raw_connection()
+                    inline = _INLINE.set(raw.driver_connection)
                     yield session
             finally:
+                if inline is not None:
+                    _INLINE.reset(inline)
                 METRICS.write_wait.labels(process=self._process).observe(got - asked)
                 METRICS.write_hold.labels(process=self._process).observe(time.perf_counter() - got)
 
