@@ -264,3 +264,54 @@ async def test_on_sqlite_the_write_lock_holder_runs_its_statements_on_the_loop_t
     assert in_write == loop_thread
     assert in_read != loop_thread and again != loop_thread
     assert rows == 1  # committed
+
+
+async def test_on_sqlite_a_write_waits_for_another_process_off_the_loop(tmp_path: Path) -> None:
+    """The BEGIN IMMEDIATE of a writer that has its turn runs on the loop's thread too, without waiting: a
+    process outside our turns (the CLI) may hold the lock, and then the write waits in aiosqlite's thread
+    while the loop goes on, and takes the lock once that process commits."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    path = tmp_path / "busy.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.session() as s:
+            await s.exec(text("CREATE TABLE t (x INTEGER)"))  # type: ignore[call-overload]
+        with subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3, sys, time\n"
+                f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+                "c.execute('BEGIN IMMEDIATE'); c.execute('INSERT INTO t VALUES (1)')\n"
+                "print('holding', flush=True); sys.stdin.readline(); c.execute('COMMIT')\n",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as holder:
+            assert holder.stdout is not None and holder.stdin is not None
+            assert holder.stdout.readline().strip() == "holding"
+
+            async def write() -> None:
+                async with db.session() as s:
+                    await s.exec(text("INSERT INTO t VALUES (2)"))  # type: ignore[call-overload]
+
+            writing = asyncio.create_task(write())
+            ticks = 0
+            while ticks < 20:  # the loop keeps turning while the write waits for the other process
+                await asyncio.sleep(0.01)
+                ticks += 1
+            assert not writing.done()
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            await asyncio.wait_for(writing, 30)
+            assert holder.wait(30) == 0
+        async with db.read() as s:
+            rows = (await s.exec(text("SELECT x FROM t ORDER BY x"))).all()  # type: ignore[call-overload]
+    finally:
+        await db.dispose()
+    assert [r[0] for r in rows] == [1, 2]

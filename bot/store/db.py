@@ -27,8 +27,12 @@ def is_sqlite(url: str) -> bool:
 
 # The connection this task holds SQLite's write lock on (`Database.session`): its statements then run on the
 # event loop's thread instead of aiosqlite's (see `_SqliteConnection`). The connection itself, not a flag, so a
-# task started inside a write (it inherits the context) still sends its own reads to the thread.
-_INLINE: ContextVar[aiosqlite.Connection | None] = ContextVar("sqlite_inline", default=None)
+# task started inside a write (it inherits the context) still sends its own reads to the thread. `_BEGIN`
+# while a writer that has its turn (no writer of ours holds the lock) opens its transaction.
+_BEGIN = object()
+_INLINE: ContextVar[object | None] = ContextVar("sqlite_inline", default=None)
+
+BUSY_TIMEOUT_MS = 30_000
 
 
 class _SqliteConnection(aiosqlite.Connection):
@@ -36,14 +40,30 @@ class _SqliteConnection(aiosqlite.Connection):
     thread and hands the result back through the event loop. Inside a write transaction that cost more than
     the statements: measured on 2026-12-04 (bench/e2e.py, SQLite), handling held the write lock ~13 ms per
     transaction, and the edge and every other writer queue behind that lock, with 5,000 transactions a burst.
-    Once the lock is held nothing a statement does can wait on another connection (the lock is taken by
-    BEGIN IMMEDIATE, in the thread, before this starts; WAL readers never block a writer), so the holder's
-    calls run right here, each a fraction of a millisecond. Reads outside a write, which may be long (the
-    dashboard's), still go to the thread."""
+    Once the lock is held nothing a statement does can wait on another connection (WAL readers never block a
+    writer), so the holder's calls run right here, each a fraction of a millisecond. Reads outside a write,
+    which may be long (the dashboard's), still go to the thread.
+
+    The BEGIN IMMEDIATE that takes the lock runs here too: handed to the thread it cost 4 ms of the ~10 ms a
+    transaction held the lock (measured 2026-12-05, bench/e2e.py), the result waiting for its turn on a busy
+    loop. Our own writers take turns before it (`Database._writer`, `WriteTurn`), so it finds the lock free,
+    but a process outside the turns (the CLI, a migration) may hold it: the try here does not wait (busy
+    timeout 0), and when the lock is taken the call goes to the thread to wait there as before."""
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if _INLINE.get() is self and self._connection is not None:
+        mark = _INLINE.get()
+        raw = self._connection
+        if mark is self and raw is not None:
             return fn(*args, **kwargs)
+        if mark is _BEGIN and raw is not None:
+            raw.execute("PRAGMA busy_timeout=0")
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as e:
+                if e.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
@@ -52,7 +72,9 @@ def _sqlite_creator(path: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
         # check_same_thread=False: the holder of the write lock uses the connection from the loop's thread,
         # never while aiosqlite's thread is using it (each call is awaited before the next is made), and
         # Python's sqlite3 is built serialized (sqlite3.threadsafety == 3) besides.
-        conn = _SqliteConnection(partial(sqlite3.connect, path, timeout=30, check_same_thread=False), 64)
+        conn = _SqliteConnection(
+            partial(sqlite3.connect, path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False), 64
+        )
         conn._thread.daemon = True  # as SQLAlchemy's own aiosqlite dialect does: never hold up the exit
         return await conn
 
@@ -91,7 +113,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -134,8 +156,11 @@ class Database:
             inline = None
             try:
                 async with self._sessions() as session, session.begin():
-                    # BEGIN IMMEDIATE, in aiosqlite's thread: it may wait (busy)
-                    raw = await (await session.connection()).get_raw_connection()
+                    beginning = _INLINE.set(_BEGIN)
+                    try:
+                        raw = await (await session.connection()).get_raw_connection()  # BEGIN IMMEDIATE
+                    finally:
+                        _INLINE.reset(beginning)
                     inline = _INLINE.set(raw.driver_connection)
                     yield session
             finally:
