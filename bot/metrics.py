@@ -32,6 +32,9 @@ class Metrics:
         self.nlp_latency = Histogram("sasaeai_nlp_seconds", "Time to analyse one message", registry=r)
         self.outbox_sent = Counter("sasaeai_outbox_sent", "Messages delivered to LINE", ["via"], registry=r)
         self.outbox_retries = Counter("sasaeai_outbox_retries", "Send attempts to retry later", registry=r)
+        self.outbox_claims = Counter(
+            "sasaeai_outbox_claims", "Claims of the outbox's heads (one write transaction each)", registry=r
+        )
         self.outbox_failed = Counter("sasaeai_outbox_failed", "Messages LINE will never accept", registry=r)
         self.outbox_unsure = Counter(
             "sasaeai_outbox_unsure",

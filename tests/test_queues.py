@@ -112,6 +112,34 @@ async def test_finishing_after_losing_the_lease_changes_nothing(db: Database) ->
     assert status == "pending"
 
 
+@pytest.mark.parametrize("linger", [0.0, 0.2])
+async def test_a_lingering_group_commit_gathers_writes_that_arrive_one_after_another(
+    db: Database, linger: float
+) -> None:
+    """On SQLite a write runs without yielding to the loop (bot/store/db.py), so without a linger each
+    item that arrives on its own is a transaction of its own; handling's writers wait a little for company."""
+    batches: list[int] = []
+
+    async def write(s: Any, items: Any) -> list[int]:
+        batches.append(len(items))
+        return [0] * len(items)
+
+    writer: GroupCommit[int, int] = GroupCommit(db, write, name="test-linger", linger=linger)
+    writer.start()
+    try:
+        pending = []
+        for i in range(5):
+            pending.append(asyncio.create_task(writer.submit(i)))
+            await asyncio.sleep(0.005)  # each arrives once the previous one is already being written
+        await asyncio.gather(*pending)
+    finally:
+        await writer.stop()
+    if linger:
+        assert batches == [5]
+    else:
+        assert len(batches) > 1 and sum(batches) == 5
+
+
 async def test_group_commit_counts_each_requests_new_events_once(db: Database) -> None:
     writer: GroupCommit[list[dict[str, Any]], int] = GroupCommit(db, inbox.insert_requests, name="test-writer")
     writer.start()

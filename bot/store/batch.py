@@ -5,6 +5,12 @@ record a delivery). One transaction each means one pool checkout, BEGIN and COMM
 turn at the single write lock each. A `GroupCommit` writes everything waiting in one transaction, while the
 next batch gathers; a caller's `submit` returns only after the batch holding its item committed, and a
 failed batch fails every caller in it, so "returned" still means "committed".
+
+`linger`: how long the first item of a batch waits for others. With none, a batch is whatever arrived while
+the last one committed; on SQLite, since a write runs on the loop's thread without yielding (bot/store/db.py),
+that is mostly one item, and a handling worker under a burst committed ~2 items a transaction (2,736
+transactions for ~6,000 delivery marks and records, bench/e2e.py 2026-12-05). Callers that can wait a few
+milliseconds (handling's) linger; the edge's inbox writer, whose callers are webhook answers, does not.
 """
 
 from __future__ import annotations
@@ -21,13 +27,20 @@ from bot.store.db import Database
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
+# Handling's small writes (marks of events handled, of deliveries) wait this long for company: nobody waits
+# on them but our own loops, and on SQLite each transaction is a turn at the one write lock.
+HANDLING_LINGER = 0.02
+
 # Writes `items` in the open transaction; returns one result per item, in order.
 BatchWrite = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
 
 
 class GroupCommit(Generic[Item, Result]):
-    def __init__(self, db: Database, write: BatchWrite[Item, Result], *, name: str, max_batch: int = 5000) -> None:
+    def __init__(
+        self, db: Database, write: BatchWrite[Item, Result], *, name: str, max_batch: int = 5000, linger: float = 0.0
+    ) -> None:
         self._db = db
+        self._linger = linger
         self._write_batch = write
         self._name = name
         self._max_batch = max_batch
@@ -56,6 +69,8 @@ class GroupCommit(Generic[Item, Result]):
     async def _run(self) -> None:
         while True:
             await self._kick.wait()
+            if self._linger and not self._closing and len(self._waiting) < self._max_batch:
+                await asyncio.sleep(self._linger)
             self._kick.clear()
             while self._waiting:
                 batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]

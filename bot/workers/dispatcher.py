@@ -19,7 +19,7 @@ from bot.metrics import METRICS
 from bot.router import route
 from bot.services import Services
 from bot.store import inbox
-from bot.store.batch import GroupCommit
+from bot.store.batch import HANDLING_LINGER, GroupCommit
 from bot.store.models import InboxEvent, InboxStatus
 from bot.workers.sender import backoff_seconds
 
@@ -55,6 +55,7 @@ class Dispatcher:
             services.db,
             lambda s, items: inbox.finish_many(s, items, owner=services.owner, now=services.clock.now()),
             name="inbox-finisher",
+            linger=HANDLING_LINGER,
         )
 
     def wake(self) -> None:
