@@ -391,6 +391,11 @@ async def run_one(
             await sampling
             samples.append(await sample(db, bot, started))
             chatter_out, _ = gen.communicate(timeout=120)
+            # Stopped before counting: the scheduler keeps writing (a coordinators' alert for a request nobody
+            # took, ten minutes on), and a message written and sent between reading the outbox and reading
+            # the emulator was counted as a duplicate (2026-12-05, one alert in 72,928 messages). In a thread:
+            # the stopping bot may still call the emulator, which runs on this loop.
+            await asyncio.to_thread(bot.stop)
             result_counts = await counts(db, emu)
         finally:
             if gen.poll() is None:
