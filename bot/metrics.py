@@ -82,6 +82,11 @@ class Metrics:
             buckets=write_buckets,
             registry=r,
         )
+        self.write_lock_taken = Counter(
+            "sasaeai_db_write_lock_taken",
+            "Write transactions that found SQLite's lock held by a process outside the bot's turns (the CLI)",
+            registry=r,
+        )
         lag_buckets = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1)
         self.loop_lag = Histogram(
             "sasaeai_loop_lag_seconds",

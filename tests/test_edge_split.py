@@ -275,6 +275,9 @@ async def test_on_sqlite_a_write_waits_for_another_process_off_the_loop(tmp_path
 
     from sqlalchemy import text
 
+    from bot.metrics import METRICS
+
+    taken_before = METRICS.write_lock_taken._value.get()
     path = tmp_path / "busy.db"
     db = Database(f"sqlite+aiosqlite:///{path}")
     try:
@@ -315,3 +318,4 @@ async def test_on_sqlite_a_write_waits_for_another_process_off_the_loop(tmp_path
     finally:
         await db.dispose()
     assert [r[0] for r in rows] == [1, 2]
+    assert METRICS.write_lock_taken._value.get() - taken_before >= 1  # counted for the operators

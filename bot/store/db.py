@@ -62,6 +62,7 @@ class _SqliteConnection(aiosqlite.Connection):
             except sqlite3.OperationalError as e:
                 if e.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                     raise
+                METRICS.write_lock_taken.inc()  # an operator's long command stalls the bot's writes: show it
             finally:
                 raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
