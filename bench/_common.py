@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import platform
+import pstats
 import re
 import signal
 import socket
@@ -277,6 +279,23 @@ async def start_bot(env: dict[str, str], *, workers: int = 1) -> Proc:
     if workers > 1:
         argv += ["--workers", str(workers)]
     return await start_process(argv, env, port, "bot")
+
+
+async def start_plain() -> Proc:
+    """The plain line-bot-sdk app every edge figure is compared with (bench/baseline.py), in its own process."""
+    port = free_port()
+    argv = [sys.executable, str(Path(__file__).resolve().parent / "baseline.py"), "--port", str(port)]
+    return await start_process([*argv, "--secret", SECRET], {}, port, "baseline")
+
+
+def profile_report(path: Path, top: int, *restrictions: str) -> str:
+    """A cProfile file as text: the `top` functions by cumulative time, then by own time; `restrictions`
+    (pstats' regular expressions) narrow the cumulative list to the code of interest."""
+    out = io.StringIO()
+    stats = pstats.Stats(str(path), stream=out)
+    stats.sort_stats("cumulative").print_stats(*restrictions, top)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
 
 
 # --- Prometheus scraping -----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from bench._common import (
     load_average,
     machine,
     migrate,
+    start_plain,
     start_process,
     table,
 )
@@ -149,10 +150,7 @@ async def run_db(kind: str, workloads: list[str], duration: float, steady: float
         await migrate(url)
         await populate(url, emu)
         bot = await start_bot(bot_env(line_api=emu.url, database_url=url))
-        port = free_port()
-        plain = await start_process(
-            [sys.executable, str(HERE / "baseline.py"), "--port", str(port), "--secret", SECRET], {}, port, "baseline"
-        )
+        plain = await start_plain()
         acknowledged = 0
         try:
             for w in workloads:

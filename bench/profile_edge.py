@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
-import pstats
 import sys
 import tempfile
 from pathlib import Path
@@ -24,8 +22,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import SECRET, TOKEN, bot_env, free_port, fresh_database, migrate, start_process
-from bench.morning import HERE, generate, populate
+from bench._common import (
+    SECRET,
+    TOKEN,
+    bot_env,
+    free_port,
+    fresh_database,
+    migrate,
+    profile_report,
+    start_plain,
+    start_process,
+)
+from bench.morning import generate, populate
 from bot.emulator import EmulatorServer
 
 FOCUS = "bot/|web_protocol|web_app|greenlet|sqlalchemy/ext/asyncio|aiosqlite|asyncpg"
@@ -43,10 +51,7 @@ async def one_pass(db: str, workload: str, duration: float, prof: Path | None) -
         port = free_port()
         argv = [*pre, "-m", "bot", "serve", "--role", "edge", "--host", "127.0.0.1", "--port", str(port)]
         edge = await start_process(argv, env, port, "edge", timeout=600)
-        pport = free_port()
-        plain = await start_process(
-            [sys.executable, str(HERE / "baseline.py"), "--port", str(pport), "--secret", SECRET], {}, pport, "baseline"
-        )
+        plain = await start_plain()
         pairs = []
         try:
             for i in range(2):  # A B A B
@@ -73,12 +78,8 @@ async def run(db: str, workload: str, duration: float, top: int) -> str:
     bare = await one_pass(db, workload, duration, None)
     prof = Path(tempfile.mkdtemp(prefix="sasaeai-profile-")) / "edge.prof"
     profiled = await one_pass(db, workload, duration, prof)
-    stats = io.StringIO()
-    p = pstats.Stats(str(prof), stream=stats)
-    p.sort_stats("cumulative").print_stats(FOCUS, top)
-    p.sort_stats("tottime").print_stats(top)
     head = {"db": db, "workload": workload, "bare": bare, "profiled": profiled}
-    return json.dumps(head) + "\n" + stats.getvalue()
+    return json.dumps(head) + "\n" + profile_report(prof, top, FOCUS)
 
 
 def main() -> None:

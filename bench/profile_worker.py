@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
-import pstats
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import SECRET, TOKEN, bot_env, free_port, fresh_database, migrate, start_process
+from bench._common import SECRET, TOKEN, bot_env, free_port, fresh_database, migrate, profile_report, start_process
 from bench.morning import drained, generate, populate, start_bot
 from bot.emulator import EmulatorServer
 
@@ -47,10 +45,6 @@ async def run(db: str, rate: float, duration: float, top: int) -> str:
         finally:
             edge.stop()
             worker.stop(60)
-    stats = io.StringIO()
-    p = pstats.Stats(str(prof), stream=stats)
-    p.sort_stats("cumulative").print_stats(top)
-    p.sort_stats("tottime").print_stats(top)
     events = max(1, handled["stored"])
     head = {
         "db": db,
@@ -59,7 +53,7 @@ async def run(db: str, rate: float, duration: float, top: int) -> str:
         "worker_cpu_s": round(cpu, 2),
         "cpu_ms_per_event": round(cpu * 1000 / events, 1),
     }
-    return json.dumps(head) + "\n" + stats.getvalue()
+    return json.dumps(head) + "\n" + profile_report(prof, top)
 
 
 def main() -> None:

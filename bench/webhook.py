@@ -22,13 +22,12 @@ from bench._common import (
     Proc,
     boosted_backends,
     bot_env,
-    free_port,
     fresh_database,
     histogram_quantile,
     prioritise,
     scrape,
     start_bot,
-    start_process,
+    start_plain,
     table,
 )
 from bot.emulator import EmulatorServer
@@ -115,10 +114,7 @@ def best(steps: list[dict[str, Any]]) -> float:
 
 async def run(dbs: list[str], duration: float, baseline_too: bool = True) -> dict[str, Any]:
     results: dict[str, Any] = {"duration_s": duration, "baseline": {"steps": [], "sustained_eps": 0.0}}
-    port = free_port()
-    baseline = await start_process(
-        [sys.executable, str(HERE / "baseline.py"), "--port", str(port), "--secret", SECRET], {}, port, "baseline"
-    )
+    baseline = await start_plain()
     try:
         print("baseline (WebhookParser only)", file=sys.stderr)
         if not baseline_too:
