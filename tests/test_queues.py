@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.store import inbox, leases
-from bot.store.batch import GroupCommit
+from bot.store.batch import GroupCommit, in_session
 from bot.store.db import Database
+from bot.store.direct import DirectConnection
 from bot.store.migrate import upgrade
 from bot.store.models import InboxEvent, InboxStatus
 
@@ -124,7 +127,7 @@ async def test_a_lingering_group_commit_gathers_writes_that_arrive_one_after_ano
         batches.append(len(items))
         return [0] * len(items)
 
-    writer: GroupCommit[int, int] = GroupCommit(db, write, name="test-linger", linger=linger)
+    writer: GroupCommit[int, int] = GroupCommit(in_session(db, write), name="test-linger", linger=linger)
     writer.start()
     try:
         pending = []
@@ -140,8 +143,19 @@ async def test_a_lingering_group_commit_gathers_writes_that_arrive_one_after_ano
         assert len(batches) > 1 and sum(batches) == 5
 
 
-async def test_group_commit_counts_each_requests_new_events_once(db: Database) -> None:
-    writer: GroupCommit[list[dict[str, Any]], int] = GroupCommit(db, inbox.insert_requests, name="test-writer")
+@pytest.fixture(params=["session", "direct"])
+async def inbox_commit(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Any]:
+    """Both ways the edge stores events: through a session, or the driver's own connection (the default)."""
+    if request.param == "session":
+        yield in_session(db, inbox.insert_requests)
+        return
+    direct = DirectConnection(db)
+    yield partial(inbox.insert_requests_direct, direct)
+    await direct.close()
+
+
+async def test_group_commit_counts_each_requests_new_events_once(db: Database, inbox_commit: Any) -> None:
+    writer: GroupCommit[list[dict[str, Any]], int] = GroupCommit(inbox_commit, name="test-writer")
     writer.start()
     try:
         # Submitted together, so they share a batch: the event in both requests is new for one of them only.
@@ -157,3 +171,49 @@ async def test_group_commit_counts_each_requests_new_events_once(db: Database) -
     assert await writer.submit([event("c", "U3")]) == 1  # stopped: written on its own
     async with db.session() as s:
         assert await inbox.pending_count(s) == 4
+
+
+async def test_events_stored_directly_read_back_as_those_stored_through_a_session(db: Database) -> None:
+    """The direct INSERT (bot/store/direct.py) writes the columns itself: times, flags and statuses must come
+    back from the ORM exactly as a session would have stored them, and in the order they arrived."""
+    direct = DirectConnection(db)
+    when = datetime(2026, 12, 5, 8, 30, 15, 123456, tzinfo=UTC)
+    try:
+        rows = [
+            {**event(f"d{i}", "Uorder"), "received_at": when, "redelivery": i == 1, "body": '{"text":"雪かき"}'}
+            for i in range(5)
+        ]
+        assert await inbox.insert_requests_direct(direct, [rows[:3], rows[3:], rows[:1]]) == [3, 2, 0]
+        async with db.session() as s:
+            await inbox.insert(s, [{**event("s0", "Uorder"), "received_at": when, "body": '{"text":"雪かき"}'}])
+    finally:
+        await direct.close()
+    async with db.read() as s:
+        stored = list((await s.exec(select(InboxEvent).order_by(col(InboxEvent.id)))).all())
+    assert [r.event_key for r in stored] == ["d0", "d1", "d2", "d3", "d4", "s0"]
+    assert {r.received_at for r in stored} == {when}
+    assert [r.redelivery for r in stored] == [False, True, False, False, False, False]
+    assert {(r.status, r.attempts, r.body, r.lease_owner) for r in stored} == {
+        ("pending", 0, '{"text":"雪かき"}', None)
+    }
+    rows_claimed = await claim(db, "w1")
+    assert [r.event_key for r in rows_claimed] == ["d0"]  # one source: its oldest first
+
+
+async def test_the_direct_writer_reconnects_after_its_connection_broke(db: Database) -> None:
+    """A kept PostgreSQL connection dies with a restart; the next batch opens a fresh one instead of failing."""
+    direct = DirectConnection(db)
+    try:
+        assert await inbox.insert_requests_direct(direct, [[event("r0", "U1")]]) == [1]
+        if not db.sqlite:
+            assert direct._pg is not None
+            async with db.session() as s:  # what a restart does to every backend: ends it
+                await (await s.connection()).execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": direct._pg.get_server_pid()},
+                )
+        assert await inbox.insert_requests_direct(direct, [[event("r1", "U1")]]) == [1]
+    finally:
+        await direct.close()
+    async with db.read() as s:
+        assert await inbox.pending_count(s) == 2

@@ -33,15 +33,26 @@ HANDLING_LINGER = 0.02
 
 # Writes `items` in the open transaction; returns one result per item, in order.
 BatchWrite = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
+# Writes `items` in a transaction of its own and commits it; returns one result per item, in order.
+BatchCommit = Callable[[Sequence[Item]], Awaitable[Sequence[Result]]]
+
+
+def in_session(db: Database, write: BatchWrite[Item, Result]) -> BatchCommit[Item, Result]:
+    """The usual way to commit a batch: `write` in one session of `db`."""
+
+    async def commit(items: Sequence[Item]) -> Sequence[Result]:
+        async with db.session() as s:
+            return await write(s, items)
+
+    return commit
 
 
 class GroupCommit(Generic[Item, Result]):
     def __init__(
-        self, db: Database, write: BatchWrite[Item, Result], *, name: str, max_batch: int = 5000, linger: float = 0.0
+        self, commit: BatchCommit[Item, Result], *, name: str, max_batch: int = 5000, linger: float = 0.0
     ) -> None:
-        self._db = db
         self._linger = linger
-        self._write_batch = write
+        self._commit_batch = commit
         self._name = name
         self._max_batch = max_batch
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
@@ -59,8 +70,7 @@ class GroupCommit(Generic[Item, Result]):
     async def submit(self, item: Item) -> Result:
         """Write `item` with whatever else is waiting; returns after that transaction committed."""
         if not self.running:  # not started (or stopping): write alone
-            async with self._db.session() as s:
-                return (await self._write_batch(s, [item]))[0]
+            return (await self._commit_batch([item]))[0]
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         self._kick.set()
@@ -80,8 +90,7 @@ class GroupCommit(Generic[Item, Result]):
 
     async def _commit(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
-            async with self._db.session() as s:
-                results = await self._write_batch(s, [item for item, _ in batch])
+            results = await self._commit_batch([item for item, _ in batch])
         except BaseException as e:
             for _, future in batch:
                 if not future.done():

@@ -151,9 +151,7 @@ class Database:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        asked = time.perf_counter()
-        async with self._writer, self._turn.turn() if self._turn else nullcontext():
-            got = time.perf_counter()
+        async with self.write_turn():
             inline = None
             try:
                 async with self._sessions() as session, session.begin():
@@ -167,6 +165,20 @@ class Database:
             finally:
                 if inline is not None:
                     _INLINE.reset(inline)
+
+    @asynccontextmanager
+    async def write_turn(self) -> AsyncIterator[None]:
+        """SQLite: this process's turn at the write lock (a no-op on PostgreSQL). Held around every write
+        transaction of ours, including those that bypass sessions (bot/store/direct.py)."""
+        if self._writer is None:
+            yield
+            return
+        asked = time.perf_counter()
+        async with self._writer, self._turn.turn() if self._turn else nullcontext():
+            got = time.perf_counter()
+            try:
+                yield
+            finally:
                 METRICS.write_wait.labels(process=self._process).observe(got - asked)
                 METRICS.write_hold.labels(process=self._process).observe(time.perf_counter() - got)
 

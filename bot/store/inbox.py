@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.sqlite import aiosqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.direct import DirectConnection
 from bot.store.leases import lease_heads
 from bot.store.models import InboxEvent, InboxStatus
 
@@ -36,13 +40,73 @@ async def insert_requests(session: AsyncSession, requests: Sequence[list[dict[st
     if not everything:
         return [0 for _ in requests]
     conn = await session.connection()
-    new_keys = {str(k) for k in (await conn.execute(_insert_new(session), everything)).scalars().all()}
+    return _count_new(requests, (await conn.execute(_insert_new(session), everything)).scalars().all())
+
+
+def _count_new(requests: Sequence[list[dict[str, Any]]], stored: Iterable[Any]) -> list[int]:
+    new_keys = {str(k) for k in stored}
     counts = []
     for rows in requests:
         mine = {r["event_key"] for r in rows}
         counts.append(len(mine & new_keys))
         new_keys -= mine
     return counts
+
+
+# The same INSERT … ON CONFLICT DO NOTHING RETURNING for the edge's direct connection (bot/store/direct.py),
+# the whole batch in one parameter: a JSON array of rows for SQLite (WHERE true: without it SQLite would read
+# ON CONFLICT as a join's ON), one array per column for PostgreSQL. Rows keep their order, so events of one
+# source keep the order of their ids.
+_DIRECT_COLUMNS = ("event_key", "source_key", "body", "redelivery", "received_at", "status", "attempts")
+_SQLITE_INSERT_NEW = """
+INSERT INTO inbox_event (event_key, source_key, body, redelivery, received_at, status, attempts)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+       json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
+       json_extract(value, '$[6]')
+FROM json_each(?) WHERE true ORDER BY key
+ON CONFLICT (event_key) DO NOTHING RETURNING event_key"""
+_PG_INSERT_NEW = """
+INSERT INTO inbox_event (event_key, source_key, body, redelivery, received_at, status, attempts)
+SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bool[], $5::timestamptz[],
+                     $6::varchar[], $7::int[])
+ON CONFLICT (event_key) DO NOTHING RETURNING event_key"""
+
+
+async def insert_requests_direct(conn: DirectConnection, requests: Sequence[list[dict[str, Any]]]) -> list[int]:
+    """`insert_requests` on the edge's direct connection, in a transaction of its own (committed on return)."""
+    everything = [row for rows in requests for row in rows]
+    if not everything:
+        return [0 for _ in requests]
+    if conn.sqlite:
+        received = _sqlite_datetime()
+        table = [
+            [
+                r["event_key"],
+                r["source_key"],
+                r["body"],
+                int(r["redelivery"]),
+                received(r["received_at"]),
+                str(r["status"]),
+                r["attempts"],
+            ]
+            for r in everything
+        ]
+        stored = [k for (k,) in await conn.sqlite_write(_SQLITE_INSERT_NEW, (json.dumps(table, ensure_ascii=False),))]
+    else:
+        columns = [[r[c] for r in everything] for c in _DIRECT_COLUMNS]
+        columns[5] = [str(v) for v in columns[5]]
+        stored = [r[0] for r in await conn.pg_fetch(_PG_INSERT_NEW, *columns)]
+    return _count_new(requests, stored)
+
+
+@cache
+def _sqlite_datetime() -> Callable[[datetime], str]:
+    """How SQLAlchemy stores `received_at` in SQLite, so rows written directly read back like the others."""
+    dialect = aiosqlite.dialect()
+    column_type = InboxEvent.__table__.c.received_at.type  # type: ignore[attr-defined]
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    assert processor is not None
+    return processor  # type: ignore[no-any-return]
 
 
 async def insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:

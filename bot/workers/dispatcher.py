@@ -19,7 +19,7 @@ from bot.metrics import METRICS
 from bot.router import route
 from bot.services import Services
 from bot.store import inbox
-from bot.store.batch import HANDLING_LINGER, GroupCommit
+from bot.store.batch import HANDLING_LINGER, GroupCommit, in_session
 from bot.store.models import InboxEvent, InboxStatus
 from bot.workers.sender import backoff_seconds
 
@@ -52,8 +52,10 @@ class Dispatcher:
         # Events whose handler wrote nothing (a supporter's remark in the group, a sticker in a group…) are
         # marked handled together: one UPDATE for many instead of a transaction each.
         self._finisher: GroupCommit[tuple[int, InboxStatus, str | None], bool] = GroupCommit(
-            services.db,
-            lambda s, items: inbox.finish_many(s, items, owner=services.owner, now=services.clock.now()),
+            in_session(
+                services.db,
+                lambda s, items: inbox.finish_many(s, items, owner=services.owner, now=services.clock.now()),
+            ),
             name="inbox-finisher",
             linger=HANDLING_LINGER,
         )

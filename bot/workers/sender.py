@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.gateway import LineGateway, Outcome, SendResult
 from bot.metrics import METRICS
 from bot.store import outbox
-from bot.store.batch import HANDLING_LINGER, GroupCommit
+from bot.store.batch import HANDLING_LINGER, GroupCommit, in_session
 from bot.store.db import Database
 from bot.store.models import OutboxStatus, ReplyState
 from bot.store.outbox import Delivery
@@ -67,8 +67,7 @@ class OutboxSender:
         self._busy: set[str] = set()  # chats with a call of ours in flight
         # Marks and delivery records of messages sent side by side share a transaction (bot/store/batch.py).
         self._updates: GroupCommit[outbox.Update, bool] = GroupCommit(
-            db,
-            lambda s, items: outbox.update_leased(s, items, owner=owner),
+            in_session(db, lambda s, items: outbox.update_leased(s, items, owner=owner)),
             name="outbox-updates",
             linger=HANDLING_LINGER,
         )
