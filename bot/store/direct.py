@@ -32,7 +32,15 @@ class WriteFailed(Exception):
 
 
 # A connection that broke under us (a restart, a network cut): worth one retry on a fresh connection.
-_BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError, OSError)
+# InternalClientError is what asyncpg raises when the server's "terminating connection" notice reached an
+# idle connection just before our statement (the protocol is still consuming it): as broken as the others.
+_BROKEN = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    OSError,
+)
 
 
 class DirectConnection:
@@ -109,6 +117,8 @@ class DirectConnection:
     async def pg_fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         """Run one statement (atomic by itself); returns its rows. One retry if a kept connection broke."""
         for attempt in (1, 2):
+            if self._pg is not None and self._pg.is_closed():
+                self._drop_pg()  # closed by the server since the last batch: no statement lost, open anew
             fresh = self._pg is None
             try:
                 if self._pg is None:
