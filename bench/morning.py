@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,25 @@ async def drained(url: str, acknowledged: int, cap: float) -> dict[str, Any]:
     }
 
 
+def edge_write_lock(url: str) -> dict[str, float]:
+    """SQLite only: the edge's cumulative wait for and hold of the write lock, from its /metrics."""
+    body = urllib.request.urlopen(f"{url}/metrics", timeout=30).read().decode()
+    found = {"wait_s": 0.0, "hold_s": 0.0, "writes": 0.0}
+    for line in body.splitlines():
+        for metric, key in (
+            ("sasaeai_db_write_wait_seconds_sum", "wait_s"),
+            ("sasaeai_db_write_hold_seconds_sum", "hold_s"),
+            ("sasaeai_db_write_wait_seconds_count", "writes"),
+        ):
+            if line.startswith(metric + '{process="edge"}'):
+                found[key] = float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def lock_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: round(after[k] - before[k], 3) for k in before}
+
+
 async def start_bot(env: dict[str, str], *args: str) -> Proc:
     port = free_port()
     argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
@@ -157,7 +177,12 @@ async def run_db(kind: str, workloads: list[str], duration: float, steady: float
                 runs: dict[str, list[dict[str, Any]]] = {"bot": [], "plain": []}
                 for i in range(2):  # A B A B: drift on a shared machine hits both alike
                     for name, proc in (("bot", bot), ("plain", plain)):
+                        lock_before = await asyncio.to_thread(edge_write_lock, bot.url)
                         r = await asyncio.to_thread(generate, proc.url, w, "closed", 100 + i, duration=duration)
+                        if name == "bot" and kind == "sqlite":
+                            r["edge_write_lock"] = lock_delta(
+                                lock_before, await asyncio.to_thread(edge_write_lock, bot.url)
+                            )
                         runs[name].append(r)
                         if name == "bot":
                             acknowledged += r["acknowledged"]

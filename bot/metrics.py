@@ -87,6 +87,20 @@ class Metrics:
             "Write transactions that found SQLite's lock held by a process outside the bot's turns (the CLI)",
             registry=r,
         )
+        # Copies of the write-ahead log back into the file (bot/store/checkpoint.py), beside the writers.
+        self.checkpoints = Counter(
+            "sasaeai_db_checkpoints",
+            "SQLite checkpoints run beside the writers, by outcome (done, partial: a reader still needed the log)",
+            ["outcome"],
+            registry=r,
+        )
+        self.checkpoint_seconds = Histogram(
+            "sasaeai_db_checkpoint_seconds",
+            "Time a SQLite checkpoint took: beside the writers, or catching up in a turn at the write lock",
+            ["where"],
+            buckets=write_buckets,
+            registry=r,
+        )
         lag_buckets = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1)
         self.loop_lag = Histogram(
             "sasaeai_loop_lag_seconds",

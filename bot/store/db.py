@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.metrics import METRICS
+from bot.store.checkpoint import Checkpointer
 from bot.store.writeturn import WriteTurn
 
 
@@ -113,6 +114,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # transaction across a process crash (SIGKILL); only an OS crash could lose the last ones.
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # The log is copied back by the Database's checkpointer, beside the writers (bot/store/checkpoint.py).
+        cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.close()
@@ -143,6 +146,7 @@ class Database:
         path = make_url(url).database if self.sqlite else None
         self._turn = WriteTurn(path, edge=edge) if path and path != ":memory:" else None
         self._process = "edge" if edge else "handling"
+        self._checkpointer = Checkpointer(path, self._bare_turn) if path and path != ":memory:" else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -174,13 +178,21 @@ class Database:
             yield
             return
         asked = time.perf_counter()
-        async with self._writer, self._turn.turn() if self._turn else nullcontext():
+        async with self._bare_turn():
             got = time.perf_counter()
             try:
                 yield
             finally:
                 METRICS.write_wait.labels(process=self._process).observe(got - asked)
                 METRICS.write_hold.labels(process=self._process).observe(time.perf_counter() - got)
+                if self._checkpointer is not None:
+                    self._checkpointer.wrote()
+
+    @asynccontextmanager
+    async def _bare_turn(self) -> AsyncIterator[None]:
+        assert self._writer is not None
+        async with self._writer, self._turn.turn() if self._turn else nullcontext():
+            yield
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -191,6 +203,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self.engine.dispose()
         if self._turn is not None:
             self._turn.close()

@@ -65,6 +65,7 @@ class DirectConnection:
         )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # as the engine's connections (bot/store/db.py)
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # copied back by the Database's checkpointer, not here
         conn.execute("PRAGMA busy_timeout=0")  # BEGIN IMMEDIATE runs on the loop's thread: it must not wait there
         return conn
 
