@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -136,18 +137,26 @@ async def drained(url: str, acknowledged: int, cap: float) -> dict[str, Any]:
     }
 
 
-def edge_write_lock(url: str) -> dict[str, float]:
-    """SQLite only: the edge's cumulative wait for and hold of the write lock, from its /metrics."""
+def write_lock(url: str) -> dict[str, float]:
+    """SQLite only: each process's cumulative wait for and hold of the write lock ("edge", "handling"), and how
+    many holds lasted over 10 ms, read from the edge's /metrics (which sums every process of `serve`)."""
     body = urllib.request.urlopen(f"{url}/metrics", timeout=30).read().decode()
-    found = {"wait_s": 0.0, "hold_s": 0.0, "writes": 0.0}
-    for line in body.splitlines():
-        for metric, key in (
-            ("sasaeai_db_write_wait_seconds_sum", "wait_s"),
-            ("sasaeai_db_write_hold_seconds_sum", "hold_s"),
-            ("sasaeai_db_write_wait_seconds_count", "writes"),
-        ):
-            if line.startswith(metric + '{process="edge"}'):
-                found[key] = float(line.rsplit(" ", 1)[1])
+    found = {f"{p}_{k}": 0.0 for p in ("edge", "handling") for k in ("wait_s", "hold_s", "writes", "holds_over_10ms")}
+    for family in text_string_to_metric_families(body):
+        if family.name not in ("sasaeai_db_write_wait_seconds", "sasaeai_db_write_hold_seconds"):
+            continue
+        hold = family.name == "sasaeai_db_write_hold_seconds"
+        for sample in family.samples:
+            process = sample.labels.get("process")
+            if process not in ("edge", "handling"):
+                continue
+            if sample.name.endswith("_sum"):
+                found[f"{process}_{'hold_s' if hold else 'wait_s'}"] += sample.value
+            elif sample.name.endswith("_count") and hold:
+                found[f"{process}_writes"] += sample.value
+                found[f"{process}_holds_over_10ms"] += sample.value
+            elif hold and sample.name.endswith("_bucket") and sample.labels.get("le") == "0.01":
+                found[f"{process}_holds_over_10ms"] -= sample.value
     return found
 
 
@@ -177,12 +186,10 @@ async def run_db(kind: str, workloads: list[str], duration: float, steady: float
                 runs: dict[str, list[dict[str, Any]]] = {"bot": [], "plain": []}
                 for i in range(2):  # A B A B: drift on a shared machine hits both alike
                     for name, proc in (("bot", bot), ("plain", plain)):
-                        lock_before = await asyncio.to_thread(edge_write_lock, bot.url)
+                        lock_before = await asyncio.to_thread(write_lock, bot.url)
                         r = await asyncio.to_thread(generate, proc.url, w, "closed", 100 + i, duration=duration)
                         if name == "bot" and kind == "sqlite":
-                            r["edge_write_lock"] = lock_delta(
-                                lock_before, await asyncio.to_thread(edge_write_lock, bot.url)
-                            )
+                            r["write_lock"] = lock_delta(lock_before, await asyncio.to_thread(write_lock, bot.url))
                         runs[name].append(r)
                         if name == "bot":
                             acknowledged += r["acknowledged"]
