@@ -227,6 +227,31 @@ async def test_a_message_that_may_have_gone_out_never_gains_merged_messages(db: 
     assert again.row.retry_key == first.row.retry_key and texts([again]) == [["p0"]]
 
 
+async def test_a_post_another_worker_is_sending_is_never_taken_along_by_an_earlier_one(db: Database) -> None:
+    """Ids are handed out at write, not at commit: a later post (p1) can be its group's head and be leased by
+    one worker before an earlier post (p0) commits. The worker that then leases p0 must not carry p1 too:
+    both would send it (soak, two workers, 2026-12-06). The state the race leaves is set up directly, so the
+    test holds on SQLite too, where the write lock makes the race itself impossible."""
+    from sqlalchemy import update
+
+    await queue(db, (gid(1), "group_post", "p0"), (gid(1), "group_post", "p1"), (gid(1), "group_post", "p2"))
+    async with db.session() as s:
+        p1 = (await s.exec(select(OutboxMessage).where(col(OutboxMessage.id) == 2))).one()
+        assert p1.messages == [text("p1")]
+        await s.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == p1.id)
+            .values(lease_owner="w2", lease_until=NOW + LEASE)  # w2 has it on its way
+        )
+    [d] = await claim(db, 5, owner="w1")
+    assert texts([d]) == [["p0"]]  # p1 is w2's; p2 would overtake it
+    await sent(db, [d], owner="w1")
+    async with db.read() as s:
+        rows = {r.id: r for r in (await s.exec(select(OutboxMessage))).all()}
+    assert (rows[2].status, rows[2].lease_owner, rows[2].merged_into) == (OutboxStatus.PENDING, "w2", None)
+    assert rows[3].status == OutboxStatus.PENDING
+
+
 # --- Through the real server and the emulator -------------------------------------------------------
 
 

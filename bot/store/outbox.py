@@ -146,7 +146,7 @@ async def claim_heads(
     )
     order = {row_id: i for i, row_id in enumerate(ids)}
     rows = sorted(leased.scalars().all(), key=lambda r: order[r.id or 0])
-    return await _merge_followers(session, rows)
+    return await _merge_followers(session, rows, now=now)
 
 
 def _claim_order(head: tuple[int | None, int, int, datetime]) -> tuple[int, datetime, int]:
@@ -168,14 +168,21 @@ def _mergeable(row: OutboxMessage) -> bool:
     return is_group_chat(row.to) and row.attempts == 0 and row.reply_state == ReplyState.UNTRIED
 
 
-async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage]) -> list[Delivery]:
+async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage], *, now: datetime) -> list[Delivery]:
     """Give each leased group post the posts waiting right after it in its group, up to five messages.
 
     A carrier is sealed (merged_into = its own id) in this transaction, before any call: a row that may
     already have gone out under its retry key (a crash after the call) must never gain messages, or LINE
     would refuse the retry as a duplicate and the new ones would be lost.
+
+    A follower another worker holds the lease of is on its way already, and is never taken along. It
+    happens: ids are handed out when rows are written, not when they commit, so a later post can be
+    visible, be its group's head and be leased before an earlier one commits; that earlier one is then the
+    head, and the later one right behind it (soak, two workers, 2026-12-06: one group post sent twice, 23
+    ms apart). The merge re-checks the lease in its UPDATE, and only what it changed travels.
     """
     m = OutboxMessage
+    free = or_(col(m.lease_until).is_(None), col(m.lease_until) < now)
     out = [Delivery(r) for r in rows]
     carriers = {d.row.to: d for d in out if d.row.merged_into is None and _mergeable(d.row)}
     sealed = [d for d in out if d.row.merged_into is not None]
@@ -187,7 +194,7 @@ async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage]) -> 
         )
         followers = (
             await session.exec(
-                select(m)
+                select(m, free.label("free"))
                 .join(ranked, col(m.id) == ranked.c.id)
                 .where(ranked.c.n <= MAX_MESSAGES_PER_CALL)
                 .order_by(col(m.id))
@@ -195,22 +202,27 @@ async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage]) -> 
         ).all()
         taken: dict[int, list[int]] = {}
         stopped: set[str] = set()
-        for f in followers:
+        for f, is_free in followers:
             d = carriers[f.to]
             if f.id == d.row.id or f.to in stopped or (f.id or 0) < (d.row.id or 0):
                 continue
-            if not _mergeable(f) or len(d.messages) + len(f.messages) > MAX_MESSAGES_PER_CALL:
+            if not is_free or not _mergeable(f) or len(d.messages) + len(f.messages) > MAX_MESSAGES_PER_CALL:
                 stopped.add(f.to)  # only a run right behind the carrier: nothing overtakes what stays
                 continue
             d.merged.append(f)
             taken.setdefault(d.row.id or 0, []).append(f.id or 0)
+        merged: set[int] = set()
         for carrier_id, merged_ids in taken.items():
-            await session.exec(
+            result = await session.exec(
                 update(m)
-                .where(col(m.id).in_(merged_ids), col(m.status) == OutboxStatus.PENDING)
+                .where(col(m.id).in_(merged_ids), col(m.status) == OutboxStatus.PENDING, free)
                 .values(status=OutboxStatus.MERGED, merged_into=carrier_id)
+                .returning(col(m.id))
                 .execution_options(synchronize_session=False)
             )
+            merged |= {int(i) for i in result.scalars().all()}
+        for d in carriers.values():  # a follower leased since we read it stays out of the call
+            d.merged = [f for f in d.merged if f.id in merged]
         await session.exec(
             update(m)
             .where(col(m.id).in_([d.row.id for d in carriers.values()]))
