@@ -186,9 +186,10 @@ async def run_db(kind: str, workloads: list[str], duration: float, steady: float
                 runs: dict[str, list[dict[str, Any]]] = {"bot": [], "plain": []}
                 for i in range(2):  # A B A B: drift on a shared machine hits both alike
                     for name, proc in (("bot", bot), ("plain", plain)):
-                        lock_before = await asyncio.to_thread(write_lock, bot.url)
+                        locks = name == "bot" and kind == "sqlite"  # the write lock is SQLite's, and the bot's
+                        lock_before = await asyncio.to_thread(write_lock, bot.url) if locks else {}
                         r = await asyncio.to_thread(generate, proc.url, w, "closed", 100 + i, duration=duration)
-                        if name == "bot" and kind == "sqlite":
+                        if locks:
                             r["write_lock"] = lock_delta(lock_before, await asyncio.to_thread(write_lock, bot.url))
                         runs[name].append(r)
                         if name == "bot":

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from bot.store.checkpoint import Checkpointer
 from bot.store.db import Database
 from bot.store.direct import DirectConnection
 from bot.store.migrate import upgrade
+from tests.conftest import eventually
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
@@ -49,12 +50,6 @@ def checkpoints() -> float:
     return sum(METRICS.checkpoints.labels(outcome=o)._value.get() for o in ("done", "partial"))
 
 
-async def settle(condition: Callable[[], bool], timeout: float = 20) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 async def test_writes_reach_the_file_without_any_writer_copying_them(db: Database) -> None:
     path = db.url.split("///", 1)[1]
     direct = DirectConnection(db)
@@ -70,7 +65,7 @@ async def test_writes_reach_the_file_without_any_writer_copying_them(db: Databas
         async with db.session() as s:
             assert (await s.exec(text("PRAGMA wal_autocheckpoint"))).one() == (0,)  # type: ignore[call-overload]
         # The checkpointer does: the file itself grows to hold the rows.
-        await settle(lambda: os.path.getsize(path) > before + 100_000)
+        await eventually(lambda: os.path.getsize(path) > before + 100_000, "the rows reach the file", timeout=20)
     finally:
         await direct.close()
     async with db.read() as s:
@@ -86,7 +81,7 @@ async def test_the_log_starts_over_instead_of_growing(db: Database) -> None:
             ran = checkpoints()
             for i in range(30):
                 await inbox.insert_requests_direct(direct, [[event(f"r{r}-{i}-{j}")] for j in range(4)])
-            await settle(lambda ran=ran: checkpoints() > ran)  # type: ignore[misc]
+            await eventually(lambda ran=ran: checkpoints() > ran, "a checkpoint ran", timeout=20)  # type: ignore[misc]
             sizes.append(os.path.getsize(path + "-wal"))
     finally:
         await direct.close()

@@ -56,7 +56,7 @@ class Checkpointer:
         # once it returned (closing it under a running statement crashes the process).
         self._using = threading.Lock()
         self._closed = False
-        self._wrote: asyncio.Event | None = None
+        self._wrote = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def wrote(self) -> None:
@@ -64,14 +64,11 @@ class Checkpointer:
         `Database` that never writes (a read-only CLI command) never starts one."""
         if self._closed:
             return
-        if self._wrote is None:
-            self._wrote = asyncio.Event()
         self._wrote.set()
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="sqlite-checkpoint")
 
     async def _run(self) -> None:
-        assert self._wrote is not None
         while True:
             await self._wrote.wait()
             self._wrote.clear()

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.direct import DirectConnection
-from bot.store.leases import lease_heads
+from bot.store.leases import lease_heads, unleased
 from bot.store.models import InboxEvent, InboxStatus
 
 
@@ -202,7 +202,7 @@ async def claimable(session: AsyncSession, *, now: datetime) -> bool:
             .where(
                 col(InboxEvent.status) == InboxStatus.PENDING,
                 or_(col(InboxEvent.next_attempt_at).is_(None), col(InboxEvent.next_attempt_at) <= now),
-                or_(col(InboxEvent.lease_until).is_(None), col(InboxEvent.lease_until) < now),
+                unleased(InboxEvent, now),
             )
             .limit(1)
         )

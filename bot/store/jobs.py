@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.job_payloads import JobPayload
+from bot.store.leases import unleased
 from bot.store.models import Job, JobStatus
 
 
@@ -49,12 +50,12 @@ async def cancel(session: AsyncSession, *, key: str, now: datetime | None = None
     cancels its own key (the merge window clearing its fragments) must still be able to finish."""
     cond: list[ColumnElement[bool]] = [col(Job.key) == key, col(Job.status) == JobStatus.PENDING]
     if now is not None:
-        cond.append(or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now))
+        cond.append(unleased(Job, now))
     await session.exec(update(Job).where(*cond).values(status=JobStatus.CANCELLED))
 
 
 async def claim_due(session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
-    free = or_(col(Job.lease_until).is_(None), col(Job.lease_until) < now)
+    free = unleased(Job, now)
     ids = (
         await session.exec(
             select(col(Job.id))

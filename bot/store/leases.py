@@ -24,6 +24,12 @@ MAX_WINDOW = 1024
 MAX_LOOKS = 8
 
 
+def unleased(model: type[SQLModel], now: datetime) -> ColumnElement[bool]:
+    """No worker holds the row: never leased, or its lease ran out (the condition every lease is taken on)."""
+    lease_until = col(model.lease_until)  # type: ignore[attr-defined]
+    return or_(lease_until.is_(None), lease_until < now)
+
+
 async def lease_heads(
     session: AsyncSession,
     model: type[Row],
@@ -46,8 +52,8 @@ async def lease_heads(
     plans that compared every waiting row with every other, 0.4 s a claim with 5,000 waiting, so a burst
     stalled the very worker meant to drain it. Reading a window costs the same whatever the plan.
     """
-    rid, status, lease_until = col(model.id), col(model.status), col(model.lease_until)  # type: ignore[attr-defined]
-    free = or_(lease_until.is_(None), lease_until < now)
+    rid, status = col(model.id), col(model.status)  # type: ignore[attr-defined]
+    free = unleased(model, now)
     seen: set[Any] = set()
     ids: list[int] = []
     after = 0

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import and_, case, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.store.leases import unleased
 from bot.store.models import NO_LINE_PREFIX, OutboxMessage, OutboxStatus, ReplyState
 from bot.store.priority import Priority, is_group_chat, priority_of
 
@@ -112,7 +113,7 @@ async def claim_heads(
         .group_by(col(m.to))
         .subquery()
     )
-    free = or_(col(m.lease_until).is_(None), col(m.lease_until) < now)
+    free = unleased(m, now)
     fresh = case((and_(col(m.reply_token).is_not(None), col(m.reply_deadline) > now), 0), else_=1)
     query = (
         select(col(m.id), heads.c.prio, fresh.label("fresh"), col(m.created_at))
@@ -182,7 +183,7 @@ async def _merge_followers(session: AsyncSession, rows: list[OutboxMessage], *, 
     ms apart). The merge re-checks the lease in its UPDATE, and only what it changed travels.
     """
     m = OutboxMessage
-    free = or_(col(m.lease_until).is_(None), col(m.lease_until) < now)
+    free = unleased(m, now)
     out = [Delivery(r) for r in rows]
     carriers = {d.row.to: d for d in out if d.row.merged_into is None and _mergeable(d.row)}
     sealed = [d for d in out if d.row.merged_into is not None]
